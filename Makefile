@@ -1,0 +1,58 @@
+# One entry point for people and CI alike. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# uv trusts this network's certificates only through the system store.
+export UV_SYSTEM_CERTS := 1
+export UV_PROJECT_ENVIRONMENT := .venv
+# Rasa's telemetry and error reports would send data off this machine: never.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+# Local settings (see .env.example) reach `bot serve` and the tests through the environment.
+ifneq (,$(wildcard .env))
+include .env
+export
+endif
+
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+# A Python 3.10 from PATH or pyenv; otherwise uv downloads one (on machines where it can).
+PYTHON := $(shell for p in python3.10 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.*/bin/python 2>/dev/null | sort -V | tail -n 1); do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
+PYTHON := $(or $(PYTHON),3.10)
+BIN := .venv/bin
+
+.PHONY: help install run shell test lint validate clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+.venv/.installed: pyproject.toml uv.lock | $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
+	$(UV) sync --frozen --python "$(PYTHON)"
+	@touch $@
+
+install: .venv/.installed  ## create the environment and install the locked dependencies
+
+run: install  ## set everything up and run the assistant (SQLite), REST channel on port 5005
+	$(BIN)/bot serve
+
+shell: install  ## chat with the assistant in this terminal
+	$(BIN)/bot shell
+
+test: install  ## set everything up and run every test (trains one model, shared by all tests)
+	$(BIN)/python -m pytest
+
+validate: install  ## check the training data and domain
+	$(BIN)/rasa data validate --data data/nlu data/rules data/stories --domain domain.yml --config config.yml --fail-on-warnings
+
+lint: install  ## ruff (style and formatting)
+	$(BIN)/ruff check bot actions tests
+	$(BIN)/ruff format --check bot actions tests
+
+clean:  ## remove the environment, trained models and local databases
+	rm -rf .venv .tools models var tests/.artifacts results
