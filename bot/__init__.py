@@ -1,0 +1,1 @@
+"""Volunteer onboarding assistant: domain code shared by Rasa, the action server and the CLI."""

@@ -1,0 +1,100 @@
+"""The one settings object: every knob of the service, read from the environment.
+
+Nothing else in the project reads ``os.environ``. Each setting carries its help text;
+``tests/bot/test_config.py`` checks that every one is documented in ``.env.example``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSOCIATION_DIR = ROOT / "data" / "association"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings; environment variable names are the upper-cased field names."""
+
+    database_url: str = field(
+        default=f"sqlite:///{ROOT / 'var' / 'benevoles.db'}",
+        metadata={
+            "help": "SQLAlchemy URL of the application database (SQLite file by default, "
+            "postgresql+psycopg2://... in production)."
+        },
+    )
+    min_age: int = field(
+        default=16,
+        metadata={
+            "help": "Minimum age to sign up as a volunteer; 16 and 17 year olds are told about parental authorisation."
+        },
+    )
+    adult_age: int = field(default=18, metadata={"help": "Age from which no parental authorisation is needed."})
+    proposals_per_turn: int = field(default=3, metadata={"help": "How many missions are proposed at once."})
+    association_dir: str = field(
+        default=str(ASSOCIATION_DIR),
+        metadata={
+            "help": "Folder holding the association's editable data (taxonomy, missions, FAQ, consent text, messages)."
+        },
+    )
+    rasa_port: int = field(
+        default=5005, metadata={"help": "Port of the Rasa server (REST channel at /webhooks/rest/webhook)."}
+    )
+    rasa_host: str = field(default="0.0.0.0", metadata={"help": "Interface the Rasa server listens on."})
+    rasa_api_token: str = field(
+        default="", metadata={"help": "Token for Rasa's HTTP API; empty keeps the API (/model, /conversations) off."}
+    )
+    action_port: int = field(default=5055, metadata={"help": "Port of the action server, bound to 127.0.0.1 only."})
+    action_endpoint: str = field(
+        default="http://127.0.0.1:5055/webhook", metadata={"help": "URL the Rasa server calls to run custom actions."}
+    )
+    tracker_store_url: str = field(
+        default=f"sqlite:///{ROOT / 'var' / 'tracker.db'}",
+        metadata={
+            "help": "SQLAlchemy URL of Rasa's tracker store (conversation events); "
+            "may be the same PostgreSQL server as DATABASE_URL."
+        },
+    )
+    tracker_dialect: str = field(
+        default="sqlite", metadata={"help": "SQL dialect of the tracker store URL (sqlite or postgresql)."}
+    )
+    models_dir: str = field(
+        default=str(ROOT / "models"), metadata={"help": "Folder of trained Rasa models (the newest is served)."}
+    )
+    log_level: str = field(default="INFO", metadata={"help": "Log level of the entry points (DEBUG, INFO, WARNING)."})
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from environment variables, falling back to the defaults."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for item in fields(cls):
+            raw = env.get(item.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[item.name] = int(raw) if isinstance(item.default, int) else raw
+        return cls(**values)  # type: ignore[arg-type]
+
+    def as_env(self) -> dict[str, str]:
+        """Every setting as an environment variable, for the processes `bot serve` starts."""
+        return {item.name.upper(): str(getattr(self, item.name)) for item in fields(self)}
+
+    @property
+    def association_path(self) -> Path:
+        """The association data folder as a path."""
+        return Path(self.association_dir)
+
+
+def documented_settings() -> dict[str, str]:
+    """Environment variable name → help text, for docs and the documentation test."""
+    return {item.name.upper(): item.metadata["help"] for item in fields(Settings)}
+
+
+@cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings.from_env()

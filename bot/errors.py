@@ -1,0 +1,17 @@
+"""Domain errors: actions turn them into polite messages, the CLI into clean exits."""
+
+
+class BotError(Exception):
+    """Base class of every error the application raises on purpose."""
+
+
+class NotFoundError(BotError):
+    """A volunteer, mission or record that was asked for does not exist."""
+
+
+class InvalidDataError(BotError):
+    """Input data (a file, a field, a message) cannot be used as given."""
+
+
+class ConsentRequiredError(BotError):
+    """Personal data would be stored without the person's consent."""

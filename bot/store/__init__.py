@@ -1,0 +1,1 @@
+"""SQL persistence: models, engine and session handling, and one repository module per resource."""

@@ -1,0 +1,243 @@
+"""Volunteers: save a confirmed profile with its consent, find, export and forget."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.errors import ConsentRequiredError, NotFoundError
+from bot.profile import ConsentRecord, Place, ProfileSubmission, Proposal, TimeSlot, VolunteerProfile, sort_slots
+from bot.store import models
+
+logger = logging.getLogger(__name__)
+
+EXPORT_FIELDS = (
+    "id", "channel", "sender_id", "first_name", "email", "phone", "city", "postcode", "skills",
+    "availability", "interests", "consent_at", "status", "proposed_missions", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def find(session: Session, *, channel: str, sender_id: str) -> models.Volunteer | None:
+    """The volunteer behind a conversation, if they saved a profile."""
+    return session.execute(
+        select(models.Volunteer).where(models.Volunteer.channel == channel, models.Volunteer.sender_id == sender_id)
+    ).scalar_one_or_none()
+
+
+def find_by_sender(session: Session, *, sender_id: str) -> list[models.Volunteer]:
+    """Every volunteer stored for a sender id, whatever the channel."""
+    return list(session.execute(select(models.Volunteer).where(models.Volunteer.sender_id == sender_id)).scalars())
+
+
+def save_profile(
+    session: Session,
+    *,
+    channel: str,
+    sender_id: str,
+    profile: ProfileSubmission,
+    consent: ConsentRecord | None,
+) -> models.Volunteer:
+    """Create or replace the volunteer's profile, recording the consent it was given under."""
+    volunteer = find(session, channel=channel, sender_id=sender_id)
+    if consent is None and (volunteer is None or not volunteer.consents):
+        raise ConsentRequiredError("a profile can only be stored after consent")
+    if volunteer is None:
+        volunteer = models.Volunteer(channel=channel, sender_id=sender_id)
+        session.add(volunteer)
+    volunteer.first_name = profile.first_name
+    volunteer.age_group = profile.age_group
+    volunteer.email = profile.email
+    volunteer.phone = profile.phone
+    _set_place(volunteer, profile.place)
+    volunteer.skills = [
+        models.VolunteerSkill(skill=key, position=i) for i, key in enumerate(dict.fromkeys(profile.skills))
+    ]
+    volunteer.causes = [
+        models.VolunteerCause(cause=key, position=i) for i, key in enumerate(dict.fromkeys(profile.causes))
+    ]
+    volunteer.availability = [
+        models.VolunteerAvailability(day=slot.day, period=slot.period) for slot in sort_slots(profile.availability)
+    ]
+    volunteer.last_seen_at = models.utcnow()
+    if consent is not None and not any(c.text_version == consent.text_version for c in volunteer.consents):
+        volunteer.consents.append(
+            models.Consent(text_version=consent.text_version, channel=consent.channel, given_at=consent.given_at)
+        )
+    session.flush()
+    logger.info("saved profile of volunteer %s", volunteer.id)
+    return volunteer
+
+
+def _set_place(volunteer: models.Volunteer, place: Place | None) -> None:
+    volunteer.city = place.name if place else None
+    volunteer.postcode = place.postcode if place else None
+    volunteer.latitude = place.latitude if place else None
+    volunteer.longitude = place.longitude if place else None
+
+
+def to_submission(volunteer: models.Volunteer) -> ProfileSubmission:
+    """The stored profile in the form the conversation and matching use."""
+    return ProfileSubmission(
+        first_name=volunteer.first_name,
+        age_group=volunteer.age_group,
+        place=place_of(volunteer),
+        skills=tuple(s.skill for s in volunteer.skills),
+        causes=tuple(c.cause for c in volunteer.causes),
+        availability=tuple(sort_slots(TimeSlot(a.day, a.period) for a in volunteer.availability)),
+        email=volunteer.email,
+        phone=volunteer.phone,
+    )
+
+
+def place_of(volunteer: models.Volunteer) -> Place | None:
+    """The volunteer's place, if they gave one."""
+    if volunteer.city is None or volunteer.latitude is None or volunteer.longitude is None:
+        return None
+    return Place(volunteer.city, volunteer.latitude, volunteer.longitude, volunteer.postcode)
+
+
+def matching_profile(volunteer: models.Volunteer, *, adult_age: int, min_age: int) -> VolunteerProfile:
+    """What matching may know of a stored volunteer."""
+    return to_submission(volunteer).matching_profile(adult_age=adult_age, min_age=min_age)
+
+
+def record_proposals(session: Session, *, volunteer: models.Volunteer, proposals: Sequence[Proposal]) -> None:
+    """Remember which missions were proposed, with the reasons shown."""
+    for proposal in proposals:
+        volunteer.proposals.append(
+            models.Proposal(mission_id=proposal.mission_id, score=proposal.score, reasons=list(proposal.reasons))
+        )
+    volunteer.last_seen_at = models.utcnow()
+    session.flush()
+
+
+def record_application(session: Session, *, volunteer: models.Volunteer, mission_id: str) -> bool:
+    """Record that the volunteer is interested in a mission; False if already recorded."""
+    if session.get(models.Mission, mission_id) is None:
+        raise NotFoundError(f"mission {mission_id} does not exist")
+    if any(a.mission_id == mission_id for a in volunteer.applications):
+        return False
+    volunteer.applications.append(models.Application(mission_id=mission_id))
+    volunteer.last_seen_at = models.utcnow()
+    session.flush()
+    logger.info("volunteer %s applied to mission %s", volunteer.id, mission_id)
+    return True
+
+
+def proposed_mission_ids(volunteer: models.Volunteer) -> list[str]:
+    """Missions already proposed to the volunteer, oldest first."""
+    return list(dict.fromkeys(p.mission_id for p in volunteer.proposals))
+
+
+def record_handoff(session: Session, *, channel: str, sender_id: str) -> models.HandoffRequest:
+    """Record that somebody asked to talk to a person (reuses an open request)."""
+    volunteer = find(session, channel=channel, sender_id=sender_id)
+    open_request = session.execute(
+        select(models.HandoffRequest).where(
+            models.HandoffRequest.channel == channel,
+            models.HandoffRequest.sender_id == sender_id,
+            models.HandoffRequest.status == "ouverte",
+        )
+    ).scalar_one_or_none()
+    if open_request is not None:
+        return open_request
+    request = models.HandoffRequest(
+        channel=channel, sender_id=sender_id, volunteer_id=volunteer.id if volunteer else None
+    )
+    session.add(request)
+    session.flush()
+    logger.info("handoff request %s recorded", request.id)
+    return request
+
+
+def pseudonym(channel: str, sender_id: str) -> str:
+    """A one-way reference to a conversation for the anonymous audit log."""
+    return hashlib.sha256(f"{channel}:{sender_id}".encode()).hexdigest()[:16]
+
+
+def forget(session: Session, *, sender_id: str, channel: str | None = None, actor: str = "volunteer") -> int:
+    """Erase everything stored about a sender id; keep only an anonymous audit entry. Returns rows erased."""
+    query = select(models.Volunteer).where(models.Volunteer.sender_id == sender_id)
+    handoffs = delete(models.HandoffRequest).where(models.HandoffRequest.sender_id == sender_id)
+    if channel is not None:
+        query = query.where(models.Volunteer.channel == channel)
+        handoffs = handoffs.where(models.HandoffRequest.channel == channel)
+    volunteers = list(session.execute(query).scalars())
+    removed_handoffs = session.execute(handoffs).rowcount or 0
+    if not volunteers and not removed_handoffs:
+        raise NotFoundError("no data is stored for this sender")
+    for volunteer in volunteers:
+        session.add(
+            models.AuditEntry(
+                actor=actor,
+                action="erase",
+                subject=pseudonym(volunteer.channel, volunteer.sender_id),
+                details={"volunteer_id": volunteer.id},
+            )
+        )
+        session.delete(volunteer)
+    session.flush()
+    logger.info("erased %d volunteer(s) and %d handoff request(s)", len(volunteers), removed_handoffs)
+    return len(volunteers) + removed_handoffs
+
+
+def count(session: Session) -> int:
+    """Number of stored volunteers."""
+    return session.execute(select(func.count()).select_from(models.Volunteer)).scalar_one()
+
+
+def export(session: Session) -> list[dict[str, object]]:
+    """Every stored volunteer in the export form of DESIGN.md, oldest first."""
+    volunteers = session.execute(
+        select(models.Volunteer)
+        .options(
+            selectinload(models.Volunteer.skills),
+            selectinload(models.Volunteer.causes),
+            selectinload(models.Volunteer.availability),
+            selectinload(models.Volunteer.consents),
+            selectinload(models.Volunteer.proposals).selectinload(models.Proposal.mission),
+        )
+        .order_by(models.Volunteer.id)
+    ).scalars()
+    return [export_one(v) for v in volunteers]
+
+
+def export_one(volunteer: models.Volunteer) -> dict[str, object]:
+    """One volunteer in the export form of DESIGN.md."""
+    consent_at = volunteer.consents[0].given_at if volunteer.consents else None
+    return {
+        "id": volunteer.id,
+        "channel": volunteer.channel,
+        "sender_id": volunteer.sender_id,
+        "first_name": volunteer.first_name,
+        "email": volunteer.email,
+        "phone": volunteer.phone,
+        "city": volunteer.city,
+        "postcode": volunteer.postcode,
+        "skills": [s.skill for s in volunteer.skills],
+        "availability": [
+            slot.as_dict() for slot in sort_slots(TimeSlot(a.day, a.period) for a in volunteer.availability)
+        ],
+        "interests": [c.cause for c in volunteer.causes],
+        "consent_at": _iso(consent_at),
+        "status": volunteer.status,
+        "proposed_missions": [
+            {"id": p.mission_id, "title": p.mission.title, "score": p.score, "reasons": list(p.reasons)}
+            for p in volunteer.proposals
+        ],
+        "created_at": _iso(volunteer.created_at),
+        "updated_at": _iso(volunteer.updated_at),
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.isoformat()

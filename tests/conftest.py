@@ -1,0 +1,121 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), the one trained model, the servers.
+
+Tests that need a server (PostgreSQL) skip with the reason when it is absent; with CI=true
+those skips become failures, so CI cannot pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.config import ROOT, Settings
+
+ARTIFACTS = ROOT / "tests" / ".artifacts"
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+# Rasa's telemetry would try to reach the network from every rasa command the tests run.
+os.environ["RASA_TELEMETRY_ENABLED"] = "false"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_service(reason: str) -> None:
+    """Skip (or fail, on CI) because a server the test needs is not there."""
+    if IN_CI:
+        pytest.fail(f"required on CI: {reason}")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture()
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh, migrated SQLite database file."""
+    from bot.store.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The admin URL of the local PostgreSQL server, or a skip."""
+    try:
+        engine = create_engine(POSTGRES_ADMIN_URL, future=True)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as error:  # noqa: BLE001 - any connection failure means "absent"
+        require_service(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {type(error).__name__}")
+    return POSTGRES_ADMIN_URL
+
+
+@pytest.fixture()
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database, dropped afterwards."""
+    from bot.store.migrate import upgrade
+    from bot.store.session import get_engine
+
+    name = f"bot_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(postgres_server, future=True, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = postgres_server.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    yield url
+    get_engine(url).dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each store test runs on SQLite and on PostgreSQL."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return str(request.getfixturevalue(fixture))
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The one model of the test run: trained once (Rasa skips training when nothing changed)."""
+    from bot.serve import TRAINING_DATA, latest_model
+
+    out = ARTIFACTS / "models"
+    command = [
+        str(Path(sys.executable).with_name("rasa")), "train", "--data", *TRAINING_DATA,
+        "--config", "config.yml", "--domain", "domain.yml", "--out", str(out),
+    ]  # fmt: skip
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with open(ARTIFACTS / "train.log", "wb") as log:
+        result = subprocess.run(command, cwd=ROOT, env=env, check=False, stdout=log, stderr=subprocess.STDOUT)
+    assert result.returncode == 0, f"training failed, see {ARTIFACTS / 'train.log'}"
+    return latest_model(out)
+
+
+@pytest.fixture()
+def settings(sqlite_url: str, tmp_path: Path) -> Settings:
+    """Settings for one test: its own database and tracker store, free ports."""
+    action_port = free_port()
+    return Settings(
+        database_url=sqlite_url,
+        tracker_store_url=f"sqlite:///{tmp_path / 'tracker.db'}",
+        rasa_port=free_port(),
+        action_port=action_port,
+        action_endpoint=f"http://127.0.0.1:{action_port}/webhook",
+        rasa_host="127.0.0.1",
+    )
