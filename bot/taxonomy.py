@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.config import get_settings
 from bot.errors import InvalidDataError
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "association"
@@ -66,7 +67,7 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
 
 @functools.cache
 def _load_default() -> Taxonomy:
-    return _load(DEFAULT_PATH)
+    return _load(get_settings().association_path / "taxonomy.yml")
 
 
 def _load(path: Path) -> Taxonomy:
