@@ -38,14 +38,14 @@ def get_engine(url: str | None = None) -> Engine:
 
 
 @cache
-def _session_factory(url: str | None) -> sessionmaker:
+def _session_factory(url: str) -> sessionmaker:
     return sessionmaker(bind=get_engine(url), future=True, expire_on_commit=False)
 
 
 @contextmanager
 def session_scope(url: str | None = None) -> Iterator[Session]:
     """A transaction: committed when the block ends, rolled back if it raises."""
-    session: Session = _session_factory(url)()
+    session: Session = _session_factory(url or get_settings().database_url)()
     try:
         yield session
         session.commit()

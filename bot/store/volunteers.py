@@ -45,7 +45,7 @@ def save_profile(
     """Create or replace the volunteer's profile, recording the consent it was given under."""
     volunteer = find(session, channel=channel, sender_id=sender_id)
     if consent is None and (volunteer is None or not volunteer.consents):
-        raise ConsentRequiredError("a profile can only be stored after consent")
+        raise ConsentRequiredError("un profil ne peut être enregistré qu'après consentement")
     if volunteer is None:
         volunteer = models.Volunteer(channel=channel, sender_id=sender_id)
         session.add(volunteer)
@@ -119,7 +119,7 @@ def record_proposals(session: Session, *, volunteer: models.Volunteer, proposals
 def record_application(session: Session, *, volunteer: models.Volunteer, mission_id: str) -> bool:
     """Record that the volunteer is interested in a mission; False if already recorded."""
     if session.get(models.Mission, mission_id) is None:
-        raise NotFoundError(f"mission {mission_id} does not exist")
+        raise NotFoundError(f"la mission {mission_id} n'existe pas")
     if any(a.mission_id == mission_id for a in volunteer.applications):
         return False
     volunteer.applications.append(models.Application(mission_id=mission_id))
@@ -170,7 +170,7 @@ def forget(session: Session, *, sender_id: str, channel: str | None = None, acto
     volunteers = list(session.execute(query).scalars())
     removed_handoffs = session.execute(handoffs).rowcount or 0
     if not volunteers and not removed_handoffs:
-        raise NotFoundError("no data is stored for this sender")
+        raise NotFoundError("aucune donnée enregistrée pour cet identifiant")
     for volunteer in volunteers:
         session.add(
             models.AuditEntry(
