@@ -1,0 +1,54 @@
+"""Small helpers shared by the actions: who is talking, and how profiles are shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from bot.matching import describe_slots
+from bot.onboarding import place_from_slot, slots_from_keys
+from bot.taxonomy import load_taxonomy
+from bot.texts import join_words, labels
+from bot.understanding import format_phone
+
+DEFAULT_CHANNEL = "rest"
+
+
+def channel_of(tracker: Tracker) -> str:
+    """The channel this conversation comes from ("rest", "telegram", "socketio"...)."""
+    return tracker.get_latest_input_channel() or DEFAULT_CHANNEL
+
+
+def profile_view(slots: dict[str, Any]) -> dict[str, str]:
+    """Slot values as French text, for the summary and the "my data" answer."""
+    taxonomy = load_taxonomy()
+    words = labels()
+    place = place_from_slot(slots.get("place"))
+    skills = slots.get("skills")
+    causes = slots.get("causes")
+    availability = slots_from_keys(slots.get("availability") or ())
+    contact = [value for value in (slots.get("email"), slots.get("phone")) if value]
+    return {
+        "first_name": slots.get("first_name") or words["not_given"],
+        "age_group": words["age_groups"].get(slots.get("age_group") or "", words["not_given"]),
+        "place": place.label if place else words["not_given"],
+        "skills": _list_or(skills, taxonomy.skill_label, words),
+        "causes": _list_or(causes, taxonomy.cause_label, words),
+        "availability": describe_slots(availability) if availability else words["not_given"],
+        "contact": join_words([_show_contact(c) for c in contact]) if contact else words["not_given"],
+        "email": slots.get("email") or words["not_given"],
+        "phone": _show_contact(slots["phone"]) if slots.get("phone") else words["not_given"],
+    }
+
+
+def _list_or(keys: list[str] | None, label: Any, words: dict[str, Any]) -> str:
+    if keys is None:
+        return str(words["not_given"])
+    if not keys:
+        return str(words["none_selected"])
+    return join_words([label(key) for key in keys])
+
+
+def _show_contact(value: str) -> str:
+    return format_phone(value) if value.startswith("+") else value

@@ -1,0 +1,13 @@
+"""Intents that interrupt the profile form: they get their own answer, then the form resumes.
+
+Keep in step with the ``&digressions`` list in domain.yml and the rules in data/rules/form.yml.
+"""
+
+DIGRESSIONS = frozenset(
+    {
+        "faq_association", "faq_insurance", "faq_minimum_age", "faq_time_commitment", "faq_expenses",
+        "faq_training", "faq_remote", "faq_attestation", "faq_personal_data", "faq_contact",
+        "faq_accessibility", "faq_stop_anytime", "bot_challenge", "out_of_scope", "other_language",
+        "stop", "goodbye", "start_over", "human_handoff", "show_my_data", "delete_my_data", "show_missions",
+    }
+)  # fmt: skip

@@ -1,0 +1,89 @@
+"""Mission proposals with their reasons, browsing without a profile, and applications."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import channel_of
+from bot.errors import NotFoundError
+from bot.onboarding import browse_missions, propose_missions
+from bot.profile import Mission, Proposal
+from bot.texts import labels
+
+logger = logging.getLogger(__name__)
+
+
+def _show(dispatcher: CollectingDispatcher, proposals: list[tuple[Proposal, Mission]], *, can_apply: bool) -> None:
+    words = labels()
+    for proposal, mission in proposals:
+        where = words["remote"] if mission.remote or mission.place is None else mission.place.label
+        buttons = []
+        if can_apply:
+            title = words["interested_button"].format(title=mission.title)
+            buttons = [{"title": title, "payload": f'/apply{{"mission_id": "{mission.id}"}}'}]
+        dispatcher.utter_message(
+            response="utter_mission",
+            title=mission.title,
+            where=where,
+            reasons=" ; ".join(proposal.reasons),
+            buttons=buttons,
+        )
+
+
+class ActionProposeMissions(Action):
+    """Propose the best missions not yet proposed, each with the reasons it fits."""
+
+    def name(self) -> str:
+        return "action_propose_missions"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        already = list(tracker.get_slot("proposed_missions") or [])
+        saved = tracker.get_slot("profile_status") == "saved"
+        try:
+            if saved:
+                proposals = propose_missions(channel=channel_of(tracker), sender_id=tracker.sender_id, exclude=already)
+            else:
+                proposals = browse_missions(slots=tracker.current_slot_values(), exclude=already)
+        except NotFoundError:  # the profile was erased elsewhere (console, CLI)
+            proposals, saved = browse_missions(slots={}, exclude=already), False
+        if not proposals:
+            dispatcher.utter_message(response="utter_no_more_missions")
+            return []
+        dispatcher.utter_message(response="utter_missions_intro" if saved else "utter_missions_browse_intro")
+        _show(dispatcher, proposals, can_apply=saved)
+        dispatcher.utter_message(response="utter_missions_choice" if saved else "utter_missions_choice_anonymous")
+        return [SlotSet("proposed_missions", already + [p.mission_id for p, _ in proposals])]
+
+
+class ActionApply(Action):
+    """The volunteer is interested in a mission: record an application for staff."""
+
+    def name(self) -> str:
+        return "action_apply"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        from bot.onboarding import apply_to_mission
+
+        mission_id = tracker.get_slot("mission_id")
+        if tracker.get_slot("profile_status") != "saved":
+            dispatcher.utter_message(response="utter_application_needs_profile")
+            return []
+        if not mission_id:
+            dispatcher.utter_message(response="utter_which_mission")
+            return []
+        try:
+            title, created = apply_to_mission(
+                channel=channel_of(tracker), sender_id=tracker.sender_id, mission_id=mission_id
+            )
+        except NotFoundError:
+            dispatcher.utter_message(response="utter_unknown_mission")
+            return [SlotSet("mission_id", None)]
+        dispatcher.utter_message(
+            response="utter_application_recorded" if created else "utter_application_already", title=title
+        )
+        return [SlotSet("mission_id", None)]

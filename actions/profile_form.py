@@ -1,0 +1,251 @@
+"""The profile form: bare answers to the question just asked, validation, corrections.
+
+Facts stated explicitly ("je m'appelle Julie", "dispo le samedi") arrive as entities from
+the NLU component and fill their slots whatever was asked. Here we add what needs the
+conversation's context: a bare "Julie" or "17" answering the question just asked,
+"aussi" adding to a list instead of replacing it, and polite re-asks with an example.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.digressions import DIGRESSIONS
+from bot.config import get_settings
+from bot.profile import Place
+from bot.understanding import extract_facts, find_phone, looks_like_email_attempt
+
+logger = logging.getLogger(__name__)
+
+# A second unrecognised answer to these questions moves on: they are optional for matching.
+SKIPPABLE = {"skills", "availability", "causes"}
+ADDING = re.compile(r"\b(aussi|egalement|également|en plus|de plus|ainsi que)\b", re.IGNORECASE)
+NO_PREFERENCE = re.compile(
+    r"^\s*(rien( de (particulier|special|spécial))?|aucune?( en particulier)?|peu importe|n'importe|"
+    r"tout me va|toutes?( me (vont|conviennent))?|pas de pr[ée]f[ée]rence|je (ne )?sais pas|sais pas|"
+    r"pas vraiment|non|bof)\s*[.!]*\s*$",
+    re.IGNORECASE,
+)
+ADULT_WORDS = re.compile(r"\b(majeure?|adulte|plus de 18)\b", re.IGNORECASE)
+
+
+def _entity_values(tracker: Tracker, entity: str) -> list[Any]:
+    return [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == entity]
+
+
+def _answering(tracker: Tracker, slot: str) -> bool:
+    """True when the latest message answers the question about ``slot``."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+    return tracker.get_slot("requested_slot") == slot and intent not in DIGRESSIONS
+
+
+def _failed_before(tracker: Tracker, slot: str) -> int:
+    """How many times the assistant already said it did not understand the answer about ``slot``."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") is None:
+            break
+        if (
+            event.get("event") == "bot"
+            and (event.get("metadata") or {}).get("utter_action") == f"utter_not_understood_{slot}"
+        ):
+            count += 1
+    return count
+
+
+def _previous_value(tracker: Tracker, slot: str) -> Any:
+    """The slot's value before the latest user message (to add to a list instead of replacing it)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value")
+    return None
+
+
+def _not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> dict[str, Any]:
+    if slot in SKIPPABLE and _failed_before(tracker, slot) >= 1:
+        dispatcher.utter_message(response="utter_skipped_field")
+        return {slot: []}
+    dispatcher.utter_message(response=f"utter_not_understood_{slot}")
+    return {slot: None}
+
+
+class ValidateProfileForm(FormValidationAction):
+    """Fills and checks the profile form's slots."""
+
+    def name(self) -> str:
+        return "validate_profile_form"
+
+    # --- bare answers to the question just asked -------------------------------------------
+
+    def _bare(self, tracker: Tracker, slot: str) -> Any:
+        return extract_facts(tracker.latest_message.get("text") or "", expecting=slot)
+
+    async def extract_first_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if not _answering(tracker, "first_name") or _entity_values(tracker, "first_name"):
+            return {}
+        name = self._bare(tracker, "first_name").first_name
+        return {"first_name": name} if name else _not_understood(dispatcher, tracker, "first_name")
+
+    async def extract_age_group(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if (
+            not _answering(tracker, "age_group")
+            or _entity_values(tracker, "age")
+            or _entity_values(tracker, "age_group")
+        ):
+            return {}
+        text = tracker.latest_message.get("text") or ""
+        if ADULT_WORDS.search(text):
+            return {"age_group": "adult"}
+        age = self._bare(tracker, "age").age
+        return {"age_group": str(age)} if age is not None else _not_understood(dispatcher, tracker, "age_group")
+
+    async def extract_place(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if not _answering(tracker, "place") or _entity_values(tracker, "place"):
+            return {}
+        place = self._bare(tracker, "place").place
+        return {"place": place.to_slot()} if place else _not_understood(dispatcher, tracker, "place")
+
+    async def extract_skills(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._extract_list(dispatcher, tracker, "skills", "skill")
+
+    async def extract_availability(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._extract_list(dispatcher, tracker, "availability", "availability")
+
+    async def extract_causes(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._extract_list(dispatcher, tracker, "causes", "cause")
+
+    def _extract_list(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, entity: str
+    ) -> dict[str, Any]:
+        if slot in _entity_values(tracker, "no_preference"):
+            return {slot: []}
+        if not _answering(tracker, slot) or _entity_values(tracker, entity):
+            return {}
+        text = tracker.latest_message.get("text") or ""
+        if NO_PREFERENCE.match(text):
+            return {slot: []}
+        facts = self._bare(tracker, slot)
+        found = {"skills": facts.skills, "causes": facts.causes, "availability": [s.key for s in facts.availability]}[
+            slot
+        ]
+        return {slot: found} if found else _not_understood(dispatcher, tracker, slot)
+
+    async def extract_contact(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        known = tracker.get_slot("email") or tracker.get_slot("phone")
+        if known:
+            return {"contact": known} if tracker.get_slot("contact") != known else {}
+        if not _answering(tracker, "contact"):
+            return {}
+        text = tracker.latest_message.get("text") or ""
+        if looks_like_email_attempt(text):
+            dispatcher.utter_message(response="utter_invalid_email")
+            return {"contact": None}
+        if re.search(r"\d{4,}|\d{2}[ .-]\d{2}", text) and find_phone(text) is None:
+            dispatcher.utter_message(response="utter_invalid_phone")
+            return {"contact": None}
+        return _not_understood(dispatcher, tracker, "contact")
+
+    # --- validation of whatever was filled this turn ---------------------------------------
+
+    async def validate_first_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if not isinstance(value, str) or not value.strip() or len(value) > 60:
+            return {"first_name": None}
+        return {"first_name": value.strip()}
+
+    async def validate_age_group(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        settings = get_settings()
+        group = value
+        if isinstance(value, (int, float)) or (isinstance(value, str) and value.isdigit()):
+            age = int(value)
+            if not 5 <= age <= 110:
+                return _not_understood(dispatcher, tracker, "age_group")
+            group = "adult" if age >= settings.adult_age else "minor" if age >= settings.min_age else "too_young"
+        if group == "too_young":
+            dispatcher.utter_message(response="utter_too_young", min_age=settings.min_age)
+            return {"age_group": "too_young", "requested_slot": None}
+        if group == "minor":
+            dispatcher.utter_message(response="utter_minor_info", adult_age=settings.adult_age)
+            return {"age_group": "minor"}
+        if group == "adult":
+            return {"age_group": "adult"}
+        return {"age_group": None}
+
+    async def validate_place(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        try:
+            Place.from_slot(value)
+        except (TypeError, ValueError, AttributeError):
+            return {"place": None}
+        return {"place": value}
+
+    async def validate_skills(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"skills": self._merge(tracker, "skills", value)}
+
+    async def validate_availability(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"availability": self._merge(tracker, "availability", value)}
+
+    async def validate_causes(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"causes": self._merge(tracker, "causes", value)}
+
+    @staticmethod
+    def _merge(tracker: Tracker, slot: str, value: Any) -> list[str] | None:
+        """A correction replaces the list; "aussi" / "en plus" adds to it."""
+        if value is None:
+            return None
+        values = [value] if isinstance(value, str) else list(value)
+        previous = _previous_value(tracker, slot)
+        if previous and values and ADDING.search(tracker.latest_message.get("text") or ""):
+            values = list(previous) + values
+        return list(dict.fromkeys(values))
+
+
+class ActionAskAgeGroup(Action):
+    """Ask the age group, with the age limits from the settings on the buttons."""
+
+    def name(self) -> str:
+        return "action_ask_age_group"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        settings = get_settings()
+        dispatcher.utter_message(
+            response="utter_ask_age_group",
+            adult_age=settings.adult_age,
+            min_age=settings.min_age,
+            minor_max=settings.adult_age - 1,
+        )
+        return []

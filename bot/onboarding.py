@@ -1,0 +1,203 @@
+"""What the conversation does with the database: the services behind the Rasa actions.
+
+Actions pass plain slot values in and get plain values back; every function opens one
+unit of work, so a profile is either stored whole with its consent, or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot import matching
+from bot.config import get_settings
+from bot.errors import InvalidDataError, NotFoundError
+from bot.profile import ConsentRecord, Mission, Place, ProfileSubmission, Proposal, TimeSlot, VolunteerProfile
+from bot.store import missions as mission_store
+from bot.store import volunteers as volunteer_store
+from bot.store.session import session_scope
+
+logger = logging.getLogger(__name__)
+
+PROFILE_SLOTS = ("first_name", "age_group", "place", "skills", "availability", "causes", "email", "phone", "contact")
+
+
+def profile_from_slots(slots: Mapping[str, Any]) -> ProfileSubmission:
+    """Build the profile to store from the form's slots; raises InvalidDataError if incomplete."""
+    first_name = slots.get("first_name")
+    age_group = slots.get("age_group")
+    if not first_name or age_group not in ("adult", "minor"):
+        raise InvalidDataError("le profil n'a pas de prénom ou de tranche d'âge éligible")
+    if not slots.get("email") and not slots.get("phone"):
+        raise InvalidDataError("le profil n'a ni e-mail ni téléphone")
+    return ProfileSubmission(
+        first_name=str(first_name),
+        age_group=str(age_group),
+        place=place_from_slot(slots.get("place")),
+        skills=tuple(slots.get("skills") or ()),
+        causes=tuple(slots.get("causes") or ()),
+        availability=tuple(slots_from_keys(slots.get("availability") or ())),
+        email=slots.get("email") or None,
+        phone=slots.get("phone") or None,
+    )
+
+
+def place_from_slot(value: str | None) -> Place | None:
+    """The place held in the ``place`` slot, or None."""
+    if not value:
+        return None
+    try:
+        return Place.from_slot(value)
+    except ValueError:
+        logger.warning("ignored a malformed place slot")
+        return None
+
+
+def slots_from_keys(keys: Sequence[str]) -> list[TimeSlot]:
+    """Availability slot keys ("saturday:morning") as TimeSlots; malformed keys are skipped."""
+    slots = []
+    for key in keys:
+        try:
+            slots.append(TimeSlot.from_key(key))
+        except ValueError:
+            logger.warning("ignored a malformed availability key")
+    return slots
+
+
+def slots_for_profile(profile: ProfileSubmission) -> dict[str, Any]:
+    """Slot values that restore a stored profile into a conversation."""
+    return {
+        "first_name": profile.first_name,
+        "age_group": profile.age_group,
+        "place": profile.place.to_slot() if profile.place else None,
+        "skills": list(profile.skills),
+        "causes": list(profile.causes),
+        "availability": [slot.key for slot in profile.availability],
+        "email": profile.email,
+        "phone": profile.phone,
+        "contact": profile.email or profile.phone,
+    }
+
+
+@dataclass(frozen=True)
+class StoredVolunteer:
+    """A returning volunteer, as the conversation needs them."""
+
+    profile: ProfileSubmission
+    consent: ConsentRecord | None
+    applications: tuple[str, ...]
+
+
+def load_volunteer(*, channel: str, sender_id: str) -> StoredVolunteer | None:
+    """The stored profile behind this conversation, or None."""
+    with session_scope() as session:
+        volunteer = volunteer_store.find(session, channel=channel, sender_id=sender_id)
+        if volunteer is None:
+            return None
+        volunteer.last_seen_at = volunteer_store.models.utcnow()
+        return StoredVolunteer(
+            profile=volunteer_store.to_submission(volunteer),
+            consent=_first_consent(volunteer),
+            applications=tuple(a.mission.title for a in volunteer.applications),
+        )
+
+
+def _first_consent(volunteer: volunteer_store.models.Volunteer) -> ConsentRecord | None:
+    if not volunteer.consents:
+        return None
+    first = volunteer.consents[0]
+    return ConsentRecord(text_version=first.text_version, given_at=first.given_at, channel=first.channel)
+
+
+def consent_to_slot(consent: ConsentRecord) -> str:
+    """The conversation's record of consent: ``"version|ISO timestamp"``."""
+    return f"{consent.text_version}|{consent.given_at.isoformat()}"
+
+
+def consent_from_slot(value: str | None, channel: str) -> ConsentRecord | None:
+    """The consent recorded in the conversation, if any."""
+    if not value or "|" not in value:
+        return None
+    version, _, moment = value.partition("|")
+    try:
+        return ConsentRecord(text_version=version, given_at=datetime.fromisoformat(moment), channel=channel)
+    except ValueError:
+        return None
+
+
+def save_profile(
+    *, channel: str, sender_id: str, slots: Mapping[str, Any], consent: ConsentRecord | None
+) -> ProfileSubmission:
+    """Store the confirmed profile and its consent in one transaction."""
+    profile = profile_from_slots(slots)
+    with session_scope() as session:
+        volunteer_store.save_profile(session, channel=channel, sender_id=sender_id, profile=profile, consent=consent)
+    return profile
+
+
+def _volunteer_profile(profile: ProfileSubmission) -> VolunteerProfile:
+    settings = get_settings()
+    return profile.matching_profile(adult_age=settings.adult_age, min_age=settings.min_age)
+
+
+def propose_missions(*, channel: str, sender_id: str, exclude: Sequence[str] = ()) -> list[tuple[Proposal, Mission]]:
+    """Rank open missions for a stored volunteer, record the proposals and return them."""
+    with session_scope() as session:
+        volunteer = volunteer_store.find(session, channel=channel, sender_id=sender_id)
+        if volunteer is None:
+            raise NotFoundError("aucun profil enregistré pour cette conversation")
+        missions = {m.id: m for m in mission_store.open_missions(session)}
+        profile = _volunteer_profile(volunteer_store.to_submission(volunteer))
+        proposals = matching.rank_missions(
+            profile, missions.values(), limit=get_settings().proposals_per_turn, exclude=set(exclude)
+        )
+        volunteer_store.record_proposals(session, volunteer=volunteer, proposals=proposals)
+        return [(p, missions[p.mission_id]) for p in proposals]
+
+
+def browse_missions(*, slots: Mapping[str, Any], exclude: Sequence[str] = ()) -> list[tuple[Proposal, Mission]]:
+    """Missions for somebody without a stored profile, ranked on what the conversation says (nothing stored)."""
+    profile = VolunteerProfile(
+        skills=tuple(slots.get("skills") or ()),
+        causes=tuple(slots.get("causes") or ()),
+        availability=tuple(slots_from_keys(slots.get("availability") or ())),
+        place=place_from_slot(slots.get("place")),
+    )
+    with session_scope() as session:
+        missions = {m.id: m for m in mission_store.open_missions(session)}
+    proposals = matching.rank_missions(
+        profile, missions.values(), limit=get_settings().proposals_per_turn, exclude=set(exclude)
+    )
+    return [(p, missions[p.mission_id]) for p in proposals]
+
+
+def apply_to_mission(*, channel: str, sender_id: str, mission_id: str) -> tuple[str, bool]:
+    """Record the volunteer's interest in a mission; returns (mission title, newly recorded)."""
+    with session_scope() as session:
+        volunteer = volunteer_store.find(session, channel=channel, sender_id=sender_id)
+        if volunteer is None:
+            raise NotFoundError("aucun profil enregistré pour cette conversation")
+        mission = mission_store.get(session, mission_id)
+        if mission is None:
+            raise NotFoundError(f"la mission {mission_id} n'existe pas")
+        created = volunteer_store.record_application(session, volunteer=volunteer, mission_id=mission_id)
+        return mission.title, created
+
+
+def request_handoff(*, channel: str, sender_id: str) -> None:
+    """Record that the person asked to talk to somebody."""
+    with session_scope() as session:
+        volunteer_store.record_handoff(session, channel=channel, sender_id=sender_id)
+
+
+def forget(*, channel: str, sender_id: str) -> bool:
+    """Erase everything stored about this conversation's person; False if nothing was stored."""
+    try:
+        with session_scope() as session:
+            volunteer_store.forget(session, sender_id=sender_id, channel=channel, actor="volunteer")
+    except NotFoundError:
+        return False
+    return True

@@ -1,0 +1,73 @@
+"""The association's editable texts: consent, FAQ answers and display labels (data/association)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.config import get_settings
+from bot.errors import InvalidDataError
+
+
+def _load_yaml(name: str, folder: str | None = None) -> dict[str, Any]:
+    path = Path(folder or get_settings().association_dir) / name
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise InvalidDataError(f"impossible de lire {path} : {error}") from error
+    if not isinstance(data, dict):
+        raise InvalidDataError(f"{path} doit contenir un dictionnaire YAML")
+    return data
+
+
+@dataclass(frozen=True)
+class ConsentText:
+    """The consent text shown before anything personal is stored, and its version."""
+
+    version: str
+    text: str
+    accept: str
+    decline: str
+
+
+@cache
+def consent_text(folder: str | None = None) -> ConsentText:
+    """The current consent text (data/association/consent.yml)."""
+    data = _load_yaml("consent.yml", folder)
+    try:
+        return ConsentText(str(data["version"]), data["text"], data["accept"], data["decline"])
+    except KeyError as missing:
+        raise InvalidDataError(f"consent.yml : il manque {missing}") from None
+
+
+@cache
+def faq_answers(folder: str | None = None) -> dict[str, str]:
+    """FAQ answer per intent name (data/association/faq.yml)."""
+    data = _load_yaml("faq.yml", folder)
+    answers = {}
+    for topic, entry in (data.get("topics") or {}).items():
+        if not isinstance(entry, dict) or "intent" not in entry or "answer" not in entry:
+            raise InvalidDataError(
+                f"faq.yml : le thème {topic!r} doit avoir une intention (intent) et une réponse (answer)"
+            )
+        answers[str(entry["intent"])] = str(entry["answer"]).strip()
+    return answers
+
+
+@cache
+def labels(folder: str | None = None) -> dict[str, Any]:
+    """Display labels (data/association/labels.yml)."""
+    return _load_yaml("labels.yml", folder)
+
+
+def join_words(words: list[str]) -> str:
+    """French enumeration: "a", "a et b", "a, b et c"."""
+    separator = labels()["list_separator"]
+    last = labels()["list_last_separator"]
+    if len(words) <= 1:
+        return "".join(words)
+    return separator.join(words[:-1]) + last + words[-1]

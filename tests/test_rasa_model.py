@@ -1,0 +1,114 @@
+"""The Rasa project itself: training data validity, conversation tests, held-out NLU accuracy.
+
+The model is trained once per test run (``trained_model`` in conftest.py) and shared.
+Conversation tests (tests/conversations) give intents and entities explicitly: they test
+the dialogue. Real French text is tested by the held-out NLU set below, by the
+understanding tables (tests/bot/understanding) and end to end over HTTP (tests/test_e2e.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import yaml
+
+from bot.config import ROOT
+
+RASA = str(Path(sys.executable).with_name("rasa"))
+MIN_HOLDOUT_ACCURACY = 0.90
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([RASA, *args], cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+# Responses Rasa's own default actions send (utter_default: action_default_fallback).
+RASA_DEFAULT_RESPONSES = {"utter_default"}
+UNUSED_RESPONSE = re.compile(r"The utterance '(\w+)' is not used in any story or rule")
+
+
+def test_training_data_and_domain_validate_cleanly() -> None:
+    """`rasa data validate` passes, and its only remarks are responses it cannot see us use.
+
+    Rasa flags responses that no story or rule names; ours are sent by custom actions or
+    by the form (utter_ask_<slot>), so each one flagged must really be used there.
+    """
+    result = _run(
+        "data", "validate", "--data", "data/nlu", "data/rules", "data/stories", "--domain", "domain.yml",
+        "--config", "config.yml",
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    warnings = [line for line in output.splitlines() if "UserWarning" in line]
+    unexplained = [line for line in warnings if not _used_outside_stories(line)]
+    assert unexplained == []
+
+
+def _used_outside_stories(warning: str) -> bool:
+    match = UNUSED_RESPONSE.search(warning)
+    if match is None:
+        return False
+    response = match.group(1)
+    code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "actions").glob("*.py"))
+    form_slots = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["forms"]["profile_form"]
+    asked = {f"utter_ask_{slot}" for slot in form_slots["required_slots"]}
+    not_understood = {f"utter_not_understood_{slot}" for slot in form_slots["required_slots"]}
+    dynamic = 'f"utter_not_understood_{slot}"' in code and response in not_understood
+    return f'"{response}"' in code or response in asked or dynamic or response in RASA_DEFAULT_RESPONSES
+
+
+def test_conversation_stories_all_pass(trained_model: Path, tmp_path: Path) -> None:
+    stories = [s for f in sorted((ROOT / "tests" / "conversations").glob("*.yml")) for s in _stories(f)]
+    assert len(stories) >= 25
+    result = _run(
+        "test", "core", "--model", str(trained_model), "--stories", "tests/conversations",
+        "--fail-on-prediction-errors", "--out", str(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+
+
+def _stories(path: Path) -> list[dict]:
+    return list((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("stories") or [])
+
+
+def _examples(path: Path) -> dict[str, str]:
+    """Normalised example → intent, for every NLU file under ``path``."""
+    found = {}
+    files = [path] if path.is_file() else sorted(path.glob("*.yml"))
+    for file in files:
+        for block in yaml.safe_load(file.read_text(encoding="utf-8")).get("nlu", []):
+            for line in block.get("examples", "").splitlines():
+                if line.strip().startswith("- "):
+                    found[_normalise(line.strip()[2:])] = block["intent"]
+    return found
+
+
+def _normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w@]+", " ", text).split())
+
+
+def test_holdout_is_never_trained_on() -> None:
+    holdout = _examples(ROOT / "tests" / "nlu" / "holdout.yml")
+    training = _examples(ROOT / "data" / "nlu")
+    assert len(holdout) >= 150
+    assert sorted(set(holdout) & set(training)) == []
+
+
+def test_holdout_intent_accuracy(trained_model: Path, tmp_path: Path) -> None:
+    result = _run(
+        "test", "nlu", "--model", str(trained_model), "--nlu", "tests/nlu/holdout.yml", "--out", str(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((tmp_path / "intent_report.json").read_text())
+    assert report["accuracy"] >= MIN_HOLDOUT_ACCURACY, {
+        intent: round(scores["f1-score"], 2)
+        for intent, scores in report.items()
+        if isinstance(scores, dict) and scores.get("f1-score", 1) < 0.9
+    }
