@@ -1,0 +1,155 @@
+"""The ``bot`` command line: database, missions, volunteers, and serving the assistant.
+
+bot db upgrade
+bot missions import FILE          (YAML like data/association/missions.yml, or CSV)
+bot missions list
+bot volunteers export --format json|csv
+bot volunteers forget SENDER_ID [--channel CHANNEL]
+bot serve                         (what `make run` starts)
+bot shell                         (what `make shell` starts)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import get_settings
+from bot.errors import BotError
+
+logger = logging.getLogger(__name__)
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from bot.store.migrate import upgrade
+
+    upgrade()
+    print("Base de données à jour.")
+    return 0
+
+
+def _missions_import(args: argparse.Namespace) -> int:
+    from bot.missions_file import read_missions
+    from bot.store import missions
+    from bot.store.session import session_scope
+
+    loaded = read_missions(Path(args.file))
+    with session_scope() as session:
+        created, updated = missions.upsert(session, loaded)
+    print(f"{len(loaded)} missions importées ({created} nouvelles, {updated} mises à jour).")
+    return 0
+
+
+def _missions_list(args: argparse.Namespace) -> int:
+    from bot.store import missions
+    from bot.store.session import session_scope
+
+    with session_scope() as session:
+        rows = missions.open_missions(session)
+    for mission in rows:
+        where = "à distance" if mission.remote or mission.place is None else mission.place.label
+        print(f"{mission.id}\t{mission.title}\t{where}\t{mission.places_left}/{mission.places_total} places")
+    print(f"{len(rows)} missions ouvertes.", file=sys.stderr)
+    return 0
+
+
+def _volunteers_export(args: argparse.Namespace) -> int:
+    from bot.store import volunteers
+    from bot.store.session import session_scope
+
+    with session_scope() as session:
+        rows = volunteers.export(session)
+    if args.format == "json":
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    writer = csv.DictWriter(sys.stdout, fieldnames=volunteers.EXPORT_FIELDS)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _csv_cell(value) for key, value in row.items()})
+    return 0
+
+
+def _csv_cell(value: object) -> object:
+    if isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def _volunteers_forget(args: argparse.Namespace) -> int:
+    from bot.store import volunteers
+    from bot.store.session import session_scope
+
+    with session_scope() as session:
+        erased = volunteers.forget(session, sender_id=args.sender_id, channel=args.channel, actor="cli")
+    print(f"Données supprimées ({erased} enregistrement(s)) ; une trace anonyme est conservée dans le journal d'audit.")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from bot.serve import serve
+
+    return serve(train_model=not args.no_train)
+
+
+def _shell(args: argparse.Namespace) -> int:
+    from bot.serve import shell
+
+    return shell(train_model=not args.no_train)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``bot`` command."""
+    parser = argparse.ArgumentParser(prog="bot", description="Assistant d'accueil des bénévoles.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    db = commands.add_parser("db", help="base de données").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="créer ou mettre à jour le schéma").set_defaults(handler=_db_upgrade)
+
+    missions = commands.add_parser("missions", help="missions").add_subparsers(dest="missions_command", required=True)
+    importer = missions.add_parser("import", help="importer des missions (YAML ou CSV)")
+    importer.add_argument("file")
+    importer.set_defaults(handler=_missions_import)
+    missions.add_parser("list", help="lister les missions ouvertes").set_defaults(handler=_missions_list)
+
+    volunteers = commands.add_parser("volunteers", help="bénévoles").add_subparsers(
+        dest="volunteers_command", required=True
+    )
+    export = volunteers.add_parser("export", help="exporter tous les bénévoles")
+    export.add_argument("--format", choices=("json", "csv"), default="json")
+    export.set_defaults(handler=_volunteers_export)
+    forget = volunteers.add_parser("forget", help="effacer toutes les données d'une personne")
+    forget.add_argument("sender_id")
+    forget.add_argument("--channel", default=None, help="limiter à un canal (rest, telegram, socketio)")
+    forget.set_defaults(handler=_volunteers_forget)
+
+    serve = commands.add_parser("serve", help="lancer l'assistant (serveur Rasa et serveur d'actions)")
+    serve.add_argument("--no-train", action="store_true", help="ne pas entraîner, utiliser le dernier modèle")
+    serve.set_defaults(handler=_serve)
+    chat = commands.add_parser("shell", help="discuter avec l'assistant dans le terminal")
+    chat.add_argument("--no-train", action="store_true", help="ne pas entraîner, utiliser le dernier modèle")
+    chat.set_defaults(handler=_shell)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``bot`` console script."""
+    logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except BotError as error:
+        print(f"Erreur : {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"Erreur : {error.strerror or error} ({getattr(error, 'filename', '') or ''})", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

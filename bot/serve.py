@@ -1,0 +1,181 @@
+"""Start the assistant: database, demo missions, model, action server and Rasa server.
+
+``make run`` calls ``bot serve``; the end-to-end tests use :func:`running_assistant` to
+start the very same processes on other ports and databases.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bot.config import ROOT, Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+RASA = str(Path(sys.executable).with_name("rasa"))
+TRAINING_DATA = ("data/nlu", "data/rules", "data/stories")
+
+
+def process_env(settings: Settings) -> dict[str, str]:
+    """The environment of the Rasa and action servers: every setting, explicitly."""
+    env = dict(os.environ)
+    env.update(settings.as_env())
+    env["SANIC_HOST"] = "127.0.0.1"  # the action server is never exposed
+    env["RASA_TELEMETRY_ENABLED"] = "false"  # nothing about conversations leaves this machine
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return env
+
+
+def prepare_database(settings: Settings) -> None:
+    """Create or upgrade the schema and load the demo missions into an empty database."""
+    from bot.missions_file import read_missions
+    from bot.store import missions
+    from bot.store.migrate import upgrade
+    from bot.store.session import session_scope
+
+    upgrade(settings.database_url)
+    with session_scope(settings.database_url) as session:
+        if not missions.open_missions(session):
+            created, _ = missions.upsert(session, read_missions(settings.association_path / "missions.yml"))
+            logger.info("loaded %d demo missions", created)
+
+
+def train(settings: Settings, *, out: str | None = None) -> Path:
+    """Train a model unless data, domain and config are unchanged since the newest one."""
+    out = out or settings.models_dir
+    command = [
+        RASA,
+        "train",
+        "--data",
+        *TRAINING_DATA,
+        "--config",
+        "config.yml",
+        "--domain",
+        "domain.yml",
+        "--out",
+        out,
+    ]
+    subprocess.run(command, cwd=ROOT, env=process_env(settings), check=True)
+    return latest_model(Path(out))
+
+
+def latest_model(folder: Path) -> Path:
+    """The newest trained model in ``folder``."""
+    models = sorted(folder.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise FileNotFoundError(f"no trained model in {folder}")
+    return models[-1]
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server behind {url} stopped (exit code {process.returncode})")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def running_assistant(settings: Settings, model: Path, *, log_dir: Path | None = None) -> Iterator[str]:
+    """Run the action server and the Rasa server; yields the REST webhook URL."""
+    env = process_env(settings)
+    logs = []
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        logs = [open(log_dir / "actions.log", "wb"), open(log_dir / "rasa.log", "wb")]  # noqa: SIM115
+    out_actions = logs[0] if logs else None
+    out_rasa = logs[1] if logs else None
+    actions = subprocess.Popen(
+        [RASA, "run", "actions", "--actions", "actions", "--port", str(settings.action_port)],
+        cwd=ROOT, env=env, stdout=out_actions, stderr=subprocess.STDOUT if logs else None,
+    )  # fmt: skip
+    rasa_command = [
+        RASA, "run", "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
+    ]  # fmt: skip
+    if settings.rasa_api_token:
+        rasa_command += ["--enable-api", "--auth-token", settings.rasa_api_token]
+    rasa = subprocess.Popen(
+        rasa_command, cwd=ROOT, env=env, stdout=out_rasa, stderr=subprocess.STDOUT if logs else None
+    )
+    try:
+        _wait_for(f"http://127.0.0.1:{settings.action_port}/health", actions, timeout=120)
+        _wait_for(f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/", rasa, timeout=300)
+        yield f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook"
+    finally:
+        _stop(rasa)
+        _stop(actions)
+        for log in logs:
+            log.close()
+
+
+def serve(*, train_model: bool = True) -> int:
+    """Everything `make run` does after installing: prepare, train if needed, serve until Ctrl-C."""
+    settings = get_settings()
+    prepare_database(settings)
+    model = train(settings) if train_model else latest_model(Path(settings.models_dir))
+    with running_assistant(settings, model) as webhook:
+        print(
+            "\nL'assistant est prêt.\n"
+            f"  Canal REST : POST {webhook}\n"
+            f"  Essayez : curl -s {webhook} -H 'Content-Type: application/json' "
+            '-d \'{"sender": "essai", "message": "bonjour"}\'\n'
+            "  Dans un terminal : make shell\n"
+            "Ctrl-C pour arrêter.\n",
+            flush=True,
+        )
+        # wait for Ctrl-C or a stop request, then stop both servers cleanly
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    return 0
+
+
+def shell(*, train_model: bool = True) -> int:
+    """Chat with the assistant in the terminal (`make shell`): action server plus `rasa shell`."""
+    settings = get_settings()
+    prepare_database(settings)
+    model = train(settings) if train_model else latest_model(Path(settings.models_dir))
+    env = process_env(settings)
+    actions = subprocess.Popen(
+        [RASA, "run", "actions", "--actions", "actions", "--port", str(settings.action_port)], cwd=ROOT, env=env
+    )
+    try:
+        _wait_for(f"http://127.0.0.1:{settings.action_port}/health", actions, timeout=120)
+        command = [
+            RASA,
+            "shell",
+            "--model",
+            str(model),
+            "--endpoints",
+            "endpoints.yml",
+            "--port",
+            str(settings.rasa_port),
+        ]
+        return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
+    finally:
+        _stop(actions)

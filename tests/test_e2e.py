@@ -1,0 +1,187 @@
+"""End to end: the real action server and Rasa server, driven over HTTP like any channel.
+
+The servers are started once for this module, exactly as `make run` starts them (bot.serve),
+on free ports with their own SQLite databases, with the model trained once for the test run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from bot.config import ROOT, Settings
+from bot.serve import prepare_database, running_assistant
+from bot.store import models
+from bot.store.session import session_scope
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.e2e
+
+
+class Assistant:
+    """A REST client for the running assistant."""
+
+    def __init__(self, webhook: str, settings: Settings, logs: Path) -> None:
+        self.webhook = webhook
+        self.settings = settings
+        self.logs = logs
+
+    def say(self, sender: str, message: str) -> list[dict]:
+        """Send one message; return the assistant's replies."""
+        response = requests.post(self.webhook, json={"sender": sender, "message": message}, timeout=60)
+        assert response.status_code == 200
+        return response.json()
+
+    def texts(self, sender: str, message: str) -> str:
+        """Send one message; return every reply's text, joined."""
+        return "\n".join(reply.get("text", "") for reply in self.say(sender, message))
+
+    def export(self) -> list[dict]:
+        """`bot volunteers export --format json`, run as a user would, on this test's database."""
+        env = dict(os.environ, DATABASE_URL=self.settings.database_url)
+        result = subprocess.run(
+            [str(Path(sys.executable).with_name("bot")), "volunteers", "export", "--format", "json"],
+            cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return json.loads(result.stdout)
+
+    def volunteer(self, sender: str) -> dict | None:
+        """The exported volunteer behind a sender id, if any."""
+        return next((row for row in self.export() if row["sender_id"] == sender), None)
+
+
+@pytest.fixture(scope="module")
+def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    folder = tmp_path_factory.mktemp("assistant")
+    action_port = free_port()
+    settings = Settings(
+        database_url=f"sqlite:///{folder / 'bot.db'}",
+        tracker_store_url=f"sqlite:///{folder / 'tracker.db'}",
+        rasa_host="127.0.0.1",
+        rasa_port=free_port(),
+        action_port=action_port,
+        action_endpoint=f"http://127.0.0.1:{action_port}/webhook",
+    )
+    prepare_database(settings)
+    with running_assistant(settings, trained_model, log_dir=folder / "logs") as webhook:
+        yield Assistant(webhook, settings, folder / "logs")
+
+
+def test_full_onboarding_in_french_ends_with_a_stored_profile_and_proposals(assistant: Assistant) -> None:
+    sender = "e2e-julie"
+    assert "bénévolat" in assistant.texts(sender, "bonjour")
+    consent = assistant.texts(sender, "je voudrais devenir bénévole")
+    assert "24 mois" in consent and "supprimez mes données" in consent
+    assert assistant.volunteer(sender) is None  # nothing stored before consent and confirmation
+
+    assert "prénom" in assistant.texts(sender, "oui j'accepte")
+    # one message fills four fields; the next question is the first one still missing
+    assert "âge" in assistant.texts(sender, "Je m'appelle Julie, infirmière à Villeurbanne, dispo le samedi matin")
+    assert "causes" in assistant.texts(sender, "34 ans")
+    assert "recontacter" in assistant.texts(sender, "la santé et la solidarité")
+    assert "exemple.fr" in assistant.texts(sender, "julie.martin@exemple")  # invalid: asked again with an example
+    summary = assistant.texts(sender, "julie.martin@exemple.fr")
+    assert "Villeurbanne (69100)" in summary and "le samedi matin" in summary
+
+    corrected = assistant.texts(sender, "en fait plutôt le dimanche matin")
+    assert "le dimanche matin" in corrected and "samedi" not in corrected
+    replies = assistant.say(sender, "oui c'est correct")
+    text = "\n".join(r.get("text", "") for r in replies)
+    assert "Merci Julie" in text and text.count("Pourquoi") == 3
+    apply_buttons = [b for r in replies for b in r.get("buttons", []) if b["payload"].startswith("/apply")]
+    assert len(apply_buttons) == 3
+
+    assert "C'est noté" in assistant.texts(sender, apply_buttons[0]["payload"])
+
+    stored = assistant.volunteer(sender)
+    assert stored is not None
+    assert (stored["first_name"], stored["city"], stored["postcode"]) == ("Julie", "Villeurbanne", "69100")
+    assert stored["email"] == "julie.martin@exemple.fr"
+    assert stored["skills"] == ["healthcare"]
+    assert stored["availability"] == [{"day": "sunday", "period": "morning"}]
+    assert set(stored["interests"]) == {"health", "solidarity"}
+    assert stored["consent_at"] is not None and stored["status"] == "nouveau"
+    assert len(stored["proposed_missions"]) == 3
+    assert all(p["reasons"] for p in stored["proposed_missions"])
+    with session_scope(assistant.settings.database_url) as session:
+        [application] = session.execute(select(models.Application)).scalars()
+        assert application.mission_id == stored["proposed_missions"][0]["id"]
+
+    # a returning volunteer is greeted by name; what is stored can be read back
+    assert "Julie" in assistant.texts(sender, "bonjour")
+    assert "julie.martin@exemple.fr" in assistant.texts(sender, "qu'avez-vous sur moi ?")
+
+
+def test_question_in_the_middle_of_the_profile_is_answered_then_the_profile_resumes(assistant: Assistant) -> None:
+    sender = "e2e-digression"
+    assistant.texts(sender, "je veux être bénévole")
+    assistant.texts(sender, "d'accord")
+    assistant.texts(sender, "Karim")
+    answer = assistant.texts(sender, "est-ce que je suis assuré pendant les missions ?")
+    assert "assur" in answer.lower() and "âge" in answer  # answered, then the age question again
+    assert "commune" in assistant.texts(sender, "j'ai 25 ans")
+
+
+def test_no_consent_means_nothing_stored_but_questions_answered(assistant: Assistant) -> None:
+    sender = "e2e-no-consent"
+    assistant.texts(sender, "Bonjour, je m'appelle Paul et je voudrais devenir bénévole")
+    assert "n'enregistre rien" in assistant.texts(sender, "non merci")
+    assert "Pourquoi" in assistant.texts(sender, "quelles missions avez-vous ?")
+    assert assistant.volunteer(sender) is None
+
+
+def test_erasure_after_confirmation_removes_the_profile(assistant: Assistant) -> None:
+    sender = "e2e-forget"
+    for message in ("je veux aider", "oui", "Je m'appelle Lina, j'habite à Bron", "19 ans", "je fais de la cuisine",
+                    "le mercredi après-midi", "l'environnement", "06 12 34 56 78", "oui"):  # fmt: skip
+        assistant.texts(sender, message)
+    assert assistant.volunteer(sender)["phone"] == "+33612345678"
+    assert "définitif" in assistant.texts(sender, "supprimez mes données")
+    assert "supprimées" in assistant.texts(sender, "oui")
+    assert assistant.volunteer(sender) is None
+
+
+def test_handoff_request_is_recorded_and_explained(assistant: Assistant) -> None:
+    sender = "e2e-handoff"
+    answer = assistant.texts(sender, "je voudrais parler à quelqu'un de l'équipe")
+    assert "2 jours ouvrés" in answer
+    with session_scope(assistant.settings.database_url) as session:
+        senders = session.execute(select(models.HandoffRequest.sender_id)).scalars().all()
+    assert sender in senders
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "",
+        "   ",
+        "😀😀😀",
+        "a" * 5000,
+        "bonjour " * 700,
+        "<script>alert('x')</script>",
+        "'; DROP TABLE volunteers; --",
+        "Hello, I would like to volunteer with your association",
+        "?!?!",
+    ],
+    ids=["empty", "spaces", "emoji", "5000-chars", "long-french", "html", "sql", "english", "punctuation"],
+)
+def test_bad_input_gets_a_polite_answer(assistant: Assistant, message: str) -> None:
+    replies = assistant.say(f"e2e-bad-{abs(hash(message))}", message)
+    text = "\n".join(r.get("text", "") for r in replies)
+    assert text.strip(), "the assistant must answer something"
+    assert not re.search(r"Traceback|Exception|Error", text)
+
+
+def test_logs_hold_no_personal_data(assistant: Assistant) -> None:
+    logs = "\n".join(p.read_text(errors="replace") for p in assistant.logs.glob("*.log"))
+    for personal in ("julie.martin@exemple.fr", "+33612345678", "Villeurbanne"):
+        assert personal not in logs
