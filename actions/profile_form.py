@@ -33,6 +33,12 @@ NO_PREFERENCE = re.compile(
     r"pas vraiment|non|bof)\s*[.!]*\s*$",
     re.IGNORECASE,
 )
+# Messages this short that answer the question asked count as answers whatever their intent.
+SHORT_ANSWER_WORDS = 4
+EXPECTING = {
+    "first_name": "first_name", "age_group": "age", "place": "place", "skills": "skills",
+    "availability": "availability", "causes": "causes", "contact": "contact",
+}  # fmt: skip
 ADULT_WORDS = re.compile(r"\b(majeure?|adulte|plus de 18)\b", re.IGNORECASE)
 
 
@@ -41,9 +47,38 @@ def _entity_values(tracker: Tracker, entity: str) -> list[Any]:
 
 
 def _answering(tracker: Tracker, slot: str) -> bool:
-    """True when the latest message answers the question about ``slot``."""
-    intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
-    return tracker.get_slot("requested_slot") == slot and intent not in DIGRESSIONS
+    """True when the latest message answers the question about ``slot``.
+
+    A question or command (a digression) does not, unless the message is a short,
+    recognisable answer to that very question: "peu importe" to the causes question is an
+    answer, even if the classifier heard "stop".
+    """
+    if tracker.get_slot("requested_slot") != slot:
+        return False
+    return not _digression(tracker) or _short_answer(tracker, slot)
+
+
+def _digression(tracker: Tracker) -> bool:
+    return ((tracker.latest_message.get("intent") or {}).get("name") or "") in DIGRESSIONS
+
+
+def _short_answer(tracker: Tracker, slot: str) -> bool:
+    text = tracker.latest_message.get("text") or ""
+    if len(text.split()) > SHORT_ANSWER_WORDS:
+        return False
+    if slot in SKIPPABLE and NO_PREFERENCE.match(text):
+        return True
+    facts = extract_facts(text, expecting=EXPECTING[slot])
+    found = {
+        "first_name": facts.first_name, "age_group": facts.age, "place": facts.place, "skills": facts.skills,
+        "availability": facts.availability, "causes": facts.causes, "contact": facts.email or facts.phone,
+    }[slot]  # fmt: skip
+    return bool(found) or found == 0
+
+
+def _entities_filled(tracker: Tracker, entity: str) -> bool:
+    """True when the message's entities already filled the slot (entity mappings skip digressions)."""
+    return bool(_entity_values(tracker, entity)) and not _digression(tracker)
 
 
 def _failed_before(tracker: Tracker, slot: str) -> int:
@@ -87,13 +122,13 @@ class ValidateProfileForm(FormValidationAction):
 
     # --- bare answers to the question just asked -------------------------------------------
 
-    def _bare(self, tracker: Tracker, slot: str) -> Any:
-        return extract_facts(tracker.latest_message.get("text") or "", expecting=slot)
+    def _bare(self, tracker: Tracker, expecting: str) -> Any:
+        return extract_facts(tracker.latest_message.get("text") or "", expecting=expecting)
 
     async def extract_first_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if not _answering(tracker, "first_name") or _entity_values(tracker, "first_name"):
+        if not _answering(tracker, "first_name") or _entities_filled(tracker, "first_name"):
             return {}
         name = self._bare(tracker, "first_name").first_name
         return {"first_name": name} if name else _not_understood(dispatcher, tracker, "first_name")
@@ -103,7 +138,7 @@ class ValidateProfileForm(FormValidationAction):
     ) -> dict[str, Any]:
         if (
             not _answering(tracker, "age_group")
-            or _entity_values(tracker, "age")
+            or _entities_filled(tracker, "age")
             or _entity_values(tracker, "age_group")
         ):
             return {}
@@ -116,7 +151,7 @@ class ValidateProfileForm(FormValidationAction):
     async def extract_place(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if not _answering(tracker, "place") or _entity_values(tracker, "place"):
+        if not _answering(tracker, "place") or _entities_filled(tracker, "place"):
             return {}
         place = self._bare(tracker, "place").place
         return {"place": place.to_slot()} if place else _not_understood(dispatcher, tracker, "place")
@@ -141,7 +176,7 @@ class ValidateProfileForm(FormValidationAction):
     ) -> dict[str, Any]:
         if slot in _entity_values(tracker, "no_preference"):
             return {slot: []}
-        if not _answering(tracker, slot) or _entity_values(tracker, entity):
+        if not _answering(tracker, slot) or _entities_filled(tracker, entity):
             return {}
         text = tracker.latest_message.get("text") or ""
         if NO_PREFERENCE.match(text):
@@ -161,6 +196,9 @@ class ValidateProfileForm(FormValidationAction):
         if not _answering(tracker, "contact"):
             return {}
         text = tracker.latest_message.get("text") or ""
+        facts = self._bare(tracker, "contact")
+        if facts.email or facts.phone:  # given as the answer, though not heard as one
+            return {"contact": facts.email or facts.phone, "email": facts.email, "phone": facts.phone}
         if looks_like_email_attempt(text):
             dispatcher.utter_message(response="utter_invalid_email")
             return {"contact": None}

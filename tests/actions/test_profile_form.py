@@ -107,3 +107,27 @@ def make_run(tracker, dispatcher, domain, text, events, value) -> dict[str, Any]
     t = tracker(text, slots={"skills": value, "requested_slot": "availability"}, events=history)
     t.events.append({"event": "slot", "name": "skills", "value": value})
     return run_form(t, dispatcher, domain)
+
+
+@pytest.mark.parametrize(
+    ("requested", "text", "heard_as", "expected"),
+    [
+        ("causes", "peu importe", "stop", {"causes": []}),
+        ("skills", "rien de particulier", "faq_training", {"skills": []}),
+        ("skills", "cuisine", "faq_training", {"skills": ["cooking"]}),
+        ("contact", "lea.b@exemple.fr", "out_of_scope", {"contact": "lea.b@exemple.fr"}),
+    ],
+)
+def test_a_short_answer_to_the_question_wins_over_a_wrong_intent(
+    tracker, dispatcher, domain, requested, text, heard_as, expected
+) -> None:
+    slots = run_form(tracker(text, intent=heard_as, slots={"requested_slot": requested}), dispatcher, domain)
+    assert {key: slots[key] for key in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("et l'assurance, ça marche comment ?", "faq_insurance"), ("stop", "stop"), ("je veux arrêter", "stop")],
+)
+def test_real_questions_and_commands_still_interrupt_the_form(tracker, dispatcher, domain, text, intent) -> None:
+    assert run_form(tracker(text, intent=intent, slots={"requested_slot": "causes"}), dispatcher, domain) == {}
