@@ -245,6 +245,11 @@ class ValidateProfileForm(FormValidationAction):
             return {"place": None}
         return {"place": value}
 
+    async def validate_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"contact": value if isinstance(value, str) and value else None}
+
     async def validate_skills(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
