@@ -149,13 +149,10 @@ def propose_missions(*, channel: str, sender_id: str, exclude: Sequence[str] = (
         volunteer = volunteer_store.find(session, channel=channel, sender_id=sender_id)
         if volunteer is None:
             raise NotFoundError("aucun profil enregistré pour cette conversation")
-        missions = {m.id: m for m in mission_store.open_missions(session)}
         profile = _volunteer_profile(volunteer_store.to_submission(volunteer))
-        proposals = matching.rank_missions(
-            profile, missions.values(), limit=get_settings().proposals_per_turn, exclude=set(exclude)
-        )
-        volunteer_store.record_proposals(session, volunteer=volunteer, proposals=proposals)
-        return [(p, missions[p.mission_id]) for p in proposals]
+        ranked = _rank(profile, mission_store.open_missions(session), exclude)
+        volunteer_store.record_proposals(session, volunteer=volunteer, proposals=[p for p, _ in ranked])
+        return ranked
 
 
 def browse_missions(*, slots: Mapping[str, Any], exclude: Sequence[str] = ()) -> list[tuple[Proposal, Mission]]:
@@ -167,11 +164,18 @@ def browse_missions(*, slots: Mapping[str, Any], exclude: Sequence[str] = ()) ->
         place=place_from_slot(slots.get("place")),
     )
     with session_scope() as session:
-        missions = {m.id: m for m in mission_store.open_missions(session)}
+        return _rank(profile, mission_store.open_missions(session), exclude)
+
+
+def _rank(
+    profile: VolunteerProfile, missions: Sequence[Mission], exclude: Sequence[str]
+) -> list[tuple[Proposal, Mission]]:
+    """The best missions not yet proposed, each with the mission it proposes."""
+    by_id = {m.id: m for m in missions}
     proposals = matching.rank_missions(
-        profile, missions.values(), limit=get_settings().proposals_per_turn, exclude=set(exclude)
+        profile, by_id.values(), limit=get_settings().proposals_per_turn, exclude=set(exclude)
     )
-    return [(p, missions[p.mission_id]) for p in proposals]
+    return [(p, by_id[p.mission_id]) for p in proposals]
 
 
 def apply_to_mission(*, channel: str, sender_id: str, mission_id: str) -> tuple[str, bool]:

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.errors import ConsentRequiredError, NotFoundError
-from bot.profile import ConsentRecord, Place, ProfileSubmission, Proposal, TimeSlot, VolunteerProfile, sort_slots
+from bot.profile import ConsentRecord, Place, ProfileSubmission, Proposal, TimeSlot, sort_slots
 from bot.store import models
 
 logger = logging.getLogger(__name__)
@@ -27,11 +27,6 @@ def find(session: Session, *, channel: str, sender_id: str) -> models.Volunteer 
     return session.execute(
         select(models.Volunteer).where(models.Volunteer.channel == channel, models.Volunteer.sender_id == sender_id)
     ).scalar_one_or_none()
-
-
-def find_by_sender(session: Session, *, sender_id: str) -> list[models.Volunteer]:
-    """Every volunteer stored for a sender id, whatever the channel."""
-    return list(session.execute(select(models.Volunteer).where(models.Volunteer.sender_id == sender_id)).scalars())
 
 
 def save_profile(
@@ -101,11 +96,6 @@ def place_of(volunteer: models.Volunteer) -> Place | None:
     return Place(volunteer.city, volunteer.latitude, volunteer.longitude, volunteer.postcode)
 
 
-def matching_profile(volunteer: models.Volunteer, *, adult_age: int, min_age: int) -> VolunteerProfile:
-    """What matching may know of a stored volunteer."""
-    return to_submission(volunteer).matching_profile(adult_age=adult_age, min_age=min_age)
-
-
 def record_proposals(session: Session, *, volunteer: models.Volunteer, proposals: Sequence[Proposal]) -> None:
     """Remember which missions were proposed, with the reasons shown."""
     for proposal in proposals:
@@ -127,11 +117,6 @@ def record_application(session: Session, *, volunteer: models.Volunteer, mission
     session.flush()
     logger.info("volunteer %s applied to mission %s", volunteer.id, mission_id)
     return True
-
-
-def proposed_mission_ids(volunteer: models.Volunteer) -> list[str]:
-    """Missions already proposed to the volunteer, oldest first."""
-    return list(dict.fromkeys(p.mission_id for p in volunteer.proposals))
 
 
 def record_handoff(session: Session, *, channel: str, sender_id: str) -> models.HandoffRequest:
