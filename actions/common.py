@@ -6,10 +6,10 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from bot.matching import describe_slots
+from bot.matching import describe_slots, join_words
 from bot.onboarding import place_from_slot, slots_from_keys
 from bot.taxonomy import load_taxonomy
-from bot.texts import join_words, labels
+from bot.texts import labels
 from bot.understanding import format_phone
 
 DEFAULT_CHANNEL = "rest"

@@ -219,6 +219,11 @@ def load_rules(path: Path | None = None) -> MatchingRules:
 # --------------------------------------------------------------------------- wording
 
 
+def join_words(items: Sequence[str], rules: MatchingRules | None = None) -> str:
+    """French enumeration with the wording of matching.yml: "a", "a et b", "a, b et c"."""
+    return _join(items, (rules or load_rules()).wording.conjunction)
+
+
 def _join(items: Sequence[str], conjunction: str) -> str:
     if len(items) <= 1:
         return "".join(items)

@@ -62,12 +62,3 @@ def faq_answers(folder: str | None = None) -> dict[str, str]:
 def labels(folder: str | None = None) -> dict[str, Any]:
     """Display labels (data/association/labels.yml)."""
     return _load_yaml("labels.yml", folder)
-
-
-def join_words(words: list[str]) -> str:
-    """French enumeration: "a", "a et b", "a, b et c"."""
-    separator = labels()["list_separator"]
-    last = labels()["list_last_separator"]
-    if len(words) <= 1:
-        return "".join(words)
-    return separator.join(words[:-1]) + last + words[-1]
