@@ -7,6 +7,7 @@ Nothing else in the project reads ``os.environ``. Each setting carries its help 
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import cache
@@ -66,6 +67,21 @@ class Settings:
         default=str(ROOT / "models"), metadata={"help": "Folder of trained Rasa models (the newest is served)."}
     )
     log_level: str = field(default="INFO", metadata={"help": "Log level of the entry points (DEBUG, INFO, WARNING)."})
+    web_port: int = field(
+        default=8000,
+        metadata={"help": "Port of the web app: staff console (/console/), the chat bubble's script and the demo page."},
+    )
+    web_host: str = field(
+        default="127.0.0.1",
+        metadata={"help": "Interface the web app listens on (0.0.0.0 to reach it from other machines)."},
+    )
+    secret_key: str = field(
+        default="",
+        metadata={
+            "help": "Secret that signs console sessions and the chat bubble's conversation ids; "
+            "empty: a random key is created once in var/secret_key."
+        },
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -87,6 +103,21 @@ class Settings:
     def association_path(self) -> Path:
         """The association data folder as a path."""
         return Path(self.association_dir)
+
+
+def secret_key(settings: Settings) -> bytes:
+    """The signing secret: the SECRET_KEY setting, or a random key kept in var/secret_key."""
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    path = ROOT / "var" / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+                handle.write(secrets.token_hex(32))
+        except FileExistsError:
+            pass  # another process created it first: use theirs
+    return path.read_text().strip().encode()
 
 
 def documented_settings() -> dict[str, str]:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.config import ROOT, Settings, get_settings
+from bot.config import ROOT, Settings, get_settings, secret_key
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ def process_env(settings: Settings) -> dict[str, str]:
     """The environment of the Rasa and action servers: every setting, explicitly."""
     env = dict(os.environ)
     env.update(settings.as_env())
+    env["SECRET_KEY"] = secret_key(settings).decode()  # one secret for every process, even when generated
     env["SANIC_HOST"] = "127.0.0.1"  # the action server is never exposed
     env["RASA_TELEMETRY_ENABLED"] = "false"  # nothing about conversations leaves this machine
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -134,14 +135,35 @@ def running_assistant(settings: Settings, model: Path, *, log_dir: Path | None =
             log.close()
 
 
+@contextmanager
+def running_web(settings: Settings, *, log_dir: Path | None = None) -> Iterator[str]:
+    """Run the web app (console, chat bubble script, demo page); yields its base URL."""
+    env = process_env(settings)
+    log = open(log_dir / "web.log", "wb") if log_dir is not None else None  # noqa: SIM115
+    command = [
+        sys.executable, "-m", "uvicorn", "bot.web:create_app", "--factory", "--ws", "wsproto",
+        "--host", settings.web_host, "--port", str(settings.web_port), "--no-access-log",
+    ]  # fmt: skip
+    web = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT if log else None)
+    try:
+        _wait_for(f"http://127.0.0.1:{settings.web_port}/health", web, timeout=60)
+        yield f"http://127.0.0.1:{settings.web_port}"
+    finally:
+        _stop(web)
+        if log is not None:
+            log.close()
+
+
 def serve(*, train_model: bool = True) -> int:
     """Everything `make run` does after installing: prepare, train if needed, serve until Ctrl-C."""
     settings = get_settings()
     prepare_database(settings)
     model = train(settings) if train_model else latest_model(Path(settings.models_dir))
-    with running_assistant(settings, model) as webhook:
+    with running_assistant(settings, model) as webhook, running_web(settings) as web:
         print(
             "\nL'assistant est prêt.\n"
+            f"  Page de démonstration avec la bulle de discussion : {web}/\n"
+            f"  Console des responsables : {web}/console/\n"
             f"  Canal REST : POST {webhook}\n"
             f"  Essayez : curl -s {webhook} -H 'Content-Type: application/json' "
             '-d \'{"sender": "essai", "message": "bonjour"}\'\n'

@@ -119,3 +119,44 @@ def settings(sqlite_url: str, tmp_path: Path) -> Settings:
         action_endpoint=f"http://127.0.0.1:{action_port}/webhook",
         rasa_host="127.0.0.1",
     )
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Chromium's background services try to reach Google at start; this machine's network refuses them.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]  # fmt: skip
+
+
+def _install_chromium() -> None:
+    """Install Debian's chromium package (no browser download by Playwright)."""
+    if os.geteuid() != 0:
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-q"], env=env, check=False, capture_output=True)
+    subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], env=env, check=False, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium driven by Playwright, installed from the distribution when missing."""
+    if not CHROMIUM.exists():
+        _install_chromium()
+    if not CHROMIUM.exists():
+        require_service(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser: object) -> Iterator[object]:
+    """A fresh browser context (no cookies, no storage) and page for one test."""
+    context = browser.new_context(locale="fr-FR")  # type: ignore[attr-defined]
+    tab = context.new_page()
+    yield tab
+    context.close()

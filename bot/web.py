@@ -1,0 +1,36 @@
+"""The web app on WEB_PORT: the staff console, the chat bubble's script with the demo page, the privacy notice.
+
+Run by ``bot serve`` as ``uvicorn bot.web:create_app --factory``; tests start it with
+:func:`bot.serve.running_web`.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, PlainTextResponse
+
+from bot.config import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the web app with every group of routes."""
+    from bot.channels.widget import router as widget_router
+    from bot.console import router as console_router
+
+    settings = settings or get_settings()
+    app = FastAPI(title="Entraide — console et API", docs_url=None, redoc_url=None)
+    app.state.settings = settings
+
+    @app.get("/health", include_in_schema=False, response_class=PlainTextResponse)
+    def health() -> str:
+        """Liveness probe for `bot serve` and the tests."""
+        return "ok"
+
+    @app.get("/confidentialite", include_in_schema=False, response_class=HTMLResponse)
+    def privacy_notice() -> str:
+        """The privacy notice the assistant and the chat bubble link to (an editable data file)."""
+        return (settings.association_path / "privacy_notice.html").read_text(encoding="utf-8")
+
+    app.include_router(widget_router)
+    app.include_router(console_router, prefix="/console")
+    return app

@@ -1,0 +1,39 @@
+"""The web app: health and the privacy notice every channel links to, served to a real browser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.serve import running_web
+from tests.conftest import free_port
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory: pytest.TempPathFactory) -> str:
+    folder = tmp_path_factory.mktemp("web")
+    settings = Settings(database_url=f"sqlite:///{folder / 'bot.db'}", web_port=free_port(), secret_key="test")
+    with running_web(settings, log_dir=folder) as url:
+        yield url
+
+
+def test_privacy_notice_is_served_in_french(web: str, page: object) -> None:
+    page.goto(f"{web}/confidentialite")  # type: ignore[attr-defined]
+    assert page.locator("h1").inner_text() == "Vos données personnelles"  # type: ignore[attr-defined]
+    assert "24 mois" in page.content()  # type: ignore[attr-defined]
+
+
+def test_unknown_page_is_a_404(web: str, page: object) -> None:
+    response = page.goto(f"{web}/nulle-part")  # type: ignore[attr-defined]
+    assert response.status == 404
+
+
+def test_secret_key_is_created_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.config as config
+
+    monkeypatch.setattr(config, "ROOT", tmp_path)
+    first = config.secret_key(Settings())
+    assert len(first) == 64 and config.secret_key(Settings()) == first
+    assert config.secret_key(Settings(secret_key="fixed")) == b"fixed"
