@@ -69,7 +69,7 @@ class Settings:
     log_level: str = field(default="INFO", metadata={"help": "Log level of the entry points (DEBUG, INFO, WARNING)."})
     web_port: int = field(
         default=8000,
-        metadata={"help": "Port of the web app: staff console (/console/), the chat bubble's script and the demo page."},
+        metadata={"help": "Port of the web app: staff console (/console/), chat bubble script, demo page."},
     )
     web_host: str = field(
         default="127.0.0.1",
