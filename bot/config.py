@@ -6,6 +6,8 @@ Nothing else in the project reads ``os.environ``. Each setting carries its help 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from collections.abc import Mapping
@@ -47,7 +49,11 @@ class Settings:
     )
     rasa_host: str = field(default="0.0.0.0", metadata={"help": "Interface the Rasa server listens on."})
     rasa_api_token: str = field(
-        default="", metadata={"help": "Token for Rasa's HTTP API; empty keeps the API (/model, /conversations) off."}
+        default="",
+        metadata={
+            "help": "Token of Rasa's HTTP API (the console delivers invitations through it); "
+            "empty: derived from the signing secret."
+        },
     )
     action_port: int = field(default=5055, metadata={"help": "Port of the action server, bound to 127.0.0.1 only."})
     action_endpoint: str = field(
@@ -65,6 +71,20 @@ class Settings:
     )
     models_dir: str = field(
         default=str(ROOT / "models"), metadata={"help": "Folder of trained Rasa models (the newest is served)."}
+    )
+    telegram_token: str = field(
+        default="", metadata={"help": "Token of the Telegram bot (from @BotFather); empty: Telegram is off."}
+    )
+    telegram_webhook_secret: str = field(
+        default="",
+        metadata={
+            "help": "Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token with each webhook call; "
+            "empty: derived from the signing secret."
+        },
+    )
+    telegram_api_url: str = field(
+        default="https://api.telegram.org/bot",
+        metadata={"help": "Base URL of the Telegram Bot API (a local stand-in in tests)."},
     )
     log_level: str = field(default="INFO", metadata={"help": "Log level of the entry points (DEBUG, INFO, WARNING)."})
     web_port: int = field(
@@ -118,6 +138,16 @@ def secret_key(settings: Settings) -> bytes:
         except FileExistsError:
             pass  # another process created it first: use theirs
     return path.read_text().strip().encode()
+
+
+def derived_secret(settings: Settings, purpose: str) -> str:
+    """A secret for one purpose, derived from the signing secret (stable across restarts)."""
+    return hmac.new(secret_key(settings), purpose.encode(), hashlib.sha256).hexdigest()
+
+
+def rasa_api_token(settings: Settings) -> str:
+    """The token of Rasa's HTTP API: the setting, or one derived from the signing secret."""
+    return settings.rasa_api_token or derived_secret(settings, "rasa-api")
 
 
 def documented_settings() -> dict[str, str]:

@@ -15,3 +15,7 @@ class InvalidDataError(BotError):
 
 class ConsentRequiredError(BotError):
     """Personal data would be stored without the person's consent."""
+
+
+class AssistantUnavailableError(BotError):
+    """The Rasa server could not be reached or refused a request."""

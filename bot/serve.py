@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.config import ROOT, Settings, get_settings, secret_key
+from bot.config import ROOT, Settings, get_settings, rasa_api_token, secret_key
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ def process_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env.update(settings.as_env())
     env["SECRET_KEY"] = secret_key(settings).decode()  # one secret for every process, even when generated
+    env["RASA_API_TOKEN"] = rasa_api_token(settings)
     env["SANIC_HOST"] = "127.0.0.1"  # the action server is never exposed
     env["RASA_TELEMETRY_ENABLED"] = "false"  # nothing about conversations leaves this machine
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -119,8 +120,8 @@ def running_assistant(settings: Settings, model: Path, *, log_dir: Path | None =
         RASA, "run", "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
         "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
     ]  # fmt: skip
-    if settings.rasa_api_token:
-        rasa_command += ["--enable-api", "--auth-token", settings.rasa_api_token]
+    # The HTTP API lets the console deliver invitations; it always requires the token.
+    rasa_command += ["--enable-api", "--auth-token", rasa_api_token(settings)]
     rasa = subprocess.Popen(
         rasa_command, cwd=ROOT, env=env, stdout=out_rasa, stderr=subprocess.STDOUT if logs else None
     )

@@ -185,3 +185,15 @@ def test_logs_hold_no_personal_data(assistant: Assistant) -> None:
     logs = "\n".join(p.read_text(errors="replace") for p in assistant.logs.glob("*.log"))
     for personal in ("julie.martin@exemple.fr", "+33612345678", "Villeurbanne"):
         assert personal not in logs
+
+
+def test_the_assistant_can_be_made_to_speak_through_its_http_api_with_the_token(assistant: Assistant) -> None:
+    from dataclasses import replace
+
+    from bot.assistant_api import trigger_intent
+    from bot.errors import AssistantUnavailableError
+
+    messages = trigger_intent(assistant.settings, sender_id="e2e-api", intent="greet")
+    assert "bénévolat" in " ".join(m.get("text", "") for m in messages)
+    with pytest.raises(AssistantUnavailableError, match="HTTP 401"):
+        trigger_intent(replace(assistant.settings, rasa_api_token="wrong"), sender_id="e2e-api", intent="greet")
