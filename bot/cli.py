@@ -7,6 +7,10 @@ bot volunteers export --format json|csv
 bot volunteers forget SENDER_ID [--channel CHANNEL]
 bot serve                         (what `make run` starts)
 bot shell                         (what `make shell` starts)
+bot telegram set-webhook URL      (register the Telegram webhook with its secret)
+bot telegram delete-webhook
+bot telegram status
+bot telegram poll                 (serve Telegram without a public address: long polling)
 """
 
 from __future__ import annotations
@@ -103,6 +107,85 @@ def _shell(args: argparse.Namespace) -> int:
     return shell(train_model=not args.no_train)
 
 
+# --- Telegram (docs/telegram.md) -------------------------------------------------------------
+
+
+def _telegram_set_webhook(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.channels.telegram.manage import set_webhook
+
+    url = asyncio.run(set_webhook(get_settings(), args.url, drop_pending_updates=args.drop_pending_updates))
+    print(f"Webhook Telegram enregistré : {url}")
+    print("Telegram y enverra les messages avec le secret TELEGRAM_WEBHOOK_SECRET ; le menu des commandes est à jour.")
+    return 0
+
+
+def _telegram_delete_webhook(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.channels.telegram.manage import delete_webhook
+
+    asyncio.run(delete_webhook(get_settings()))
+    print("Webhook Telegram supprimé : les messages attendent désormais « bot telegram poll ».")
+    return 0
+
+
+def _telegram_status(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.channels.telegram.manage import webhook_status
+
+    status = asyncio.run(webhook_status(get_settings()))
+    print(f"Bot : @{status.username} (lien d'invitation : https://t.me/{status.username}?start=SOURCE)")
+    print(f"Webhook : {status.url or 'aucun (mode « bot telegram poll »)'}")
+    print(f"Mises à jour en attente : {status.pending_updates}")
+    if status.last_error:
+        print(f"Dernière erreur signalée par Telegram : {status.last_error}")
+    return 0
+
+
+def _telegram_poll(args: argparse.Namespace) -> int:
+    import asyncio
+    import contextlib
+
+    from bot.channels.telegram.manage import forward_updates, local_webhook_url
+    from bot.serve import latest_model, prepare_database, running_assistant, train
+
+    settings = get_settings()
+    if not settings.telegram_token:
+        raise BotError("TELEGRAM_TOKEN est vide : indiquez le jeton donné par @BotFather (voir docs/telegram.md)")
+    prepare_database(settings)
+    model = train(settings) if not args.no_train else latest_model(Path(settings.models_dir))
+    with running_assistant(settings, model):
+        print(
+            "\nL'assistant répond sur Telegram (relève des messages, sans webhook). Ctrl-C pour arrêter.\n", flush=True
+        )
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is the way to stop
+            asyncio.run(forward_updates(settings, local_webhook_url(settings)))
+    return 0
+
+
+def _add_telegram_commands(commands: argparse._SubParsersAction) -> None:
+    telegram = commands.add_parser("telegram", help="Telegram : webhook ou relève des messages").add_subparsers(
+        dest="telegram_command", required=True
+    )
+    webhook = telegram.add_parser("set-webhook", help="enregistrer le webhook auprès de Telegram")
+    webhook.add_argument("url", help="adresse publique en https:// (le chemin /webhooks/telegram/webhook est ajouté)")
+    webhook.add_argument(
+        "--drop-pending-updates", action="store_true", help="ignorer les messages reçus pendant l'interruption"
+    )
+    webhook.set_defaults(handler=_telegram_set_webhook)
+    telegram.add_parser("delete-webhook", help="supprimer le webhook").set_defaults(handler=_telegram_delete_webhook)
+    telegram.add_parser("status", help="état du bot et du webhook").set_defaults(handler=_telegram_status)
+    poll = telegram.add_parser("poll", help="servir Telegram sans adresse publique (relève des messages)")
+    poll.add_argument("--no-train", action="store_true", help="ne pas entraîner, utiliser le dernier modèle")
+    poll.set_defaults(handler=_telegram_poll)
+
+
+# ------------------------------------------------------------------------------------------------
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``bot`` command."""
     parser = argparse.ArgumentParser(prog="bot", description="Assistant d'accueil des bénévoles.")
@@ -134,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("shell", help="discuter avec l'assistant dans le terminal")
     chat.add_argument("--no-train", action="store_true", help="ne pas entraîner, utiliser le dernier modèle")
     chat.set_defaults(handler=_shell)
+    _add_telegram_commands(commands)
     return parser
 
 

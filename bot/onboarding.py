@@ -134,7 +134,9 @@ def save_profile(
     """Store the confirmed profile and its consent in one transaction."""
     profile = profile_from_slots(slots)
     with session_scope() as session:
-        volunteer_store.save_profile(session, channel=channel, sender_id=sender_id, profile=profile, consent=consent)
+        volunteer_store.save_profile(
+            session, channel=channel, sender_id=sender_id, profile=profile, consent=consent, source=slots.get("source")
+        )
     return profile
 
 

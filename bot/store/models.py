@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -210,3 +211,12 @@ class AuditEntry(Base):
     action = Column(String(32), nullable=False)
     subject = Column(String(64), nullable=False)
     details = Column(JSON, nullable=False, default=dict)
+
+
+class TelegramUpdate(Base):
+    """A Telegram update already received: a redelivered update is recognised and ignored."""
+
+    __tablename__ = "telegram_updates"
+    bot_id = Column(BigInteger, primary_key=True, autoincrement=False)
+    update_id = Column(BigInteger, primary_key=True, autoincrement=False)
+    received_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
@@ -16,9 +17,12 @@ from bot.store import models
 
 logger = logging.getLogger(__name__)
 
+SOURCE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
 EXPORT_FIELDS = (
     "id", "channel", "sender_id", "first_name", "email", "phone", "city", "postcode", "skills",
     "availability", "interests", "consent_at", "status", "proposed_missions", "created_at", "updated_at",
+    "source",
 )  # fmt: skip
 
 
@@ -36,8 +40,12 @@ def save_profile(
     sender_id: str,
     profile: ProfileSubmission,
     consent: ConsentRecord | None,
+    source: str | None = None,
 ) -> models.Volunteer:
-    """Create or replace the volunteer's profile, recording the consent it was given under."""
+    """Create or replace the volunteer's profile, recording the consent it was given under.
+
+    ``source`` says where the lead came from (a Telegram deep link); the first one known is kept.
+    """
     volunteer = find(session, channel=channel, sender_id=sender_id)
     if consent is None and (volunteer is None or not volunteer.consents):
         raise ConsentRequiredError("un profil ne peut être enregistré qu'après consentement")
@@ -45,6 +53,7 @@ def save_profile(
         volunteer = models.Volunteer(channel=channel, sender_id=sender_id)
         session.add(volunteer)
     volunteer.first_name = profile.first_name
+    volunteer.source = volunteer.source or _clean_source(source)
     volunteer.age_group = profile.age_group
     volunteer.email = profile.email
     volunteer.phone = profile.phone
@@ -66,6 +75,13 @@ def save_profile(
     session.flush()
     logger.info("saved profile of volunteer %s", volunteer.id)
     return volunteer
+
+
+def _clean_source(source: object) -> str | None:
+    """A lead source as Telegram allows it in deep links (letters, digits, _ and -, 64 at most), else None."""
+    if isinstance(source, str) and SOURCE_RE.fullmatch(source):
+        return source
+    return None
 
 
 def _set_place(volunteer: models.Volunteer, place: Place | None) -> None:
@@ -217,6 +233,7 @@ def export_one(volunteer: models.Volunteer) -> dict[str, object]:
         ],
         "created_at": _iso(volunteer.created_at),
         "updated_at": _iso(volunteer.updated_at),
+        "source": volunteer.source,
     }
 
 

@@ -42,6 +42,8 @@ _HOME = (45.7578, 4.8320)  # Lyon: homonyms of the association's communes are re
 _EARTH_RADIUS_KM = 6371.0088
 _MAX_WORDS = 7
 _CAPITAL_MIN_POPULATION = 100_000
+# Communes of the gazetteer have 500 inhabitants or more: a rural point can be 15 km from the nearest.
+NEAREST_WITHIN_KM = 25.0
 _RESIDENCE = 3  # evidence of a town said after "j'habite", "je vis", "je réside"
 
 _KEY_SPLIT_RE = re.compile(r"[^a-z0-9]+")
@@ -148,6 +150,49 @@ def find_place(text: str) -> Place | None:
     if postcode is not None:
         return _from_postcode(postcode)
     return None
+
+
+def nearest_place(latitude: float, longitude: float, *, within_km: float = NEAREST_WITHIN_KM) -> Place | None:
+    """The commune nearest to a point (a location shared from a phone); None when none is within ``within_km``.
+
+    Lyon, Paris and Marseille resolve to their arrondissement, so the postcode is exact.
+    """
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    gazetteer = _gazetteer()
+    best: tuple[float, Place] | None = None
+    for towns in gazetteer.towns.values():
+        for town in towns:
+            distance = _haversine(latitude, longitude, town.latitude, town.longitude)
+            if best is None or distance < best[0]:
+                best = (distance, _local_version(gazetteer, town))
+    for city, (count, template) in _ARRONDISSEMENTS.items():
+        for number in range(1, count + 1):
+            coordinates = gazetteer.arrondissements.get(template.format(number))
+            if coordinates is None:
+                continue
+            distance = _haversine(latitude, longitude, *coordinates)
+            if best is None or distance < best[0]:
+                place = _arrondissement(city, number)
+                if place is not None:
+                    best = (distance, place)
+    if best is None or best[0] > within_km:
+        return None
+    return best[1]
+
+
+def _local_version(gazetteer: _Gazetteer, town: _Town) -> Place:
+    """A gazetteer town as a place, with its postcode when it is one of the association's communes."""
+    local = gazetteer.local.get(_key(town.name))
+    if local is not None and (local.latitude, local.longitude) == (town.latitude, town.longitude):
+        return _place(local)
+    return _place(town)
+
+
+def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (lat1, lon1, lat2, lon2))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * _EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 def distance_km(a: Place, b: Place) -> float:

@@ -1,0 +1,238 @@
+"""The Telegram input channel of the Rasa server (python-telegram-bot 22, not Rasa's aiogram channel).
+
+Declared in ``credentials.yml``::
+
+    bot.channels.telegram.TelegramInput:
+      token: ${TELEGRAM_TOKEN}
+      webhook_secret: ${TELEGRAM_WEBHOOK_SECRET}
+      api_url: ${TELEGRAM_API_URL}
+
+It serves ``GET /webhooks/telegram/`` (health) and ``POST /webhooks/telegram/webhook``.
+A webhook call is checked (secret header, size, JSON, update id), recorded so that a
+redelivered update is answered once, and answered at once; the update is then processed in
+the background, one at a time per chat, in the order received. With an empty token the
+channel is off: the Rasa server starts, the other channels work, the webhook answers 404.
+Nothing here talks to Telegram before an update arrives: ``bot telegram set-webhook``
+registers the webhook, ``bot telegram poll`` feeds this same webhook from getUpdates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import Update
+
+from bot.channels.telegram.api import bot_id, make_bot, webhook_secret
+from bot.channels.telegram.output import ButtonPayloads, TelegramOutput
+from bot.channels.telegram.texts import TelegramTexts, load_texts
+from bot.channels.telegram.updates import Ignore, Reply, SharedLocation, Step, ToAssistant, interpret
+from bot.config import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_BODY_BYTES = 256 * 1024  # real updates are a few kilobytes
+PRUNE_EVERY = 3600.0  # seconds between two clean-ups of old update ids
+RECENT_IN_MEMORY = 10_000
+
+
+class TelegramInput(InputChannel):
+    """Receives Telegram updates (webhook, or forwarded by the poller) and answers through the Bot API."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
+        """Build the channel from credentials.yml; empty values fall back to the settings."""
+        credentials = credentials or {}
+        settings = get_settings()
+        token = str(credentials.get("token") or settings.telegram_token or "").strip()
+        secret = str(credentials.get("webhook_secret") or "").strip()
+        api_url = str(credentials.get("api_url") or settings.telegram_api_url).strip()
+        return cls(token=token, secret=secret, api_url=api_url, settings=settings)
+
+    def __init__(self, *, token: str, secret: str = "", api_url: str, settings: Settings) -> None:
+        self.settings = settings
+        self.token = token
+        self.bot = make_bot(token, api_url) if token else None
+        self.bot_id = bot_id(token)
+        self.secret = (secret or webhook_secret(settings)) if token else ""
+        self.texts: TelegramTexts | None = load_texts(settings.association_dir) if token else None
+        self.payloads = ButtonPayloads()
+        self._recent: OrderedDict[int, None] = OrderedDict()
+        self._chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._last_prune = 0.0
+        if self.bot is None:
+            logger.info("Telegram is off: TELEGRAM_TOKEN is empty")
+
+    def get_output_channel(self) -> OutputChannel | None:
+        """Lets Rasa push to Telegram (trigger_intent with output_channel=latest): invitations."""
+        return TelegramOutput(self.bot, self.payloads) if self.bot is not None else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """The health and webhook routes."""
+        telegram_webhook = Blueprint("bot_telegram_webhook", __name__)
+
+        @telegram_webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok", "enabled": self.bot is not None})
+
+        @telegram_webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            return await self.receive(request, on_new_message)
+
+        return telegram_webhook
+
+    # --- receiving ------------------------------------------------------------------------
+
+    async def receive(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+        """Check one webhook call, record its update and answer at once; the work goes on in the background."""
+        if self.bot is None or self.texts is None:
+            logger.warning("a Telegram webhook call arrived but Telegram is off (TELEGRAM_TOKEN is empty)")
+            return response.json({"error": "telegram channel disabled"}, status=404)
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            logger.warning("Telegram webhook call refused: %s secret", "wrong" if given else "missing")
+            return response.json({"error": "forbidden"}, status=403)
+        body = request.body or b""
+        if len(body) > MAX_BODY_BYTES:
+            logger.warning("Telegram webhook call refused: body of %d bytes is too large", len(body))
+            return response.json({"error": "payload too large"}, status=413)
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            logger.warning("Telegram webhook call refused: the body is not JSON")
+            return response.json({"error": "malformed JSON"}, status=400)
+        update_id = data.get("update_id") if isinstance(data, dict) else None
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            logger.warning("Telegram webhook call refused: no update id")
+            return response.json({"error": "not a Telegram update"}, status=400)
+        if not await self._first_delivery(update_id):
+            logger.info("update %s received again: already handled, ignored", update_id)
+            return response.json({"status": "duplicate"})
+        try:
+            update = Update.de_json(data, self.bot)
+            step = interpret(update, self.texts)
+        except Exception as error:  # noqa: BLE001 - anything unreadable is logged and acknowledged
+            logger.warning("update %s could not be read (%s): ignored", update_id, type(error).__name__)
+            return response.json({"status": "ignored"})
+        if isinstance(step, Ignore):
+            logger.info("update %s ignored: %s", update_id, step.reason)
+            if step.callback_query_id:
+                self._spawn(TelegramOutput(self.bot, self.payloads).answer_button(step.callback_query_id))
+            return response.json({"status": "ignored"})
+        self._spawn(self._handle(update_id, step, on_new_message))
+        return response.json({"status": "accepted"})
+
+    async def _first_delivery(self, update_id: int) -> bool:
+        """True the first time an update id is seen (in this process, then in the database)."""
+        if update_id in self._recent:
+            return False
+        self._recent[update_id] = None
+        while len(self._recent) > RECENT_IN_MEMORY:
+            self._recent.popitem(last=False)
+        try:
+            return await asyncio.to_thread(self._remember, update_id)
+        except SQLAlchemyError as error:
+            # Better to answer than to make Telegram redeliver forever; memory still stops repeats.
+            logger.error("update %s not recorded in the database (%s)", update_id, type(error).__name__)
+            return True
+
+    def _remember(self, update_id: int) -> bool:
+        from bot.store import telegram_updates
+        from bot.store.session import session_scope
+
+        with session_scope(self.settings.database_url) as session:
+            first = telegram_updates.remember(session, bot_id=self.bot_id, update_id=update_id)
+        if time.monotonic() - self._last_prune > PRUNE_EVERY:
+            self._last_prune = time.monotonic()
+            with session_scope(self.settings.database_url) as session:
+                pruned = telegram_updates.prune(session)
+            logger.info("forgot %d Telegram update ids older than a week", pruned)
+        return first
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- processing -----------------------------------------------------------------------
+
+    async def _handle(
+        self, update_id: int, step: Step, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        """Process one update in its chat's turn; failures are logged and answered politely."""
+        assert self.bot is not None and self.texts is not None
+        output = TelegramOutput(self.bot, self.payloads)
+        chat_id = getattr(step, "chat_id", None)
+        lock = self._chat_locks.setdefault(chat_id, asyncio.Lock()) if chat_id is not None else asyncio.Lock()
+        async with lock:
+            try:
+                await self._process(update_id, step, output, on_new_message)
+            except Exception as error:  # noqa: BLE001 - one bad update must not stop the others
+                logger.error(
+                    "update %s for chat %s failed: %s", update_id, chat_id, type(error).__name__,
+                    exc_info=logger.isEnabledFor(logging.DEBUG),
+                )  # fmt: skip
+                if chat_id is not None:
+                    await output.send(chat_id, self.texts.unavailable)
+
+    async def _process(
+        self,
+        update_id: int,
+        step: Step,
+        output: TelegramOutput,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> None:
+        assert self.texts is not None
+        if getattr(step, "callback_query_id", None):
+            await output.answer_button(step.callback_query_id)  # type: ignore[union-attr, arg-type]
+        if isinstance(step, SharedLocation):
+            step = await self._place_from_location(step)
+        if isinstance(step, Reply):
+            logger.info("update %s for chat %s answered by the channel", update_id, step.chat_id)
+            await output.send(step.chat_id, step.text, step.buttons)
+            return
+        if isinstance(step, ToAssistant):
+            text = self.payloads.payload_for(step.text) if step.callback_query_id else step.text
+            if text is None:
+                await output.send(step.chat_id, self.texts.expired_button)
+                return
+            logger.info("update %s for chat %s goes to the assistant", update_id, step.chat_id)
+            await output.typing(step.chat_id)
+            await on_new_message(
+                UserMessage(
+                    text,
+                    output,
+                    str(step.chat_id),
+                    input_channel=self.name(),
+                    message_id=f"telegram-{update_id}",
+                    metadata={"telegram_update_id": update_id},
+                )
+            )
+
+    async def _place_from_location(self, step: SharedLocation) -> Step:
+        """A shared location as the volunteer's commune (the nearest one), or a polite answer."""
+        from bot.understanding.places import nearest_place
+
+        assert self.texts is not None
+        place = await asyncio.to_thread(nearest_place, step.latitude, step.longitude)
+        if place is None:
+            return Reply(step.chat_id, self.texts.location_not_found)
+        return ToAssistant(step.chat_id, "/inform" + json.dumps({"place": place.to_slot()}, ensure_ascii=False))
