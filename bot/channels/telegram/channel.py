@@ -182,6 +182,9 @@ class TelegramInput(InputChannel):
         output = TelegramOutput(self.bot, self.payloads)
         chat_id = getattr(step, "chat_id", None)
         lock = self._chat_locks.setdefault(chat_id, asyncio.Lock()) if chat_id is not None else asyncio.Lock()
+        callback_query_id = getattr(step, "callback_query_id", None)
+        if callback_query_id:  # at once, not after the chat's previous turn: it stops the button's spinner
+            self._spawn(output.answer_button(callback_query_id))
         async with lock:
             try:
                 await self._process(update_id, step, output, on_new_message)
@@ -201,8 +204,6 @@ class TelegramInput(InputChannel):
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
     ) -> None:
         assert self.texts is not None
-        if getattr(step, "callback_query_id", None):
-            await output.answer_button(step.callback_query_id)  # type: ignore[union-attr, arg-type]
         if isinstance(step, SharedLocation):
             step = await self._place_from_location(step)
         if isinstance(step, Reply):

@@ -85,12 +85,16 @@ def test_with_an_empty_token_the_webhook_answers_404_and_nothing_is_sent(tmp_pat
 
 
 def test_credentials_yml_loads_with_telegram_off_as_rasa_reads_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    from rasa.core.run import create_http_input_channels
+    """What `rasa run --credentials credentials.yml` does: ${VAR} substitution, then from_credentials."""
+    from rasa.shared.utils.common import class_from_module_path
+    from rasa.shared.utils.io import read_config_file
 
     for name, value in Settings().as_env().items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("TELEGRAM_TOKEN", "")
-    channels = create_http_input_channels(None, str(ROOT / "credentials.yml"))
-    assert {type(c).__name__ for c in channels} == {"RestInput", "TelegramInput"}
-    [telegram] = [c for c in channels if isinstance(c, TelegramInput)]
+    credentials = read_config_file(str(ROOT / "credentials.yml"))
+    assert set(credentials) == {"rest", "bot.channels.telegram.TelegramInput"}
+    channel_class = class_from_module_path("bot.channels.telegram.TelegramInput")
+    telegram = channel_class.from_credentials(credentials["bot.channels.telegram.TelegramInput"])
+    assert isinstance(telegram, TelegramInput)
     assert telegram.bot is None  # off, and nothing contacted Telegram
