@@ -47,8 +47,8 @@ MAX_TEXT_CHARS = 2000  # the bubble's text box stops there too
 MAX_FRAME_BYTES = 16 * 1024  # larger frames are refused by the WebSocket layer itself (close code 1009)
 HISTORY_LIMIT = 200  # messages sent back after a reload
 HELLO_TIMEOUT_SECONDS = 10.0
-BURST = 6  # messages a visitor may send at once ...
-REFILL_SECONDS = 1.5  # ... then one more every REFILL_SECONDS
+BURST = 20  # messages a visitor may send at once (quick replies clicked fast) ...
+REFILL_SECONDS = 1.0  # ... then one more every second: no person writes faster
 START_PAYLOAD = "/greet"
 
 Socket = Any  # sanic.server.websockets.impl.WebsocketImplProtocol
@@ -218,7 +218,11 @@ class WebChatInput(InputChannel):
         settings = Settings.from_env()
         raw = str(credentials.get("allowed_origins") or "")
         origins = [origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip()]
-        return cls(allowed_origins=origins or widget_allowed_origins(settings), key=secret_key(settings))
+        return cls(
+            allowed_origins=origins or widget_allowed_origins(settings),
+            key=secret_key(settings),
+            texts=widget_texts(settings.association_dir)["errors"],
+        )
 
     def __init__(self, *, allowed_origins: list[str], key: bytes, texts: dict[str, str] | None = None) -> None:
         self.allowed_origins = frozenset(allowed_origins)
@@ -293,12 +297,22 @@ class Session:
         await self.send({"type": "error", "code": code, "text": self.channel.errors[code].format(**values)})
 
     async def run(self) -> None:
-        """Serve the socket until it closes; bad input never ends it with an exception."""
+        """Serve the socket until it closes; bad input never ends it with an exception.
+
+        Frames are checked (and rate limited) as they arrive; the messages that pass wait in
+        a short queue for the assistant, one at a time, so a flood is refused at once
+        instead of piling up behind slow answers.
+        """
+        pending: asyncio.Queue[tuple[str, bool, object] | None] = asyncio.Queue(maxsize=BURST)
+        worker: asyncio.Task[None] | None = None
         try:
             if await self.hello():
+                worker = asyncio.create_task(self.work(pending))
                 while True:
-                    await self.receive(await self.ws.recv())
+                    await self.receive(await self.ws.recv(), pending)
         except asyncio.CancelledError:
+            if worker is not None:
+                worker.cancel()
             raise
         except Exception as error:  # noqa: BLE001 - a socket closing is the normal end
             if type(error).__name__ not in ("ConnectionClosedOK", "ConnectionClosedError", "WebsocketClosed"):
@@ -306,6 +320,15 @@ class Session:
         finally:
             if self.conversation_id is not None:
                 self.channel.connections.remove(self.conversation_id, self.ws)
+        if worker is not None:  # what the visitor sent before leaving is still answered (history)
+            await pending.put(None)
+            await worker
+
+    async def work(self, pending: asyncio.Queue[tuple[str, bool, object] | None]) -> None:
+        """Pass the queued messages to the assistant, one at a time."""
+        while (item := await pending.get()) is not None:
+            text, echo, label = item
+            await self.handle(text, echo=echo, label=label)
 
     def parse(self, data: object) -> dict[str, Any] | None:
         """A frame as a JSON object, or None (logged) when it is not one."""
@@ -372,8 +395,8 @@ class Session:
             return []
         return history_of([event.as_dict() for event in tracker.events])
 
-    async def receive(self, data: object) -> None:
-        """Handle one frame after the hello."""
+    async def receive(self, data: object, pending: asyncio.Queue[tuple[str, bool, object] | None]) -> None:
+        """Check one frame after the hello; queue the messages the assistant must answer."""
         frame = self.parse(data)
         if frame is None:
             await self.error("malformed")
@@ -385,23 +408,24 @@ class Session:
             logger.info("chat bubble connection %s sent an unknown frame type", self.connection)
             await self.error("unknown_type")
             return
-        if not self.limiter.allow():
+        if kind == "start":
+            item: tuple[str, bool, object] = (START_PAYLOAD, False, None)
+        else:
+            text = frame.get("text")
+            if not isinstance(text, str) or not text.strip():
+                logger.info("chat bubble connection %s sent a message without text", self.connection)
+                await self.error("malformed")
+                return
+            if len(text) > MAX_TEXT_CHARS:
+                logger.info("chat bubble connection %s sent %d characters; refused", self.connection, len(text))
+                await self.error("too_long", limit=MAX_TEXT_CHARS)
+                return
+            item = (text, True, frame.get("label"))
+        if not self.limiter.allow() or pending.full():
             logger.info("chat bubble connection %s sends too fast; message dropped", self.connection)
             await self.error("too_fast")
             return
-        if kind == "start":
-            await self.handle(START_PAYLOAD, echo=False)
-            return
-        text = frame.get("text")
-        if not isinstance(text, str) or not text.strip():
-            logger.info("chat bubble connection %s sent a message without text", self.connection)
-            await self.error("malformed")
-            return
-        if len(text) > MAX_TEXT_CHARS:
-            logger.info("chat bubble connection %s sent %d characters; refused", self.connection, len(text))
-            await self.error("too_long", limit=MAX_TEXT_CHARS)
-            return
-        await self.handle(text, echo=True, label=frame.get("label"))
+        pending.put_nowait(item)
 
     async def handle(self, text: str, *, echo: bool, label: object = None) -> None:
         """Pass one message to Rasa; the answers go to every tab of this conversation."""

@@ -323,7 +323,7 @@
   function open() {
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
-    launcher.setAttribute("aria-label", t("close"));
+    launcher.setAttribute("aria-label", t("open"));
     badge.hidden = true;
     stored("sessionStorage", storageKey + ":open", "1");
     if (!socket) {
@@ -392,7 +392,7 @@
     if (stored("sessionStorage", storageKey + ":open")) {
       panel.hidden = false;
       launcher.setAttribute("aria-expanded", "true");
-      launcher.setAttribute("aria-label", t("close"));
+      launcher.setAttribute("aria-label", t("open"));
     }
     if (token || !panel.hidden) {
       connect(); // a known conversation reconnects at once, to show its history and new messages
