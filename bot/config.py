@@ -102,6 +102,13 @@ class Settings:
             "empty: a random key is created once in var/secret_key."
         },
     )
+    widget_allowed_origins: str = field(
+        default="",
+        metadata={
+            "help": "Web page origins allowed to open the chat bubble's connection, comma-separated "
+            "(https://www.example.org); empty: the demo page's (http://localhost:WEB_PORT, http://127.0.0.1:WEB_PORT)."
+        },
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -148,6 +155,13 @@ def derived_secret(settings: Settings, purpose: str) -> str:
 def rasa_api_token(settings: Settings) -> str:
     """The token of Rasa's HTTP API: the setting, or one derived from the signing secret."""
     return settings.rasa_api_token or derived_secret(settings, "rasa-api")
+
+
+def widget_allowed_origins(settings: Settings) -> list[str]:
+    """Origins of the pages allowed to talk to the assistant through the chat bubble."""
+    if settings.widget_allowed_origins.strip():
+        return [origin.strip().rstrip("/") for origin in settings.widget_allowed_origins.split(",") if origin.strip()]
+    return [f"http://localhost:{settings.web_port}", f"http://127.0.0.1:{settings.web_port}"]
 
 
 def documented_settings() -> dict[str, str]:

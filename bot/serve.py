@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.config import ROOT, Settings, get_settings, rasa_api_token, secret_key
+from bot.config import ROOT, Settings, get_settings, rasa_api_token, secret_key, widget_allowed_origins
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ def process_env(settings: Settings) -> dict[str, str]:
     env.update(settings.as_env())
     env["SECRET_KEY"] = secret_key(settings).decode()  # one secret for every process, even when generated
     env["RASA_API_TOKEN"] = rasa_api_token(settings)
+    env["WIDGET_ALLOWED_ORIGINS"] = ",".join(widget_allowed_origins(settings))  # credentials.yml reads it
     env["SANIC_HOST"] = "127.0.0.1"  # the action server is never exposed
     env["RASA_TELEMETRY_ENABLED"] = "false"  # nothing about conversations leaves this machine
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

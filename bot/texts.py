@@ -62,3 +62,15 @@ def faq_answers(folder: str | None = None) -> dict[str, str]:
 def labels(folder: str | None = None) -> dict[str, Any]:
     """Display labels (data/association/labels.yml)."""
     return _load_yaml("labels.yml", folder)
+
+
+@cache
+def widget_texts(folder: str | None = None) -> dict[str, dict[str, str]]:
+    """What the chat bubble shows around the conversation, and its error messages (widget.yml)."""
+    data = _load_yaml("widget.yml", folder)
+    texts = {}
+    for part in ("interface", "errors"):
+        if not isinstance(data.get(part), dict):
+            raise InvalidDataError(f"widget.yml : il manque la partie {part!r}")
+        texts[part] = {str(key): str(value) for key, value in data[part].items()}
+    return texts
