@@ -136,3 +136,18 @@ def coordinator(app: object) -> Iterator[TestClient]:
     """A client logged in as a coordinator."""
     with TestClient(app, base_url="http://testserver") as client:  # type: ignore[arg-type]
         yield login(client, *COORDINATOR)
+
+
+def record_conversation(tracker_store_url: str, sender_id: str, events: list[object]) -> None:
+    """Write a conversation with Rasa's own SQLTrackerStore, as the Rasa server would."""
+    import asyncio
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    path = tracker_store_url.removeprefix("sqlite:///")
+    store = SQLTrackerStore(domain=Domain.empty(), dialect="sqlite", db=path)
+    tracker = DialogueStateTracker.from_events(sender_id, events)  # type: ignore[arg-type]
+    asyncio.run(store.save(tracker))
+    store.engine.dispose()
