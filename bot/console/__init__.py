@@ -7,6 +7,7 @@ Every page is French, works without JavaScript, and every form carries a CSRF to
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -33,6 +34,12 @@ for group in (auth, dashboard, leads, missions, handoffs, admin):
 def install(app: FastAPI) -> None:
     """Add what the console needs beyond its router: the JSON API and the French error pages."""
     from bot.console.api import router as api_router
+    from bot.console.suggestions import warm_up
 
     app.include_router(api_router, prefix="/api")
     install_error_pages(app)
+
+    def warm_up_suggestions() -> None:
+        threading.Thread(target=warm_up, args=(app.state.settings,), name="suggestions-warm-up", daemon=True).start()
+
+    app.router.on_startup.append(warm_up_suggestions)

@@ -283,6 +283,8 @@ class Invitation(Base):
 
 # What the console filters and sorts leads by, and what reverse matching looks up.
 Index("ix_volunteers_created_at", Volunteer.created_at)
+Index("ix_volunteers_updated_at", Volunteer.updated_at)
+Index("ix_volunteers_channel_created_at", Volunteer.channel, Volunteer.created_at)
 Index("ix_volunteers_status_created_at", Volunteer.status, Volunteer.created_at)
 Index("ix_volunteers_latitude_longitude", Volunteer.latitude, Volunteer.longitude)
 Index("ix_volunteer_skills_skill", VolunteerSkill.skill, VolunteerSkill.volunteer_id)
