@@ -90,5 +90,9 @@ def export_everything(*, member: Admin, session: DbSession) -> Response:
     return Response(
         json.dumps(rows, ensure_ascii=False, indent=2),
         media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="benevoles-{stamp}.json"', "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": f'attachment; filename="benevoles-{stamp}.json"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
     )

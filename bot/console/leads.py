@@ -111,7 +111,11 @@ def export_csv(*, request: Request, member: Staff, session: DbSession) -> Respon
     return Response(
         "\ufeff" + out.getvalue(),  # the byte-order mark makes spreadsheets read UTF-8
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="candidats-{stamp}.csv"', "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": f'attachment; filename="candidats-{stamp}.csv"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
     )
 
 
@@ -379,6 +383,7 @@ def lead_export(
         headers={
             "Content-Disposition": f'attachment; filename="donnees-candidat-{volunteer.id}.json"',
             "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
         },
     )
 
