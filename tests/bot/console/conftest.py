@@ -141,6 +141,7 @@ def coordinator(app: object) -> Iterator[TestClient]:
 def record_conversation(tracker_store_url: str, sender_id: str, events: list[object]) -> None:
     """Write a conversation with Rasa's own SQLTrackerStore, as the Rasa server would."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.domain import Domain
@@ -149,5 +150,7 @@ def record_conversation(tracker_store_url: str, sender_id: str, events: list[obj
     path = tracker_store_url.removeprefix("sqlite:///")
     store = SQLTrackerStore(domain=Domain.empty(), dialect="sqlite", db=path)
     tracker = DialogueStateTracker.from_events(sender_id, events)  # type: ignore[arg-type]
-    asyncio.run(store.save(tracker))
+    # In a thread of its own: Playwright's sync API keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, store.save(tracker)).result()
     store.engine.dispose()
