@@ -11,6 +11,9 @@ bot telegram set-webhook URL      (register the Telegram webhook with its secret
 bot telegram delete-webhook
 bot telegram status
 bot telegram poll                 (serve Telegram without a public address: long polling)
+bot staff add EMAIL --role admin|coordinator   (password asked twice, or read from stdin)
+bot staff token EMAIL             (a token for the JSON API, shown once)
+bot staff list
 """
 
 from __future__ import annotations
@@ -184,6 +187,68 @@ def _add_telegram_commands(commands: argparse._SubParsersAction) -> None:
 
 
 # ------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------- staff console accounts
+
+
+def _read_new_password() -> str:
+    """Ask twice on a terminal; read one line from stdin otherwise (scripts)."""
+    import getpass
+
+    from bot.errors import InvalidDataError
+
+    if sys.stdin.isatty():
+        first = getpass.getpass("Mot de passe : ")
+        if getpass.getpass("Mot de passe (encore) : ") != first:
+            raise InvalidDataError("les deux mots de passe diffèrent")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _staff_add(args: argparse.Namespace) -> int:
+    from bot.store import staff
+    from bot.store.session import session_scope
+
+    password = _read_new_password()
+    with session_scope() as session:
+        member = staff.add(session, email=args.email, role=args.role, password=password)
+        email, role = member.email, member.role
+    print(f"Compte {email} enregistré ({'administrateur' if role == 'admin' else 'coordinateur'}).")
+    return 0
+
+
+def _staff_token(args: argparse.Namespace) -> int:
+    from bot.store import staff
+    from bot.store.session import session_scope
+
+    with session_scope() as session:
+        token = staff.create_token(session, email=args.email)
+    print(token)
+    print("Jeton de l'API créé : il ne sera plus affiché. En-tête : Authorization: Bearer JETON", file=sys.stderr)
+    return 0
+
+
+def _staff_list(args: argparse.Namespace) -> int:
+    from bot.store import staff
+    from bot.store.session import session_scope
+
+    with session_scope() as session:
+        for member in staff.all_members(session):
+            print(f"{member.email}\t{member.role}")
+    return 0
+
+
+def _add_staff_commands(commands: argparse._SubParsersAction) -> None:
+    staff = commands.add_parser("staff", help="comptes de la console").add_subparsers(
+        dest="staff_command", required=True
+    )
+    add = staff.add_parser("add", help="créer un compte (ou changer son mot de passe et son rôle)")
+    add.add_argument("email")
+    add.add_argument("--role", choices=("admin", "coordinator"), required=True)
+    add.set_defaults(handler=_staff_add)
+    token = staff.add_parser("token", help="créer un jeton pour l'API JSON")
+    token.add_argument("email")
+    token.set_defaults(handler=_staff_token)
+    staff.add_parser("list", help="lister les comptes").set_defaults(handler=_staff_list)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -218,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--no-train", action="store_true", help="ne pas entraîner, utiliser le dernier modèle")
     chat.set_defaults(handler=_shell)
     _add_telegram_commands(commands)
+    _add_staff_commands(commands)
     return parser
 
 

@@ -15,10 +15,11 @@ from bot.config import Settings, get_settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web app with every group of routes."""
     from bot.channels.widget import router as widget_router
+    from bot.console import install as install_console
     from bot.console import router as console_router
 
     settings = settings or get_settings()
-    app = FastAPI(title="Entraide — console et API", docs_url=None, redoc_url=None)
+    app = FastAPI(title="Entraide — console et API", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.settings = settings
 
     @app.get("/health", include_in_schema=False, response_class=PlainTextResponse)
@@ -33,4 +34,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(widget_router)
     app.include_router(console_router, prefix="/console")
+    install_console(app)  # the JSON API at /api/ and the console's French error pages
     return app

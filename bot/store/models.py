@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -220,3 +221,89 @@ class TelegramUpdate(Base):
     bot_id = Column(BigInteger, primary_key=True, autoincrement=False)
     update_id = Column(BigInteger, primary_key=True, autoincrement=False)
     received_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+# --------------------------------------------------------------------------- staff console (issue 4)
+
+
+class StaffMember(Base):
+    """A staff account of the console: a coordinator (leads, missions) or an admin (everything)."""
+
+    __tablename__ = "staff_members"
+    __table_args__ = (CheckConstraint("role IN ('admin','coordinator')", name="role"),)
+    id = Column(Integer, primary_key=True)
+    email = Column(String(254), nullable=False, unique=True)
+    role = Column(String(16), nullable=False)
+    password_hash = Column(String(255), nullable=False)
+    failed_logins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(DateTime(timezone=True))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_login_at = Column(DateTime(timezone=True))
+
+
+class ApiToken(Base):
+    """A token of the JSON API; only its SHA-256 is kept."""
+
+    __tablename__ = "api_tokens"
+    id = Column(Integer, primary_key=True)
+    staff_id = Column(Integer, ForeignKey("staff_members.id", ondelete="CASCADE"), nullable=False, index=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_used_at = Column(DateTime(timezone=True))
+    staff = relationship("StaffMember")
+
+
+class LeadFollowUp(Base):
+    """Staff follow-up of a lead: who handles it, why it was refused, when the funnel stages were reached."""
+
+    __tablename__ = "lead_follow_ups"
+    volunteer_id = Column(Integer, ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True)
+    assigned_staff_id = Column(Integer, ForeignKey("staff_members.id", ondelete="SET NULL"), index=True)
+    refusal_reason = Column(Text)
+    contacted_at = Column(DateTime(timezone=True))
+    active_at = Column(DateTime(timezone=True))
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+    assigned_staff = relationship("StaffMember")
+
+
+class LeadNote(Base):
+    """A staff member's note on a lead."""
+
+    __tablename__ = "lead_notes"
+    id = Column(Integer, primary_key=True)
+    volunteer_id = Column(Integer, ForeignKey("volunteers.id", ondelete="CASCADE"), nullable=False, index=True)
+    staff_id = Column(Integer, ForeignKey("staff_members.id", ondelete="SET NULL"))
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    staff = relationship("StaffMember")
+
+
+class Invitation(Base):
+    """A mission a staff member invited a volunteer to; the assistant delivered it on their channel."""
+
+    __tablename__ = "invitations"
+    id = Column(Integer, primary_key=True)
+    volunteer_id = Column(Integer, ForeignKey("volunteers.id", ondelete="CASCADE"), nullable=False, index=True)
+    mission_id = Column(String(32), ForeignKey("missions.id", ondelete="CASCADE"), nullable=False, index=True)
+    staff_id = Column(Integer, ForeignKey("staff_members.id", ondelete="SET NULL"))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    mission = relationship("Mission")
+    staff = relationship("StaffMember")
+
+
+# What the console filters and sorts leads by, and what reverse matching looks up.
+Index("ix_volunteers_created_at", Volunteer.created_at)
+Index("ix_volunteers_updated_at", Volunteer.updated_at)
+Index("ix_volunteers_channel_created_at", Volunteer.channel, Volunteer.created_at)
+Index("ix_volunteers_status_created_at", Volunteer.status, Volunteer.created_at)
+Index("ix_volunteers_latitude_longitude", Volunteer.latitude, Volunteer.longitude)
+Index("ix_volunteer_skills_skill", VolunteerSkill.skill, VolunteerSkill.volunteer_id)
+Index("ix_volunteer_causes_cause", VolunteerCause.cause, VolunteerCause.volunteer_id)
+Index(
+    "ix_volunteer_availability_slot",
+    VolunteerAvailability.day,
+    VolunteerAvailability.period,
+    VolunteerAvailability.volunteer_id,
+)
+Index("ix_applications_mission_id", Application.mission_id)
+Index("ix_proposals_mission_id", Proposal.mission_id)
+Index("ix_handoff_requests_status_created_at", HandoffRequest.status, HandoffRequest.created_at)
+Index("ix_audit_log_at", AuditEntry.at)

@@ -1,0 +1,46 @@
+"""A staff member invited the volunteer to a mission from the console: present it, with buttons."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import channel_of
+from bot.invitations import invitation
+from bot.texts import labels
+
+logger = logging.getLogger(__name__)
+
+
+class ActionInviteToMission(Action):
+    """Present the mission staff chose, why it fits, and buttons to apply or decline."""
+
+    def name(self) -> str:
+        return "action_invite_to_mission"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        mission_id = next(tracker.get_latest_entity_values("mission_id"), None) or tracker.get_slot("mission_id")
+        found = invitation(channel=channel_of(tracker), sender_id=tracker.sender_id, mission_id=str(mission_id or ""))
+        if found is None:
+            dispatcher.utter_message(response="utter_invitation_unavailable")
+            return [SlotSet("mission_id", None)]
+        proposal, mission = found
+        words = labels()
+        where = words["remote"] if mission.remote or mission.place is None else mission.place.label
+        buttons = [
+            {"title": words["invitation_accept_button"], "payload": f'/apply{{"mission_id": "{mission.id}"}}'},
+            {"title": words["invitation_decline_button"], "payload": "/decline_missions"},
+        ]
+        dispatcher.utter_message(
+            response="utter_mission_invitation" if proposal.reasons else "utter_mission_invitation_no_reason",
+            title=mission.title,
+            where=where,
+            reasons=" ; ".join(proposal.reasons),
+            buttons=buttons,
+        )
+        already = list(tracker.get_slot("proposed_missions") or [])
+        return [SlotSet("mission_id", None), SlotSet("proposed_missions", [*already, mission.id])]

@@ -1,0 +1,91 @@
+"""Login and logout of staff members."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from bot.config import Settings
+from bot.console import security
+from bot.console.deps import DbSession, SettingsDep, redirect, render
+from bot.store import staff as staff_store
+from bot.store.leads import record_audit
+
+logger = logging.getLogger(__name__)
+router = APIRouter()
+
+
+def _safe_next(target: str | None) -> str:
+    # Only back into the console: never an open redirect to another site.
+    if target and target.startswith("/console/") and not target.startswith("//"):
+        return target
+    return "/console/"
+
+
+def _login_page(
+    request: Request, settings: Settings, *, next_url: str, error: str | None = None, email: str = "", status: int = 200
+) -> Response:
+    token = security.new_token()
+    context = {"next": next_url, "error": error, "email": email, "login_csrf": token}
+    response = render(request, "login.html", context, status)
+    security.set_login_csrf(response, request, settings, token)
+    return response
+
+
+@router.get("/login")
+def login_form(*, request: Request, next: str | None = None, settings: SettingsDep) -> Response:
+    """The login page."""
+    return _login_page(request, settings, next_url=_safe_next(next))
+
+
+@router.post("/login")
+def login(
+    *,
+    request: Request,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/console/",
+    session: DbSession,
+    settings: SettingsDep,
+) -> Response:
+    """Check the password; a fresh session on success, a polite refusal otherwise."""
+    try:
+        member = staff_store.authenticate(session, email=email, password=password)
+    except staff_store.AccountLockedError:
+        session.commit()
+        minutes = int(staff_store.LOCKOUT.total_seconds() // 60)
+        return _login_page(
+            request,
+            settings,
+            next_url=_safe_next(next),
+            email=email,
+            status=429,
+            error=f"Trop d'essais infructueux : ce compte est verrouillé pendant {minutes} minutes.",
+        )
+    if member is None:
+        session.commit()  # keep the failure count
+        return _login_page(
+            request,
+            settings,
+            next_url=_safe_next(next),
+            email=email,
+            status=401,
+            error="Adresse e-mail ou mot de passe incorrect.",
+        )
+    record_audit(session, actor=f"staff:{member.id}", action="login", subject=f"staff:{member.id}")
+    session.commit()
+    logger.info("staff member %s logged in", member.id)
+    response = redirect(_safe_next(next))
+    security.open_session(response, request, settings, staff_id=member.id, password_hash=member.password_hash)
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    """End the session (the CSRF check already ran)."""
+    response = redirect("/console/login")
+    security.close_session(response)
+    return response

@@ -1,0 +1,334 @@
+"""Missions: list, create, edit, close, import; per mission its volunteers, suggestions and invitations."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from bot.assistant_api import trigger_intent
+from bot.console.deps import DbSession, SettingsDep, Staff, actor, redirect, render
+from bot.console.forms import cause_choices, resolve_town, skill_choices
+from bot.console.suggestions import suggest
+from bot.errors import AssistantUnavailableError, InvalidDataError, NotFoundError
+from bot.missions_file import _parse_mission, read_missions
+from bot.profile import DAYS, PERIODS, Mission
+from bot.store import leads as lead_store
+from bot.store import missions as mission_store
+from bot.store import models, staffing
+from bot.taxonomy import load_taxonomy
+
+logger = logging.getLogger(__name__)
+router = APIRouter(prefix="/missions")
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+@router.get("")
+def mission_list(
+    *,
+    request: Request,
+    status: str = "open",
+    q: str = "",
+    page: int = 1,
+    member: Staff,
+    session: DbSession,
+) -> Response:
+    """Missions with their places and volunteers."""
+    status = status if status in ("open", "closed", "all") else "open"
+    page = max(1, min(page, 100000))
+    rows, total = staffing.listing(session, status=None if status == "all" else status, search=q[:100], page=page)
+    pages = max(1, -(-total // 50))
+    return render(
+        request,
+        "missions.html",
+        {"rows": rows, "total": total, "status": status, "q": q[:100], "page": page, "pages": pages},
+    )
+
+
+@router.get("/besoin")
+def needs(*, request: Request, member: Staff, session: DbSession) -> Response:
+    """The alert list: open missions still short of volunteers."""
+    return render(request, "needs.html", {"rows": staffing.needing_volunteers(session)})
+
+
+# --------------------------------------------------------------------------- create, edit, import
+
+
+def _form_page(request: Request, values: dict[str, Any], *, editing: bool, error: str | None = None) -> Response:
+    return render(
+        request,
+        "mission_form.html",
+        {
+            "values": values,
+            "editing": editing,
+            "error": error,
+            "skills": skill_choices(),
+            "causes": cause_choices(),
+            "days": DAYS,
+            "periods": PERIODS,
+        },  # fmt: skip
+        status_code=400 if error else 200,
+    )
+
+
+def _values_of(mission: models.Mission) -> dict[str, Any]:
+    return {
+        "id": mission.id, "title": mission.title, "description": mission.description,
+        "town": f"{mission.city} {mission.postcode or ''}".strip() if mission.city else "",
+        "remote": mission.remote, "places": str(mission.places_total), "filled": str(mission.places_filled),
+        "min_age": "" if mission.min_age is None else str(mission.min_age),
+        "skills": [s.skill for s in mission.skills], "causes": [c.cause for c in mission.causes],
+        "schedule": [f"{s.day}:{s.period}" for s in mission.schedule],
+    }  # fmt: skip
+
+
+async def _read_form(request: Request) -> dict[str, Any]:
+    form = await request.form()
+    return {
+        "id": str(form.get("id") or "").strip()[:32],
+        "title": str(form.get("title") or "").strip()[:120],
+        "description": str(form.get("description") or "").strip()[:5000],
+        "town": str(form.get("town") or "").strip()[:120],
+        "remote": form.get("remote") == "oui",
+        "places": str(form.get("places") or "").strip(),
+        "filled": str(form.get("filled") or "0").strip(),
+        "min_age": str(form.get("min_age") or "").strip(),
+        "skills": [str(v) for v in form.getlist("skills")],
+        "causes": [str(v) for v in form.getlist("causes")],
+        "schedule": [str(v) for v in form.getlist("schedule")],
+    }
+
+
+def _mission_from(values: dict[str, Any]) -> Mission:
+    """Check the form like an imported file (same parser, same French messages)."""
+
+    def number(name: str, label: str) -> int | None:
+        raw = values[name]
+        if raw == "":
+            return None
+        if not raw.isdigit() or len(raw) > 6:
+            raise InvalidDataError(f"{label} : nombre entier attendu")
+        return int(raw)
+
+    entry: dict[str, Any] = {
+        "id": values["id"], "title": values["title"], "description": values["description"],
+        "remote": values["remote"], "places": number("places", "Places"),
+        "filled": number("filled", "Déjà pourvues") or 0,
+        "skills": values["skills"], "causes": values["causes"],
+        "schedule": [dict(zip(("day", "period"), key.split(":", 1), strict=False)) for key in values["schedule"]],
+    }  # fmt: skip
+    if values["min_age"]:
+        entry["min_age"] = number("min_age", "Âge minimum")
+    if values["town"]:
+        place = resolve_town(values["town"])
+        if place is None:
+            raise InvalidDataError(f"commune inconnue : « {values['town']} »")
+        entry.update(city=place.name, postcode=place.postcode, latitude=place.latitude, longitude=place.longitude)
+    return _parse_mission(entry, "Mission", load_taxonomy())
+
+
+@router.get("/nouvelle")
+def mission_new(*, request: Request, member: Staff) -> Response:
+    """The form to create a mission."""
+    values = {"id": "", "title": "", "description": "", "town": "", "remote": False, "places": "1", "filled": "0",
+              "min_age": "", "skills": [], "causes": [], "schedule": []}  # fmt: skip
+    return _form_page(request, values, editing=False)
+
+
+@router.post("/nouvelle")
+async def mission_create(*, request: Request, member: Staff, session: DbSession) -> Response:
+    """Create a mission from the form."""
+    values = await _read_form(request)
+    try:
+        mission = _mission_from(values)
+        if session.get(models.Mission, mission.id) is not None:
+            raise InvalidDataError(f"l'identifiant {mission.id} est déjà pris")
+    except InvalidDataError as error:
+        return _form_page(request, values, editing=False, error=str(error))
+    mission_store.upsert(session, [mission])
+    lead_store.record_audit(
+        session, actor=actor(member), action="mission", subject=f"mission:{mission.id}", change="create"
+    )
+    session.commit()
+    return redirect(f"/console/missions/{quote(mission.id)}", "Mission créée.")
+
+
+@router.get("/importer")
+def mission_import_form(*, request: Request, member: Staff) -> Response:
+    """The form to import missions from a CSV or YAML file."""
+    return render(request, "mission_import.html", {})
+
+
+@router.post("/importer")
+async def mission_import(*, request: Request, member: Staff, session: DbSession) -> Response:
+    """Import (create or update) missions from an uploaded file."""
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        return render(request, "mission_import.html", {"error": "Choisissez un fichier CSV ou YAML."}, 400)
+    suffix = Path(upload.filename).suffix.lower()
+    content = await upload.read(MAX_IMPORT_BYTES + 1)
+    if len(content) > MAX_IMPORT_BYTES:
+        return render(request, "mission_import.html", {"error": "Fichier trop volumineux (5 Mo au plus)."}, 400)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"import{suffix}"
+        path.write_bytes(content)
+        try:
+            loaded = read_missions(path)
+        except InvalidDataError as error:
+            message = str(error).replace(path.name, upload.filename)
+            return render(request, "mission_import.html", {"error": message}, 400)
+    created, updated = mission_store.upsert(session, loaded)
+    lead_store.record_audit(
+        session, actor=actor(member), action="import", subject="missions", created=created, updated=updated
+    )
+    session.commit()
+    return redirect(
+        "/console/missions", f"{len(loaded)} missions importées ({created} nouvelles, {updated} mises à jour)."
+    )
+
+
+@router.get("/{mission_id}")
+def mission_page(
+    *,
+    request: Request,
+    mission_id: str,
+    member: Staff,
+    session: DbSession,
+    settings: SettingsDep,
+) -> Response:
+    """A mission: its places, interested and confirmed volunteers, suggestions and invitations."""
+    mission = staffing.get(session, mission_id=mission_id)
+    applicants = staffing.applicants(session, mission_id=mission_id)
+    return render(
+        request,
+        "mission.html",
+        {
+            "mission": mission,
+            "places_left": max(mission.places_total - mission.places_filled, 0),
+            "interested": [(a, v) for a, v in applicants if a.status != staffing.ACCEPTED],
+            "accepted": [(a, v) for a, v in applicants if a.status == staffing.ACCEPTED],
+            "suggestions": suggest(session, settings, mission=mission) if mission.status == "open" else [],
+            "error": request.query_params.get("err"),
+        },
+    )
+
+
+@router.get("/{mission_id}/modifier")
+def mission_edit_form(
+    *,
+    request: Request,
+    mission_id: str,
+    member: Staff,
+    session: DbSession,
+) -> Response:
+    """The form to edit a mission."""
+    return _form_page(request, _values_of(staffing.get(session, mission_id=mission_id)), editing=True)
+
+
+@router.post("/{mission_id}/modifier")
+async def mission_edit(
+    *,
+    request: Request,
+    mission_id: str,
+    member: Staff,
+    session: DbSession,
+) -> Response:
+    """Save a mission's changes (its id never changes)."""
+    staffing.get(session, mission_id=mission_id)
+    values = await _read_form(request)
+    values["id"] = mission_id
+    try:
+        mission = _mission_from(values)
+    except InvalidDataError as error:
+        return _form_page(request, values, editing=True, error=str(error))
+    mission_store.upsert(session, [mission])
+    lead_store.record_audit(
+        session, actor=actor(member), action="mission", subject=f"mission:{mission_id}", change="edit"
+    )
+    session.commit()
+    return redirect(f"/console/missions/{quote(mission_id)}", "Mission enregistrée.")
+
+
+@router.post("/{mission_id}/statut")
+def mission_status(
+    *,
+    mission_id: str,
+    status: Annotated[str, Form()] = ...,
+    member: Staff,
+    session: DbSession,
+) -> Response:
+    """Close or reopen a mission."""
+    staffing.set_status(session, mission_id=mission_id, status=status)
+    lead_store.record_audit(
+        session, actor=actor(member), action="mission", subject=f"mission:{mission_id}", change=status
+    )
+    session.commit()
+    return redirect(
+        f"/console/missions/{quote(mission_id)}", "Mission fermée." if status == "closed" else "Mission rouverte."
+    )
+
+
+@router.post("/{mission_id}/accepter")
+def mission_accept(
+    *,
+    mission_id: str,
+    volunteer_id: Annotated[int, Form()] = ...,
+    member: Staff,
+    session: DbSession,
+) -> Response:
+    """Confirm an interested volunteer on the mission."""
+    staffing.accept(session, mission_id=mission_id, volunteer_id=volunteer_id)
+    lead_store.record_audit(
+        session,
+        actor=actor(member),
+        action="mission",
+        subject=f"volunteer:{volunteer_id}",
+        mission=mission_id,
+        change="accept",
+    )
+    session.commit()
+    return redirect(f"/console/missions/{quote(mission_id)}", "Bénévole confirmé sur la mission.")
+
+
+@router.post("/{mission_id}/inviter")
+def mission_invite(
+    *,
+    mission_id: str,
+    volunteer_id: Annotated[int, Form()] = ...,
+    member: Staff,
+    session: DbSession,
+    settings: SettingsDep,
+) -> Response:
+    """Ask the assistant to invite the volunteer to the mission on their channel."""
+    mission = staffing.get(session, mission_id=mission_id)
+    volunteer = session.get(models.Volunteer, volunteer_id)
+    if volunteer is None:
+        raise NotFoundError(f"le candidat {volunteer_id} n'existe pas")
+    if mission.status != "open":
+        raise InvalidDataError("cette mission est fermée")
+    try:
+        trigger_intent(
+            settings, sender_id=volunteer.sender_id, intent="mission_invitation", entities={"mission_id": mission.id}
+        )
+    except AssistantUnavailableError:
+        logger.warning(
+            "invitation of volunteer %s to mission %s failed: assistant unreachable", volunteer_id, mission_id
+        )
+        message = ("L'assistant est injoignable : l'invitation n'a pas été envoyée. "
+                   "Vérifiez que le serveur Rasa fonctionne, puis réessayez.")  # fmt: skip
+        return redirect(f"/console/missions/{quote(mission_id)}?err={quote(message)}")
+    staffing.record_invitation(session, volunteer_id=volunteer_id, mission_id=mission_id, staff_id=member.id)
+    lead_store.record_audit(
+        session, actor=actor(member), action="invite", subject=f"volunteer:{volunteer_id}", mission=mission_id
+    )
+    session.commit()
+    logger.info("volunteer %s invited to mission %s", volunteer_id, mission_id)
+    return redirect(
+        f"/console/missions/{quote(mission_id)}", "Invitation envoyée : l'assistant l'a transmise au bénévole."
+    )

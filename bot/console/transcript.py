@@ -1,0 +1,75 @@
+"""Read conversations from Rasa's tracker store (the SQL table ``events`` at TRACKER_STORE_URL).
+
+Rasa's SQLTrackerStore writes one row per event: ``sender_id``, ``type_name`` (user, bot,
+slot, action...), ``timestamp`` (Unix seconds), ``intent_name``, ``action_name`` (for slot
+events: the slot's name) and ``data`` (the event as JSON). The console only reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.store.session import get_engine
+
+logger = logging.getLogger(__name__)
+MAX_TURNS = 1000
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message of a conversation."""
+
+    speaker: str  # "user" or "bot"
+    text: str
+    at: datetime
+    buttons: tuple[str, ...] = field(default_factory=tuple)
+    intent: str | None = None
+
+
+class TranscriptUnavailable(Exception):
+    """The tracker store cannot be read."""
+
+
+def read_transcript(tracker_store_url: str, sender_id: str, *, limit: int = MAX_TURNS) -> list[Turn]:
+    """The messages of one conversation, oldest first; empty when nothing was recorded."""
+    try:
+        engine = get_engine(tracker_store_url)
+        with engine.connect() as connection:
+            if not engine.dialect.has_table(connection, "events"):
+                return []
+            rows = connection.execute(
+                text(
+                    "SELECT type_name, timestamp, intent_name, data FROM events "
+                    "WHERE sender_id = :sender AND type_name IN ('user', 'bot') ORDER BY id LIMIT :limit"
+                ),
+                {"sender": sender_id, "limit": limit},
+            ).all()
+    except SQLAlchemyError as error:
+        logger.warning("tracker store unreadable: %s", type(error).__name__)
+        raise TranscriptUnavailable() from error
+    return [turn for turn in (_turn(*row) for row in rows) if turn is not None]
+
+
+def _turn(type_name: str, timestamp: float | None, intent: str | None, data: str | None) -> Turn | None:
+    try:
+        event = json.loads(data or "{}")
+    except ValueError:
+        return None
+    at = datetime.fromtimestamp(timestamp or 0, tz=timezone.utc)
+    message = event.get("text") or ""
+    buttons: tuple[str, ...] = ()
+    if type_name == "bot":
+        raw = (event.get("data") or {}).get("buttons") or []
+        buttons = tuple(str(b.get("title", "")) for b in raw if isinstance(b, dict))
+        if not message and not buttons:
+            return None
+        return Turn("bot", message, at, buttons)
+    if message.startswith("/"):  # a button press: show what the button said, not its payload
+        message = f"[bouton] {message.split('{', 1)[0].lstrip('/')}"
+    return Turn("user", message, at, intent=intent)

@@ -1,0 +1,53 @@
+"""Invitations staff send from the console: the mission, worded for this volunteer with its reasons.
+
+The console asks Rasa to inject the intent ``mission_invitation`` (``bot.assistant_api``);
+the rule runs ``action_invite_to_mission``, which calls :func:`invitation` here.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from bot import matching
+from bot.config import get_settings
+from bot.profile import Mission, Proposal
+from bot.store import missions as mission_store
+from bot.store import models
+from bot.store import volunteers as volunteer_store
+from bot.store.session import session_scope
+
+logger = logging.getLogger(__name__)
+
+
+def _volunteer(session: object, channel: str, sender_id: str) -> models.Volunteer | None:
+    found = volunteer_store.find(session, channel=channel, sender_id=sender_id)  # type: ignore[arg-type]
+    if found is not None:
+        return found
+    # An injected intent may carry no input channel: the sender id alone decides when it is unambiguous.
+    rows = list(session.execute(select(models.Volunteer).where(models.Volunteer.sender_id == sender_id)).scalars())  # type: ignore[attr-defined]
+    return rows[0] if len(rows) == 1 else None
+
+
+def invitation(*, channel: str, sender_id: str, mission_id: str) -> tuple[Proposal, Mission] | None:
+    """The mission as proposed to this volunteer (recorded as a proposal); None if it cannot be offered."""
+    settings = get_settings()
+    with session_scope() as session:
+        volunteer = _volunteer(session, channel, sender_id)
+        row = session.get(models.Mission, mission_id)
+        if volunteer is None or row is None or row.status != "open":
+            return None
+        mission = mission_store.to_domain(row)
+        profile = volunteer_store.to_submission(volunteer).matching_profile(
+            adult_age=settings.adult_age, min_age=settings.min_age
+        )
+        ranked = matching.rank_missions(profile, [mission], limit=1)
+        if not ranked:
+            if mission.places_left == 0 or (mission.min_age or 0) > (profile.age or 0):
+                return None  # full, or the volunteer is too young: never invite
+            # Staff chose this volunteer although the mission is far away: no reason to make up.
+            ranked = [Proposal(mission_id=mission.id, title=mission.title, score=0.0, reasons=())]
+        volunteer_store.record_proposals(session, volunteer=volunteer, proposals=ranked)
+        logger.info("mission %s presented to volunteer %s", mission.id, volunteer.id)
+        return ranked[0], mission

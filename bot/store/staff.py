@@ -1,0 +1,168 @@
+"""Staff accounts of the console: creation, password check with lockout, API tokens.
+
+Passwords are hashed with argon2 (argon2-cffi); API tokens are random and only their
+SHA-256 is stored, so a copy of the database gives neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.errors import InvalidDataError, NotFoundError
+from bot.store import models
+
+logger = logging.getLogger(__name__)
+
+ROLES = ("admin", "coordinator")
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 10
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so both cases take the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class AccountLockedError(InvalidDataError):
+    """Too many failed logins: the account is locked for a while."""
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:  # SQLite hands back naive datetimes (stored as UTC)
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def normalise_email(email: str) -> str:
+    """Emails are compared in lower case, without surrounding spaces."""
+    return email.strip().lower()
+
+
+def add(session: Session, *, email: str, role: str, password: str) -> models.StaffMember:
+    """Create a staff account, or reset the password and role of an existing one."""
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise InvalidDataError(f"adresse e-mail invalide : {email!r}")
+    if role not in ROLES:
+        raise InvalidDataError(f"rôle inconnu {role!r} (admin ou coordinator)")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidDataError(f"le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères")
+    member = find_by_email(session, email=email)
+    if member is None:
+        member = models.StaffMember(email=email)
+        session.add(member)
+    member.role = role
+    member.password_hash = _hasher.hash(password)
+    member.failed_logins = 0
+    member.locked_until = None
+    session.flush()
+    logger.info("staff account %s saved with role %s", member.id, role)
+    return member
+
+
+def find_by_email(session: Session, *, email: str) -> models.StaffMember | None:
+    """The account with this email, if any."""
+    return session.execute(
+        select(models.StaffMember).where(models.StaffMember.email == normalise_email(email))
+    ).scalar_one_or_none()
+
+
+def get(session: Session, *, staff_id: int) -> models.StaffMember | None:
+    """The account with this id, if any."""
+    return session.get(models.StaffMember, staff_id)
+
+
+def all_members(session: Session) -> list[models.StaffMember]:
+    """Every staff account, by email."""
+    return list(session.execute(select(models.StaffMember).order_by(models.StaffMember.email)).scalars())
+
+
+def coordinators(session: Session) -> list[models.StaffMember]:
+    """Accounts a lead can be assigned to (every account), by email."""
+    return all_members(session)
+
+
+def count(session: Session) -> int:
+    """Number of staff accounts."""
+    return session.execute(select(func.count()).select_from(models.StaffMember)).scalar_one()
+
+
+def authenticate(
+    session: Session, *, email: str, password: str, now: datetime | None = None
+) -> models.StaffMember | None:
+    """The account if the password is right; counts failures and raises AccountLockedError when locked."""
+    now = now or models.utcnow()
+    member = find_by_email(session, email=email)
+    if member is None:
+        _verify(_DUMMY_HASH, password)
+        return None
+    locked_until = _aware(member.locked_until)
+    if locked_until is not None and locked_until > now:
+        raise AccountLockedError("compte verrouillé après plusieurs essais infructueux")
+    if not _verify(member.password_hash, password):
+        member.failed_logins = (member.failed_logins or 0) + 1
+        if member.failed_logins >= MAX_FAILED_LOGINS:
+            member.locked_until = now + LOCKOUT
+            member.failed_logins = 0
+            logger.warning("staff account %s locked after repeated failed logins", member.id)
+        session.flush()
+        return None
+    member.failed_logins = 0
+    member.locked_until = None
+    member.last_login_at = now
+    if _hasher.check_needs_rehash(member.password_hash):
+        member.password_hash = _hasher.hash(password)
+    session.flush()
+    return member
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def delete(session: Session, *, staff_id: int) -> None:
+    """Remove a staff account (its notes stay, unsigned)."""
+    member = get(session, staff_id=staff_id)
+    if member is None:
+        raise NotFoundError("ce compte n'existe pas")
+    session.delete(member)
+    session.flush()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, *, email: str) -> str:
+    """A new API token for the account; returned once, only its hash is stored."""
+    member = find_by_email(session, email=email)
+    if member is None:
+        raise NotFoundError(f"aucun compte pour {normalise_email(email)}")
+    token = secrets.token_urlsafe(32)
+    session.add(models.ApiToken(staff_id=member.id, token_hash=_token_hash(token)))
+    session.flush()
+    logger.info("API token created for staff account %s", member.id)
+    return token
+
+
+def staff_for_token(session: Session, *, token: str) -> models.StaffMember | None:
+    """The account an API token belongs to, if the token is known."""
+    if not token:
+        return None
+    row = session.execute(
+        select(models.ApiToken).where(models.ApiToken.token_hash == _token_hash(token))
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    row.last_used_at = models.utcnow()
+    return row.staff

@@ -1,0 +1,129 @@
+"""The JSON API: token authentication, leads and missions, and schemathesis finding no 5xx."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from fastapi.testclient import TestClient
+
+from bot.config import Settings
+from bot.store import models, staff
+from bot.store.session import session_scope
+from bot.web import create_app
+from tests.bot.console.conftest import ADMIN, XSS, add_volunteer, make_settings, seed_missions, seed_staff
+
+
+@pytest.fixture(scope="module")
+def api_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    settings = make_settings(tmp_path_factory.mktemp("api"))
+    seed_staff(settings.database_url)
+    seed_missions(settings.database_url, settings)
+    add_volunteer(settings.database_url, sender_id="julie", first_name="Julie", skills=("logistics",))
+    add_volunteer(settings.database_url, sender_id="xss", first_name=XSS)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def token(api_settings: Settings) -> str:
+    with session_scope(api_settings.database_url) as session:
+        return staff.create_token(session, email=ADMIN[0])
+
+
+@pytest.fixture(scope="module")
+def api(api_settings: Settings, token: str) -> Iterator[TestClient]:
+    with TestClient(create_app(api_settings), headers={"Authorization": f"Bearer {token}"}) as client:
+        yield client
+
+
+def test_calls_without_a_valid_token_get_401(api_settings: Settings) -> None:
+    with TestClient(create_app(api_settings)) as client:
+        assert client.get("/api/leads").status_code == 401
+        wrong = client.get("/api/missions", headers={"Authorization": "Bearer pas-un-jeton"})
+        assert wrong.status_code == 401 and wrong.json() == {"detail": "jeton d'accès manquant ou invalide"}
+        assert wrong.headers["www-authenticate"] == "Bearer"
+        # a console session is no API token, and the API is no way into the console
+        assert (
+            client.get("/console/leads", headers={"Authorization": "Bearer x"}, follow_redirects=False).status_code
+            == 303
+        )
+
+
+def test_leads_list_filter_and_detail(api: TestClient) -> None:
+    everyone = api.get("/api/leads").json()
+    assert everyone["total"] == 2 and {lead["first_name"] for lead in everyone["items"]} == {"Julie", XSS}
+    found = api.get("/api/leads", params={"skill": "logistics", "town": "Villeurbanne", "distance_km": 5}).json()
+    assert [lead["first_name"] for lead in found["items"]] == ["Julie"]
+    assert found["items"][0]["distance_km"] == 0.0
+    lead = api.get(f"/api/leads/{found['items'][0]['id']}").json()
+    assert lead["email"] == "julie@exemple.fr" and lead["skills"] == ["logistics"] and lead["status"] == "nouveau"
+    assert api.get("/api/leads/999999").status_code == 404
+    assert api.get("/api/leads", params={"status": "inconnu"}).status_code == 422
+    unknown_town = api.get("/api/leads", params={"town": "Nullepartville"})
+    assert unknown_town.status_code == 400 and "commune inconnue" in unknown_town.json()["detail"].lower()
+
+
+def test_status_change_through_the_api(api: TestClient, api_settings: Settings) -> None:
+    lead_id = api.get("/api/leads", params={"q": "julie"}).json()["items"][0]["id"]
+    moved = api.post(f"/api/leads/{lead_id}/status", json={"status": "contacté"})
+    assert moved.status_code == 200 and moved.json()["status"] == "contacté"
+    refused = api.post(f"/api/leads/{lead_id}/status", json={"status": "refusé"})
+    assert refused.status_code == 400 and refused.json()["detail"] == "Indiquez la raison du refus."
+    with session_scope(api_settings.database_url) as session:
+        entry = session.query(models.AuditEntry).filter_by(action="status").one()
+        assert entry.actor.startswith("api:staff:") and entry.subject == f"volunteer:{lead_id}"
+
+
+def test_missions_create_update_list_and_suggestions(api: TestClient) -> None:
+    body = {"id": "API1", "title": "Accueil du samedi", "town": "Villeurbanne", "places": 2,
+            "skills": ["logistics"], "schedule": [{"day": "saturday", "period": "morning"}]}  # fmt: skip
+    created = api.post("/api/missions", json=body)
+    assert created.status_code == 201 and created.json()["city"] == "Villeurbanne"
+    assert api.post("/api/missions", json=body).status_code == 400  # id taken
+    updated = api.put("/api/missions/API1", json={**body, "title": "Accueil", "places": 4})
+    assert updated.json()["places_left"] == 4 and updated.json()["title"] == "Accueil"
+    bad = api.put("/api/missions/API1", json={**body, "skills": ["danse"]})
+    assert bad.status_code == 400 and "compétence inconnue 'danse'" in bad.json()["detail"]
+    needing = api.get("/api/missions", params={"needing_volunteers": True, "per_page": 200}).json()
+    assert "API1" in [m["id"] for m in needing["items"]]
+    suggestions = api.get("/api/missions/API1/suggestions").json()
+    assert suggestions[0]["first_name"] == "Julie" and any("logistique" in r for r in suggestions[0]["reasons"])
+
+
+def test_openapi_describes_only_the_api(api: TestClient) -> None:
+    spec = api.get("/api/openapi.json").json()
+    assert all(path.startswith("/api/") for path in spec["paths"])
+    assert "HTTPBearer" in spec["components"]["securitySchemes"]
+
+
+@pytest.fixture(scope="module")
+def fuzz_schema(api_settings: Settings) -> object:
+    return schemathesis.openapi.from_asgi("/api/openapi.json", create_app(api_settings))
+
+
+def _fuzz(operation: object, token: str, calls: list[str], failures: list[tuple[str, int, str]]) -> None:
+    """Run one operation with generated data, valid and invalid, noting every 5xx."""
+    from hypothesis import HealthCheck, given, settings
+
+    label = operation.label  # type: ignore[attr-defined]
+
+    @given(case=operation.as_strategy())  # type: ignore[attr-defined]
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    def check(case: object) -> None:
+        response = case.call(headers={"Authorization": f"Bearer {token}"})  # type: ignore[attr-defined]
+        calls.append(label)
+        if response.status_code >= 500:
+            failures.append((label, response.status_code, response.text[:300]))
+
+    check()
+
+
+def test_schemathesis_finds_no_server_error(fuzz_schema: object, token: str) -> None:
+    """Every operation of /api/openapi.json, fuzzed by schemathesis, never answers 5xx."""
+    calls: list[str] = []
+    failures: list[tuple[str, int, str]] = []
+    for result in fuzz_schema.get_all_operations():  # type: ignore[attr-defined]
+        _fuzz(result.ok(), token, calls, failures)
+    assert len(set(calls)) == 8 and len(calls) >= 8 * 10  # every operation, many times
+    assert failures == []
