@@ -210,3 +210,11 @@ class AuditEntry(Base):
     action = Column(String(32), nullable=False)
     subject = Column(String(64), nullable=False)
     details = Column(JSON, nullable=False, default=dict)
+
+
+class RetentionNotice(Base):
+    """The retention notice sent to an inactive volunteer (once per period of inactivity)."""
+
+    __tablename__ = "retention_notices"
+    volunteer_id = Column(Integer, ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True)
+    sent_at = Column(DateTime(timezone=True), nullable=False)
