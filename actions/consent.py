@@ -10,7 +10,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of
+from bot.config import get_settings
 from bot.onboarding import PROFILE_SLOTS, consent_to_slot
+from bot.privacy import with_privacy_details
 from bot.profile import ConsentRecord
 from bot.texts import consent_text
 
@@ -24,7 +26,7 @@ class ActionAskConsent(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         text = consent_text()
         dispatcher.utter_message(
-            text=text.text,
+            text=with_privacy_details(text.text, get_settings()),
             buttons=[{"title": text.accept, "payload": "/affirm"}, {"title": text.decline, "payload": "/deny"}],
         )
         return [SlotSet("awaiting", "consent")]

@@ -10,8 +10,10 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of, profile_view
+from actions.profile_form import _previous_value
 from bot.errors import BotError
 from bot.onboarding import PROFILE_SLOTS, consent_from_slot, save_profile
+from bot.understanding.withdrawal import withdrawn_availability
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +36,21 @@ class ActionShowSummary(Action):
             return [SlotSet("awaiting", None), SlotSet("consent", None)] + [SlotSet(s, None) for s in PROFILE_SLOTS]
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         corrected = {e.get("entity") for e in tracker.latest_message.get("entities", [])} & PROFILE_ENTITIES
+        slots = tracker.current_slot_values()
+        events: list[EventType] = []
+        withdrawn = {slot.key for slot in withdrawn_availability(tracker.latest_message.get("text") or "")}
+        if withdrawn:  # "je ne suis plus disponible le samedi": take those half-days out, keep the rest
+            before = _previous_value(tracker, "availability")
+            if before is None and "availability" not in corrected:
+                before = slots.get("availability")
+            slots["availability"] = [key for key in before or [] if key not in withdrawn]
+            events.append(SlotSet("availability", slots["availability"]))
+            corrected.add("availability")
         if intent == "deny" and not corrected:
             dispatcher.utter_message(response="utter_ask_correction")
         else:
-            dispatcher.utter_message(response="utter_summary", **profile_view(tracker.current_slot_values()))
-        return [SlotSet("awaiting", "profile_confirmation")]
+            dispatcher.utter_message(response="utter_summary", **profile_view(slots))
+        return events + [SlotSet("awaiting", "profile_confirmation")]
 
 
 class ActionSaveProfile(Action):

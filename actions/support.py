@@ -10,6 +10,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of
+from bot.config import get_settings
+from bot.privacy import with_privacy_details
 from bot.texts import faq_answers, labels
 
 logger = logging.getLogger(__name__)
@@ -27,7 +29,7 @@ class ActionAnswerFaq(Action):
         if answer is None:
             dispatcher.utter_message(response="utter_faq_unknown")
         else:
-            dispatcher.utter_message(text=answer)
+            dispatcher.utter_message(text=with_privacy_details(answer, get_settings()))
         return []
 
 

@@ -5,6 +5,7 @@ bot missions import FILE          (YAML like data/association/missions.yml, or C
 bot missions list
 bot volunteers export --format json|csv
 bot volunteers forget SENDER_ID [--channel CHANNEL]
+bot privacy purge [--dry-run]     (retention: notices, then erasure of inactive volunteers)
 bot serve                         (what `make run` starts)
 bot shell                         (what `make shell` starts)
 bot telegram set-webhook URL      (register the Telegram webhook with its secret)
@@ -27,7 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import get_settings
-from bot.errors import BotError
+from bot.errors import BotError, NotFoundError
 
 logger = logging.getLogger(__name__)
 
@@ -89,12 +90,11 @@ def _csv_cell(value: object) -> object:
 
 
 def _volunteers_forget(args: argparse.Namespace) -> int:
-    from bot.store import volunteers
-    from bot.store.session import session_scope
+    from bot.privacy import erase_person
 
-    with session_scope() as session:
-        erased = volunteers.forget(session, sender_id=args.sender_id, channel=args.channel, actor="cli")
-    print(f"Données supprimées ({erased} enregistrement(s)) ; une trace anonyme est conservée dans le journal d'audit.")
+    if not erase_person(get_settings(), channel=args.channel, sender_id=args.sender_id, actor="cli"):
+        raise NotFoundError("aucune donnée enregistrée pour cet identifiant")
+    print("Données et conversation supprimées ; une trace anonyme est conservée dans le journal d'audit.")
     return 0
 
 
@@ -251,6 +251,51 @@ def _add_staff_commands(commands: argparse._SubParsersAction) -> None:
     staff.add_parser("list", help="lister les comptes").set_defaults(handler=_staff_list)
 
 
+# --- privacy: retention ------------------------------------------------------------------------
+
+
+def _privacy_purge(args: argparse.Namespace) -> int:
+    from bot.privacy import purge
+
+    settings = get_settings()
+    report = purge(settings, dry_run=args.dry_run)
+    verb = "serait supprimé" if args.dry_run else "supprimé"
+    for volunteer in report.erased:
+        print(
+            f"bénévole {volunteer.id} ({volunteer.channel}) : inactif depuis le "
+            f"{volunteer.last_active:%d/%m/%Y}, {verb}"
+        )
+    notice = "recevrait" if args.dry_run else "a reçu"
+    for volunteer in report.notified:
+        print(f"bénévole {volunteer.id} ({volunteer.channel}) : {notice} l'avis de suppression prochaine")
+    for volunteer in report.notice_failed:
+        print(
+            f"bénévole {volunteer.id} ({volunteer.channel}) : avis non envoyé (assistant injoignable), "
+            "nouvel essai au prochain passage"
+        )
+    summary = (
+        f"{len(report.erased)} bénévole(s), {len(report.conversations)} conversation(s) sans profil et "
+        f"{len(report.handoffs)} demande(s) de contact sans profil inactifs depuis {settings.retention_months} mois"
+    )
+    outcome = "rien n'a été modifié (--dry-run)" if args.dry_run else "supprimés"
+    print(f"{summary} : {outcome}.")
+    return 0
+
+
+def _add_privacy_commands(commands: argparse._SubParsersAction) -> None:
+    privacy = commands.add_parser("privacy", help="données personnelles").add_subparsers(
+        dest="privacy_command", required=True
+    )
+    purge = privacy.add_parser(
+        "purge", help="supprimer les bénévoles inactifs depuis RETENTION_MONTHS mois (et prévenir avant)"
+    )
+    purge.add_argument("--dry-run", action="store_true", help="lister ce qui serait supprimé, sans rien modifier")
+    purge.set_defaults(handler=_privacy_purge)
+
+
+# --- end of privacy -----------------------------------------------------------------------------
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``bot`` command."""
     parser = argparse.ArgumentParser(prog="bot", description="Assistant d'accueil des bénévoles.")
@@ -275,6 +320,8 @@ def build_parser() -> argparse.ArgumentParser:
     forget.add_argument("sender_id")
     forget.add_argument("--channel", default=None, help="limiter à un canal (rest, telegram, socketio)")
     forget.set_defaults(handler=_volunteers_forget)
+
+    _add_privacy_commands(commands)
 
     serve = commands.add_parser("serve", help="lancer l'assistant (serveur Rasa et serveur d'actions)")
     serve.add_argument("--no-train", action="store_true", help="ne pas entraîner, utiliser le dernier modèle")

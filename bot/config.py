@@ -110,6 +110,19 @@ class Settings:
         },
     )
 
+    retention_months: int = field(
+        default=24,
+        metadata={"help": "Months without activity after which `bot privacy purge` erases a volunteer."},
+    )
+    retention_notice_days: int = field(
+        default=30,
+        metadata={"help": "Days before that erasure when a notice goes to the volunteer, where the channel allows."},
+    )
+    public_url: str = field(
+        default="http://localhost:8000",
+        metadata={"help": "Public address of the web app, used in links the assistant sends (privacy notice)."},
+    )
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from environment variables, falling back to the defaults."""

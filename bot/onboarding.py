@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from bot import matching
 from bot.config import get_settings
 from bot.errors import InvalidDataError, NotFoundError
 from bot.profile import ConsentRecord, Mission, Place, ProfileSubmission, Proposal, TimeSlot, VolunteerProfile
 from bot.store import missions as mission_store
+from bot.store import models
 from bot.store import volunteers as volunteer_store
 from bot.store.session import session_scope
 
@@ -89,20 +92,42 @@ class StoredVolunteer:
     profile: ProfileSubmission
     consent: ConsentRecord | None
     applications: tuple[str, ...]
+    proposals: tuple[str, ...] = ()
+    created_at: datetime | None = None
+    last_active: datetime | None = None
 
 
 def load_volunteer(*, channel: str, sender_id: str) -> StoredVolunteer | None:
-    """The stored profile behind this conversation, or None."""
+    """The stored profile behind this conversation, or None.
+
+    Reading is not activity: a session the assistant opens itself (a retention notice)
+    must not keep the person's data alive. Activity is recorded by the tracker store.
+    """
     with session_scope() as session:
         volunteer = volunteer_store.find(session, channel=channel, sender_id=sender_id)
         if volunteer is None:
             return None
-        volunteer.last_seen_at = volunteer_store.models.utcnow()
         return StoredVolunteer(
             profile=volunteer_store.to_submission(volunteer),
             consent=_first_consent(volunteer),
             applications=tuple(a.mission.title for a in volunteer.applications),
+            proposals=tuple(dict.fromkeys(p.mission.title for p in volunteer.proposals)),
+            created_at=volunteer.created_at,
+            last_active=volunteer.last_seen_at,
         )
+
+
+def open_handoffs(*, channel: str, sender_id: str) -> list[datetime]:
+    """When the person asked to talk to somebody (requests on record)."""
+    with session_scope() as session:
+        return [
+            request.created_at
+            for request in session.execute(
+                select(models.HandoffRequest)
+                .where(models.HandoffRequest.channel == channel, models.HandoffRequest.sender_id == sender_id)
+                .order_by(models.HandoffRequest.id)
+            ).scalars()
+        ]
 
 
 def _first_consent(volunteer: volunteer_store.models.Volunteer) -> ConsentRecord | None:
@@ -200,10 +225,7 @@ def request_handoff(*, channel: str, sender_id: str) -> None:
 
 
 def forget(*, channel: str, sender_id: str) -> bool:
-    """Erase everything stored about this conversation's person; False if nothing was stored."""
-    try:
-        with session_scope() as session:
-            volunteer_store.forget(session, sender_id=sender_id, channel=channel, actor="volunteer")
-    except NotFoundError:
-        return False
-    return True
+    """Erase everything stored about this conversation's person, conversation included; False if nothing was."""
+    from bot.privacy import erase_person
+
+    return erase_person(get_settings(), channel=channel, sender_id=sender_id, actor="volunteer")

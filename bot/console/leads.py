@@ -26,6 +26,7 @@ from bot.console.forms import (
 from bot.console.transcript import TranscriptUnavailable, read_transcript
 from bot.console.views import slots_label, when
 from bot.errors import InvalidDataError
+from bot.privacy import erase_person
 from bot.profile import DAYS, PERIODS, TimeSlot
 from bot.store import leads as lead_store
 from bot.store import models
@@ -408,12 +409,14 @@ def lead_erase(
     confirm: Annotated[str, Form()] = "",
     member: Admin,
     session: DbSession,
+    settings: SettingsDep,
 ) -> Response:
-    """Right to erasure: remove the person from the application (the audit log keeps an anonymous trace)."""
+    """Right to erasure: the person leaves every table and Rasa's tracker store; an anonymous audit trace stays."""
     volunteer = lead_store.get(session, volunteer_id=volunteer_id)
     if confirm != "oui":
         raise InvalidDataError("cochez la case de confirmation pour effacer ces données")
-    volunteer_store.forget(session, sender_id=volunteer.sender_id, channel=volunteer.channel, actor=actor(member))
-    session.commit()
+    sender_id, channel, who = volunteer.sender_id, volunteer.channel, actor(member)
+    session.rollback()  # erase_person works in its own unit of work; hold no transaction meanwhile
+    erase_person(settings, channel=channel, sender_id=sender_id, actor=who)
     logger.info("volunteer %s erased by staff member %s", volunteer_id, member.id)
     return redirect("/console/leads", "Les données de cette personne ont été effacées.")

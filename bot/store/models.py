@@ -221,6 +221,8 @@ class TelegramUpdate(Base):
     bot_id = Column(BigInteger, primary_key=True, autoincrement=False)
     update_id = Column(BigInteger, primary_key=True, autoincrement=False)
     received_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
 # --------------------------------------------------------------------------- staff console (issue 4)
 
 
@@ -307,3 +309,11 @@ Index("ix_applications_mission_id", Application.mission_id)
 Index("ix_proposals_mission_id", Proposal.mission_id)
 Index("ix_handoff_requests_status_created_at", HandoffRequest.status, HandoffRequest.created_at)
 Index("ix_audit_log_at", AuditEntry.at)
+
+
+class RetentionNotice(Base):
+    """The retention notice sent to an inactive volunteer (once per period of inactivity)."""
+
+    __tablename__ = "retention_notices"
+    volunteer_id = Column(Integer, ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True)
+    sent_at = Column(DateTime(timezone=True), nullable=False)

@@ -17,6 +17,7 @@ from bot.config import ROOT, get_settings
 def app_database(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Point the process settings (which actions read) at a fresh database."""
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("TRACKER_STORE_URL", sqlite_url)  # erasure also clears the tracker store: never var/'s
     get_settings.cache_clear()
     yield sqlite_url
     get_settings.cache_clear()

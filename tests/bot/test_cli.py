@@ -23,7 +23,8 @@ DEMO_MISSIONS = ROOT / "data" / "association" / "missions.yml"
 
 
 def run_bot(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, DATABASE_URL=database_url)
+    # the tracker store may share the application database (never the checkout's var/tracker.db here)
+    env = dict(os.environ, DATABASE_URL=database_url, TRACKER_STORE_URL=database_url)
     return subprocess.run([BOT, *args], env=env, capture_output=True, text=True, check=False)
 
 

@@ -1,0 +1,172 @@
+"""The person's rights and the retention rules, for every entry point.
+
+``erase_person`` is the one erasure: the conversation (``action_forget_me``), the command
+line (``bot volunteers forget``) and the staff console call it. ``purge`` applies the
+retention period (``bot privacy purge``): a notice a month before where the channel can
+reach the person, then erasure.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from bot.config import Settings
+from bot.errors import BotError, NotFoundError
+from bot.store import conversations, models, retention
+from bot.store import volunteers as volunteer_store
+from bot.store.session import session_scope
+
+logger = logging.getLogger(__name__)
+
+# Channels on which the assistant can write first (Rasa pushes on the latest channel).
+PUSH_CHANNELS = frozenset({"telegram"})
+RETENTION_NOTICE_INTENT = "retention_notice"
+
+
+def privacy_url(settings: Settings) -> str:
+    """The public address of the privacy notice (served by the web app at /confidentialite)."""
+    return settings.public_url.rstrip("/") + "/confidentialite"
+
+
+def with_privacy_details(text: str, settings: Settings) -> str:
+    """Fill ``{privacy_url}`` and ``{retention_months}`` in an association text (consent, FAQ)."""
+    return text.replace("{privacy_url}", privacy_url(settings)).replace(
+        "{retention_months}", str(settings.retention_months)
+    )
+
+
+def erase_person(settings: Settings, *, channel: str | None, sender_id: str, actor: str) -> bool:
+    """Erase a person from every application table and their conversation from the tracker store.
+
+    Keeps only an anonymous audit entry. ``channel`` None erases the sender id on every
+    channel. Returns False when nothing at all was stored about them.
+    """
+    with session_scope(settings.database_url) as session:
+        try:
+            volunteer_store.forget(session, sender_id=sender_id, channel=channel, actor=actor)
+            stored = True
+        except NotFoundError:
+            stored = False
+    events = conversations.delete_conversation(settings.tracker_store_url, sender_id)
+    if events and not stored:
+        with session_scope(settings.database_url) as session:
+            session.add(
+                models.AuditEntry(
+                    actor=actor,
+                    action="erase",
+                    subject=volunteer_store.pseudonym(channel or "*", sender_id),
+                    details={"conversation_events": events},
+                )
+            )
+    if stored or events:
+        logger.info("erasure by %s: profile %s, %d conversation events", actor, "yes" if stored else "no", events)
+    return stored or events > 0
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time ``months`` calendar months earlier (clamped to the month's last day)."""
+    index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+@dataclass
+class RetentionReport:
+    """What a purge did (or, with dry_run, would do): ids and dates only."""
+
+    erased: list[retention.InactiveVolunteer] = field(default_factory=list)
+    notified: list[retention.InactiveVolunteer] = field(default_factory=list)
+    notice_failed: list[retention.InactiveVolunteer] = field(default_factory=list)
+    conversations: list[str] = field(default_factory=list)
+    handoffs: list[int] = field(default_factory=list)
+
+
+Notifier = Callable[[Settings, retention.InactiveVolunteer], None]
+
+
+def send_retention_notice(settings: Settings, volunteer: retention.InactiveVolunteer) -> None:
+    """Have the assistant tell the person, on their channel, that their data will be erased."""
+    from bot.assistant_api import trigger_intent
+
+    trigger_intent(settings, sender_id=volunteer.sender_id, intent=RETENTION_NOTICE_INTENT)
+
+
+def purge(
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    notify: Notifier = send_retention_notice,
+    notify_channels: Collection[str] = PUSH_CHANNELS,
+) -> RetentionReport:
+    """Erase volunteers inactive for ``retention_months``; notify those due within ``retention_notice_days``.
+
+    Also deletes conversations and contact requests of people without a profile that are
+    older than the retention period. With ``dry_run``, lists what would happen and changes nothing.
+    """
+    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    cutoff = months_before(now, settings.retention_months)
+    notice_cutoff = cutoff + timedelta(days=settings.retention_notice_days)
+    report = RetentionReport()
+    with session_scope(settings.database_url) as session:
+        due = retention.inactive_since(session, before=notice_cutoff)
+        keep_conversations = retention.volunteer_senders(session)
+        report.handoffs = [h.id for h in retention.stale_handoffs(session, before=cutoff)]
+    for volunteer in due:
+        if volunteer.last_active < cutoff:
+            report.erased.append(volunteer)
+        elif volunteer.channel in notify_channels and not _noticed(volunteer):
+            report.notified.append(volunteer)
+    report.conversations = [
+        sender
+        for sender in conversations.inactive_conversations(settings.tracker_store_url, before=cutoff)
+        if sender not in keep_conversations
+    ]
+    if dry_run:
+        return report
+
+    for volunteer in report.erased:
+        erase_person(settings, channel=volunteer.channel, sender_id=volunteer.sender_id, actor="retention")
+    for sender in report.conversations:
+        conversations.delete_conversation(settings.tracker_store_url, sender)
+    with session_scope(settings.database_url) as session:
+        for handoff_id in report.handoffs:
+            handoff = session.get(models.HandoffRequest, handoff_id)
+            if handoff is not None:
+                session.delete(handoff)
+        if report.conversations or report.handoffs:
+            session.add(
+                models.AuditEntry(
+                    actor="retention",
+                    action="purge",
+                    subject="sans profil",
+                    details={"conversations": len(report.conversations), "handoff_requests": len(report.handoffs)},
+                )
+            )
+    sent = []
+    for volunteer in report.notified:
+        try:
+            notify(settings, volunteer)
+        except BotError as error:
+            logger.warning("retention notice to volunteer %s not sent: %s", volunteer.id, error)
+            report.notice_failed.append(volunteer)
+            continue
+        sent.append(volunteer)
+        with session_scope(settings.database_url) as session:
+            retention.record_notice(session, volunteer_id=volunteer.id, at=now)
+    report.notified = sent
+    logger.info(
+        "retention purge: %d volunteers erased, %d notified, %d conversations and %d contact requests deleted",
+        len(report.erased), len(sent), len(report.conversations), len(report.handoffs),
+    )  # fmt: skip
+    return report
+
+
+def _noticed(volunteer: retention.InactiveVolunteer) -> bool:
+    """A notice was sent since the person was last active (answering makes them active again)."""
+    return volunteer.notice_sent_at is not None and volunteer.notice_sent_at >= volunteer.last_active

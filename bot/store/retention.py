@@ -1,0 +1,81 @@
+"""Activity and retention: when a volunteer last wrote, who is due a notice, who has been inactive too long.
+
+Activity is the last time the person themself did something in the conversation: a
+message they wrote (recorded by the tracker store, ``touch``), their profile saved,
+missions proposed at their request, an application. Messages the assistant sends on its
+own initiative (a retention notice, an invitation) are not activity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from bot.store import models
+
+
+@dataclass(frozen=True)
+class InactiveVolunteer:
+    """A volunteer seen by the retention rules (ids and dates only, no personal data)."""
+
+    id: int
+    channel: str
+    sender_id: str
+    last_active: datetime
+    notice_sent_at: datetime | None
+
+
+def touch(session: Session, *, channel: str, sender_id: str, at: datetime | None = None) -> bool:
+    """Record that the person wrote just now; False when they have no stored profile."""
+    result = session.execute(
+        update(models.Volunteer)
+        .where(models.Volunteer.channel == channel, models.Volunteer.sender_id == sender_id)
+        .values(last_seen_at=at or models.utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)
+
+
+def inactive_since(session: Session, *, before: datetime) -> list[InactiveVolunteer]:
+    """Volunteers whose last activity is older than ``before``, least recently active first."""
+    rows = session.execute(
+        select(models.Volunteer, models.RetentionNotice.sent_at)
+        .outerjoin(models.RetentionNotice, models.RetentionNotice.volunteer_id == models.Volunteer.id)
+        .where(models.Volunteer.last_seen_at < before)
+        .order_by(models.Volunteer.last_seen_at, models.Volunteer.id)
+    ).all()
+    return [
+        InactiveVolunteer(v.id, v.channel, v.sender_id, as_utc(v.last_seen_at), as_utc(sent) if sent else None)
+        for v, sent in rows
+    ]
+
+
+def record_notice(session: Session, *, volunteer_id: int, at: datetime) -> None:
+    """Remember that the retention notice went to this volunteer."""
+    session.execute(delete(models.RetentionNotice).where(models.RetentionNotice.volunteer_id == volunteer_id))
+    session.add(models.RetentionNotice(volunteer_id=volunteer_id, sent_at=at))
+    session.flush()
+
+
+def stale_handoffs(session: Session, *, before: datetime) -> list[models.HandoffRequest]:
+    """Requests to talk to a person, from people without a profile, older than ``before``."""
+    return list(
+        session.execute(
+            select(models.HandoffRequest).where(
+                models.HandoffRequest.volunteer_id.is_(None), models.HandoffRequest.created_at < before
+            )
+        ).scalars()
+    )
+
+
+def volunteer_senders(session: Session) -> set[str]:
+    """Sender ids of every stored volunteer (their conversations age with their profile)."""
+    return set(session.execute(select(models.Volunteer.sender_id)).scalars())
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored as UTC."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment

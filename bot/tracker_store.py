@@ -1,0 +1,210 @@
+"""Rasa's SQL tracker store, made to keep no personal data without consent and to honour erasure.
+
+Configured in endpoints.yml (``type: bot.tracker_store.PrivacyTrackerStore``), it is
+Rasa's ``SQLTrackerStore`` with three changes to what is written:
+
+- Without consent (none asked yet, refused, or withdrawn by an erasure), events are
+  written *redacted*: the person's message texts, entity values and channel metadata,
+  the assistant's message texts and template values, and the values of the profile
+  slots are removed; intent and action names, slot names and timestamps stay, so the
+  dialogue's shape can still be studied. The original events of the current
+  conversation are kept in this process's memory only (for at most ``PENDING_TTL``), so
+  the conversation keeps working: a first message "je m'appelle Julie, j'habite à Bron,
+  je voudrais aider" still fills the form once the person accepts. When they accept,
+  the profile slot values written earlier are restored in the database (the texts stay
+  redacted); when they refuse, the memory of them is dropped.
+- When the erasure action ran in a turn (``action_forget_me``), the person's whole
+  conversation is deleted at the end of the turn and nothing of the turn is written:
+  Rasa's own ``save`` would otherwise re-insert the in-memory events the action's
+  deletion had just removed.
+- A message the person wrote (not one the assistant sent on its own initiative through
+  ``trigger_intent``) counts as activity for the retention rules (``bot privacy purge``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
+
+logger = logging.getLogger(__name__)
+
+ERASURE_ACTION = "action_forget_me"
+# Slots that hold what the person said about themself (bot.onboarding.PROFILE_SLOTS) and
+# the channel metadata Rasa copies into a slot at session start.
+PERSONAL_SLOTS = frozenset(
+    {
+        "first_name", "age_group", "place", "skills", "availability", "causes", "email", "phone", "contact",
+        "session_started_metadata",
+    }
+)  # fmt: skip
+REDACTED = "[masqué]"
+PENDING_TTL = 2 * 60 * 60  # seconds: the conversation's session expiry (domain.yml session_config)
+PENDING_MAX_CONVERSATIONS = 10_000
+
+
+def consented(tracker: DialogueStateTracker) -> bool:
+    """True when the person has accepted the consent text in this conversation."""
+    return tracker.get_slot("consent") == "given"
+
+
+def redact(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of one serialised event without personal data (see the module docstring)."""
+    event = json.loads(json.dumps(data))  # deep copy of plain JSON data
+    kind = event.get("event")
+    if kind == "user":
+        event["text"] = None
+        event["metadata"] = _only(event.get("metadata"), "is_external")
+        parse = event.get("parse_data") or {}
+        if parse:
+            parse["text"] = None
+            parse["entities"] = _redacted_entities(parse.get("entities"))
+        if "entities" in event:
+            event["entities"] = _redacted_entities(event.get("entities"))
+    elif kind == "bot":
+        event["text"] = None
+        event["metadata"] = _only(event.get("metadata"), "utter_action")
+    elif kind == "slot" and event.get("name") in PERSONAL_SLOTS and event.get("value") is not None:
+        event["value"] = None
+    elif kind == "entities":
+        event["entities"] = _redacted_entities(event.get("entities"))
+    return event
+
+
+def _only(metadata: Mapping[str, Any] | None, key: str) -> dict[str, Any]:
+    return {key: metadata[key]} if metadata and key in metadata else {}
+
+
+def _redacted_entities(entities: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    return [{**entity, "value": REDACTED, "text": REDACTED} for entity in entities or []]
+
+
+def is_written_by_person(event: Event) -> bool:
+    """True for a message the person typed, False for an intent the assistant triggered itself."""
+    data = event.as_dict()
+    return data.get("event") == "user" and not (data.get("metadata") or {}).get("is_external")
+
+
+class PrivacyTrackerStore(SQLTrackerStore):
+    """SQLTrackerStore that redacts conversations without consent and deletes erased ones."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # sender id -> (last use, {event row id: original serialised event})
+        self._pending: OrderedDict[str, tuple[float, dict[int, str]]] = OrderedDict()
+
+    # --- memory of what was redacted ---------------------------------------------------------
+
+    def _pending_events(self, sender_id: str) -> dict[int, str]:
+        entry = self._pending.get(sender_id)
+        if entry is None:
+            return {}
+        if time.monotonic() - entry[0] > PENDING_TTL:
+            del self._pending[sender_id]
+            return {}
+        return entry[1]
+
+    def _remember(self, sender_id: str, originals: dict[int, str]) -> None:
+        if not originals:
+            return
+        kept = dict(self._pending_events(sender_id))
+        kept.update(originals)
+        self._pending[sender_id] = (time.monotonic(), kept)
+        self._pending.move_to_end(sender_id)
+        while len(self._pending) > PENDING_MAX_CONVERSATIONS:
+            self._pending.popitem(last=False)
+
+    def forget_pending(self, sender_id: str) -> None:
+        """Drop what this process remembers of an unconsented conversation."""
+        self._pending.pop(sender_id, None)
+
+    # --- Rasa's interface ---------------------------------------------------------------------
+
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+        with self.session_scope() as session:
+            rows = self._event_query(
+                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+            ).all()
+            originals = self._pending_events(sender_id)
+            events = [json.loads(originals.get(row.id, row.data)) for row in rows]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Write the turn's new events: redacted without consent, none at all after an erasure."""
+        with self.session_scope() as session:
+            new_events = list(self._additional_events(session, tracker))
+            if _erased(new_events):
+                deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == tracker.sender_id).delete()
+                session.commit()
+                self.forget_pending(tracker.sender_id)
+                logger.info("conversation %s erased from the tracker store (%d events)", tracker.sender_id, deleted)
+                return
+            await self.stream_events(tracker)
+            keep = consented(tracker)
+            redacted_rows: list[tuple[Any, str]] = []
+            for event in new_events:
+                data = event.as_dict()
+                stored = data if keep else redact(data)
+                row = self.SQLEvent(
+                    sender_id=tracker.sender_id,
+                    type_name=event.type_name,
+                    timestamp=data.get("timestamp"),
+                    intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
+                    action_name=data.get("name"),
+                    data=json.dumps(stored),
+                )
+                session.add(row)
+                if stored is not data:
+                    redacted_rows.append((row, json.dumps(data)))
+            session.flush()
+            if keep:
+                self._restore_profile_slots(session, tracker.sender_id)
+            elif tracker.get_slot("consent") == "refused" and _refused_now(new_events):
+                self.forget_pending(tracker.sender_id)
+            else:
+                self._remember(tracker.sender_id, {row.id: original for row, original in redacted_rows})
+            session.commit()
+        if keep and any(is_written_by_person(e) for e in new_events):
+            _record_activity(tracker)
+
+    def _restore_profile_slots(self, session: Any, sender_id: str) -> None:
+        """Consent given: write back the profile slot values said before it (not the texts)."""
+        originals = self._pending_events(sender_id)
+        self.forget_pending(sender_id)
+        for row_id, original in originals.items():
+            data = json.loads(original)
+            if data.get("event") != "slot":
+                continue
+            session.query(self.SQLEvent).filter(self.SQLEvent.id == row_id).update(
+                {"data": original}, synchronize_session=False
+            )
+
+
+def _erased(events: Iterable[Event]) -> bool:
+    return any(e.as_dict().get("event") == "action" and e.as_dict().get("name") == ERASURE_ACTION for e in events)
+
+
+def _refused_now(events: Iterable[Event]) -> bool:
+    return any(e.as_dict().get("event") == "slot" and e.as_dict().get("name") == "consent" for e in events)
+
+
+def _record_activity(tracker: DialogueStateTracker) -> None:
+    """The person wrote: they are active (retention). Never breaks the conversation."""
+    from bot.store import retention
+    from bot.store.session import session_scope
+
+    channel = tracker.get_latest_input_channel() or "rest"
+    try:
+        with session_scope() as session:
+            retention.touch(session, channel=channel, sender_id=tracker.sender_id)
+    except Exception:  # noqa: BLE001 - the application database being down must not stop the dialogue
+        logger.warning("could not record the activity of conversation %s", tracker.sender_id, exc_info=True)

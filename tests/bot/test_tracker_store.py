@@ -1,0 +1,168 @@
+"""The tracker store keeps no personal data without consent, honours erasure and records activity.
+
+Real Rasa trackers and the real SQL tracker store on SQLite and PostgreSQL; the database
+rows are read back with plain SQL, as somebody inspecting the database would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import datetime, timezone
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, AllSlotsReset, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import text
+
+from bot.config import ROOT, get_settings
+from bot.profile import ConsentRecord, ProfileSubmission
+from bot.store import volunteers
+from bot.store.session import get_engine, session_scope
+from bot.tracker_store import PrivacyTrackerStore
+
+SENDER = "conv-julie"
+NAME, EMAIL, TOWN = "Julie", "julie.martin@exemple.fr", "Villeurbanne|69100|45.76601|4.8795"
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(ROOT / "domain.yml"))
+
+
+@pytest.fixture()
+def store(database_url: str, domain: Domain, monkeypatch: pytest.MonkeyPatch) -> Iterator[PrivacyTrackerStore]:
+    """The tracker store on its own database (which is also the application database here)."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    dialect = "postgresql" if database_url.startswith("postgresql") else "sqlite"
+    tracker_store = PrivacyTrackerStore(domain=domain, host=database_url, dialect=dialect)
+    yield tracker_store
+    tracker_store.engine.dispose()
+    get_settings.cache_clear()
+
+
+def rows(store: PrivacyTrackerStore, sender: str = SENDER) -> str:
+    """Every stored event of a conversation, as the raw text in the database."""
+    with store.engine.connect() as connection:
+        data = connection.execute(text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender})
+        return "\n".join(row.data for row in data)
+
+
+def turn(store: PrivacyTrackerStore, domain: Domain, *events: object, sender: str = SENDER) -> DialogueStateTracker:
+    """One turn: retrieve the conversation (or start it), add the turn's events, save."""
+    tracker = asyncio.run(store.retrieve(sender)) or DialogueStateTracker(sender, domain.slots)
+    for event in events:
+        tracker.update(event)  # type: ignore[arg-type]
+    asyncio.run(store.save(tracker))
+    return tracker
+
+
+def first_message(store: PrivacyTrackerStore, domain: Domain) -> None:
+    """A person says everything at once before being asked for consent."""
+    message = f"Je m'appelle {NAME}, j'habite à Villeurbanne, mon mail {EMAIL}, je voudrais devenir bénévole"
+    entities = [{"entity": "first_name", "value": NAME, "start": 14, "end": 19}, {"entity": "email", "value": EMAIL}]
+    turn(
+        store, domain,
+        ActionExecuted("action_listen"),
+        UserUttered(message, {"name": "want_to_volunteer", "confidence": 0.9}, entities, input_channel="rest"),
+        SlotSet("first_name", NAME), SlotSet("email", EMAIL), SlotSet("place", TOWN),
+        ActionExecuted("action_ask_consent"),
+        BotUttered("Pour vous proposer des missions… Êtes-vous d'accord ?", metadata={"utter_action": None}),
+        SlotSet("awaiting", "consent"),
+        ActionExecuted("action_listen"),
+    )  # fmt: skip
+
+
+def test_before_consent_nothing_personal_is_written_but_the_conversation_remembers(
+    store: PrivacyTrackerStore, domain: Domain
+) -> None:
+    first_message(store, domain)
+    stored = rows(store)
+    assert "want_to_volunteer" in stored and "action_ask_consent" in stored  # the dialogue's shape stays
+    for personal in (NAME, EMAIL, "Villeurbanne", "bénévole", "Êtes-vous"):
+        assert personal not in stored
+    # the running server still knows what was said, until the consent answer
+    tracker = asyncio.run(store.retrieve(SENDER))
+    assert (tracker.get_slot("first_name"), tracker.get_slot("email")) == (NAME, EMAIL)
+    assert tracker.latest_message.text.startswith("Je m'appelle Julie")
+    # a restarted server (a new store, same database) has no trace of it
+    restarted = PrivacyTrackerStore(domain=domain, host=str(store.engine.url.render_as_string(hide_password=False)))
+    assert asyncio.run(restarted.retrieve(SENDER)).get_slot("first_name") is None
+    restarted.engine.dispose()
+
+
+def test_consent_given_keeps_the_facts_said_before_it_but_not_the_texts(
+    store: PrivacyTrackerStore, domain: Domain
+) -> None:
+    first_message(store, domain)
+    turn(
+        store, domain,
+        UserUttered("oui j'accepte", {"name": "affirm", "confidence": 0.99}, input_channel="rest"),
+        ActionExecuted("action_record_consent"), SlotSet("consent", "given"), SlotSet("awaiting", None),
+        ActionExecuted("action_listen"),
+    )  # fmt: skip
+    stored = rows(store)
+    assert f'"value": "{NAME}"' in stored and EMAIL in stored  # profile slots restored in the database
+    assert "Je m'appelle" not in stored  # the first message's text stays redacted
+    assert "oui j'accepte" in stored  # after consent, the conversation is kept as it is
+    assert store._pending == {}
+
+
+def test_consent_refused_drops_what_was_said(store: PrivacyTrackerStore, domain: Domain) -> None:
+    first_message(store, domain)
+    turn(
+        store, domain,
+        UserUttered("non merci", {"name": "deny", "confidence": 0.99}, input_channel="rest"),
+        ActionExecuted("action_decline_consent"), SlotSet("consent", "refused"), SlotSet("first_name", None),
+        SlotSet("email", None), SlotSet("place", None), ActionExecuted("action_listen"),
+    )  # fmt: skip
+    assert store._pending == {}
+    stored = rows(store)
+    assert NAME not in stored and EMAIL not in stored and "non merci" not in stored
+    assert asyncio.run(store.retrieve(SENDER)).get_slot("first_name") is None
+
+
+def test_an_erasure_turn_deletes_the_conversation_and_writes_nothing(
+    store: PrivacyTrackerStore, domain: Domain
+) -> None:
+    first_message(store, domain)
+    turn(store, domain, ActionExecuted("action_listen"), UserUttered("bonjour", {"name": "greet"}), sender="other")
+    turn(
+        store, domain,
+        UserUttered("supprimez mes données", {"name": "delete_my_data", "confidence": 0.99}),
+        ActionExecuted("action_ask_erasure"), SlotSet("awaiting", "erasure"), ActionExecuted("action_listen"),
+    )  # fmt: skip
+    turn(
+        store, domain,
+        UserUttered("oui", {"name": "affirm", "confidence": 0.99}),
+        ActionExecuted("action_forget_me"), BotUttered("C'est fait"), AllSlotsReset(), ActionExecuted("action_listen"),
+    )  # fmt: skip
+    assert rows(store) == ""
+    assert asyncio.run(store.retrieve(SENDER)) is None
+    assert "bonjour" not in rows(store, "other") and "greet" in rows(store, "other")  # others untouched
+
+
+def test_a_message_the_person_writes_is_activity_one_the_assistant_sends_is_not(
+    store: PrivacyTrackerStore, domain: Domain, database_url: str
+) -> None:
+    long_ago = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    with session_scope(database_url) as session:
+        volunteer = volunteers.save_profile(
+            session, channel="rest", sender_id=SENDER,
+            profile=ProfileSubmission(NAME, "adult", None, (), (), (), email=EMAIL),
+            consent=ConsentRecord("2026-11-v2", long_ago, "rest"),
+        )  # fmt: skip
+        volunteer.last_seen_at = long_ago
+    consented = (SlotSet("consent", "given"), SlotSet("profile_status", "saved"))
+
+    turn(store, domain, *consented, UserUttered.create_external("retention_notice", input_channel="rest"))
+    with get_engine(database_url).connect() as connection:
+        seen = connection.execute(text("SELECT last_seen_at FROM volunteers")).scalar_one()
+    assert str(seen).startswith("2024-01-01")
+
+    turn(store, domain, UserUttered("je suis toujours là !", {"name": "affirm"}, input_channel="rest"))
+    with get_engine(database_url).connect() as connection:
+        seen = connection.execute(text("SELECT last_seen_at FROM volunteers")).scalar_one()
+    assert not str(seen).startswith("2024")
