@@ -240,7 +240,8 @@ def _report(
     if training is not None:
         lines += [
             f"- Our model (config.yml), from cold (empty output folder and Rasa cache): **{training.cold_s:.0f} s**",
-            f"- Again with unchanged data, domain and config (what `make run` costs): {training.unchanged_s:.1f} s",
+            f"- Again with unchanged data, domain and config (what `make run` costs): {training.unchanged_s:.1f} s "
+            + ("(Rasa skipped training)" if training.skipped else "(a new model from Rasa's cache of components)"),
         ]
     else:
         lines.append("- Our model: given on the command line, training not timed")
