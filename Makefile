@@ -23,7 +23,7 @@ PYTHON := $(shell for p in python3.10 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/ver
 PYTHON := $(or $(PYTHON),3.10)
 BIN := .venv/bin
 
-.PHONY: help install run shell test lint validate clean
+.PHONY: help install run shell test lint validate clean eval bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -53,6 +53,12 @@ validate: install  ## check the training data and domain (rasa data validate, ev
 lint: install  ## ruff (style and formatting)
 	$(BIN)/ruff check bot actions tests scripts
 	$(BIN)/ruff format --check bot actions tests scripts
+
+eval: install  ## measure understanding and simulated volunteers over HTTP (writes docs/evaluation.md, ~5 min)
+	MEASURE_COMMAND="make eval" $(BIN)/python -m scripts.evaluate
+
+bench: install  ## measure speed and memory beside Rasa's defaults (writes docs/benchmarks.md, ~15 min)
+	MEASURE_COMMAND="make bench" $(BIN)/python -m scripts.benchmark
 
 clean:  ## remove the environment, trained models and local databases
 	rm -rf .venv .tools models var tests/.artifacts results

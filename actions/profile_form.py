@@ -106,6 +106,12 @@ def _previous_value(tracker: Tracker, slot: str) -> Any:
     return None
 
 
+def _just_a_name(tracker: Tracker) -> bool:
+    """True when the whole latest message is a first name or two (a town heard in it is the name)."""
+    text = tracker.latest_message.get("text") or ""
+    return len(text.split()) <= 2 and bool(extract_facts(text, expecting="first_name").first_name)
+
+
 def _not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> dict[str, Any]:
     if slot in SKIPPABLE and _failed_before(tracker, slot) >= 1:
         dispatcher.utter_message(response="utter_skipped_field")
@@ -239,6 +245,9 @@ class ValidateProfileForm(FormValidationAction):
     async def validate_place(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if _answering(tracker, "first_name") and _just_a_name(tracker):
+            # "Pierre" answering the first-name question is not Pierre-Bénite (found by `make eval`)
+            return {"place": _previous_value(tracker, "place")}
         try:
             Place.from_slot(value)
         except (TypeError, ValueError, AttributeError):

@@ -324,17 +324,27 @@ class _Site(NamedTuple):
         return cls(False, _point(mission.place))
 
 
+# What the ranking loop reads for each mission, packed in a tuple (attribute access is slow in
+# the loop that scores thousands of missions): id, places left, minimum age, then each set as a
+# bitmask over the index's keys with its size.
+_Packed = tuple[str, int, int, int, int, int, int, int, int]
+
+
 @dataclass(frozen=True)
 class MissionIndex:
-    """Missions prepared once for ranking: as sets, grouped by site, with coordinates in radians.
+    """Missions prepared once for ranking: grouped by site, with coordinates in radians, sets as bitmasks.
 
     Missions are placed at town centres, so there are far fewer sites than missions:
     the distance to each site is computed once per volunteer, and the missions of a
-    site too far away are skipped together. To rank the same missions for many
-    volunteers, build the index once; it is immutable, so rebuild it when they change.
+    site too far away are skipped together. Skills, causes and slots become bits of an
+    integer, so the overlap of two sets is one ``&`` and a bit count. To rank the same
+    missions for many volunteers, build the index once; it is immutable, so rebuild it
+    when they change.
     """
 
     sites: tuple[tuple[_Site, tuple[_Candidate, ...]], ...]
+    packed: tuple[tuple[_Site, tuple[_Packed, ...]], ...]
+    bits: Mapping[object, int]  # skill, cause and slot → its bit (skills and causes never share a set)
 
     @classmethod
     def of(cls, missions: Iterable[Mission]) -> MissionIndex:
@@ -342,7 +352,31 @@ class MissionIndex:
         by_site: dict[_Site, list[_Candidate]] = {}
         for mission in missions:
             by_site.setdefault(_Site.of(mission), []).append(_Candidate.of(mission))
-        return cls(tuple((site, tuple(candidates)) for site, candidates in by_site.items()))
+        bits: dict[object, int] = {}
+        for candidates in by_site.values():
+            for candidate in candidates:
+                for item in (*candidate.skills, *candidate.causes, *candidate.schedule):
+                    bits.setdefault(item, 1 << len(bits))
+
+        def pack(candidate: _Candidate) -> _Packed:
+            return (
+                candidate.mission.id, candidate.places_left, candidate.min_age,
+                _mask(candidate.skills, bits), len(candidate.skills),
+                _mask(candidate.causes, bits), len(candidate.causes),
+                _mask(candidate.schedule, bits), len(candidate.schedule),
+            )  # fmt: skip
+
+        sites = tuple((site, tuple(candidates)) for site, candidates in by_site.items())
+        packed = tuple((site, tuple(pack(candidate) for candidate in candidates)) for site, candidates in sites)
+        return cls(sites, packed, bits)
+
+
+def _mask(items: Iterable[object], bits: Mapping[object, int]) -> int:
+    """The bitmask of ``items`` over ``bits``; items the index does not know cannot overlap, so add nothing."""
+    mask = 0
+    for item in items:
+        mask |= bits.get(item, 0)
+    return mask
 
 
 def _is_open_to(volunteer: _Volunteer, candidate: _Candidate) -> bool:
@@ -432,17 +466,58 @@ def rank_missions(
     index = missions if isinstance(missions, MissionIndex) else MissionIndex.of(missions)
     volunteer = _Volunteer.of(profile)
     excluded = frozenset(exclude)
-    scored: list[tuple[int, Mission]] = []
-    for site, candidates in index.sites:
-        open_here = [c for c in candidates if _is_open_to(volunteer, c) and c.mission.id not in excluded]
-        proximity = _proximity(volunteer, site, rules) if open_here else None
+    # The loop below is _is_open_to and _score inlined over bitmasks (same arithmetic, in the same
+    # order, so the same floats): it runs for every mission of the catalogue.
+    bits, weights, cap = index.bits, rules.weights, rules.places_left_cap
+    w_skills, w_availability, w_distance, w_causes, w_places = (
+        weights.skills, weights.availability, weights.distance, weights.causes, weights.places_left,
+    )  # fmt: skip
+    skills_mask, n_skills = _mask(volunteer.skills, bits), len(volunteer.skills)
+    causes_mask, n_causes = _mask(volunteer.causes, bits), len(volunteer.causes)
+    slots_mask, n_slots = _mask(volunteer.availability, bits), len(volunteer.availability)
+    age, has_wishes, no_overlap_factor = volunteer.age, volunteer.has_wishes, rules.no_overlap_factor
+    scored: list[tuple[int, str, int, int, int]] = []  # (-hundredths, id, order, site, position)
+    for site_number, (site, packed) in enumerate(index.packed):
+        proximity = _proximity(volunteer, site, rules)
         if proximity is None:
-            continue  # nothing to propose here, or too far
-        for candidate in open_here:
-            scored.append((_hundredths(_score(volunteer, candidate, proximity, rules)), candidate.mission))
-    best = heapq.nsmallest(limit, scored, key=lambda pair: (-pair[0], pair[1].id))
+            continue  # too far
+        distance = w_distance * proximity
+        for position, (
+            mission_id,
+            left,
+            min_age,
+            m_skills,
+            k_skills,
+            m_causes,
+            k_causes,
+            m_slots,
+            k_slots,
+        ) in enumerate(packed):
+            if left <= 0 or (age is not None and age < min_age) or mission_id in excluded:
+                continue
+            common = skills_mask & m_skills
+            skills = common.bit_count() / (n_skills if n_skills < k_skills else k_skills) if common else 0.0
+            common = slots_mask & m_slots
+            availability = common.bit_count() / (n_slots if n_slots < k_slots else k_slots) if common else 0.0
+            common = causes_mask & m_causes
+            causes = common.bit_count() / (n_causes if n_causes < k_causes else k_causes) if common else 0.0
+            score = (
+                w_skills * skills
+                + w_availability * availability
+                + distance
+                + w_causes * causes
+                + w_places * (left if left < cap else cap) / cap
+            )
+            if has_wishes and not (skills or availability or causes):
+                score *= no_overlap_factor
+            scored.append((-math.floor(score * 100 + 0.5), mission_id, len(scored), site_number, position))
+    best = heapq.nsmallest(limit, scored)
     lookup = labels or default_labels()
-    return [_proposal(mission, hundredths, _reasons(volunteer, mission, rules, lookup)) for hundredths, mission in best]
+    proposals = []
+    for minus_hundredths, _, _, site_number, position in best:
+        mission = index.sites[site_number][1][position].mission
+        proposals.append(_proposal(mission, -minus_hundredths, _reasons(volunteer, mission, rules, lookup)))
+    return proposals
 
 
 def suggest_volunteers(

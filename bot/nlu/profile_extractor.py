@@ -26,6 +26,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu import speedups
 from bot.understanding import Facts, extract_facts, warm_up
 
 # Facts beyond this many characters are not looked for: it bounds the work a pasted essay costs.
@@ -68,6 +69,7 @@ class ProfileEntityExtractor(GraphComponent, EntityExtractorMixin):
     ) -> ProfileEntityExtractor:
         """Build the component and load the gazetteer and taxonomy once, at server start."""
         warm_up()
+        speedups.install()
         return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:

@@ -40,6 +40,17 @@ def test_bare_answers_fill_the_requested_slot(tracker, dispatcher, domain, reque
     assert dispatcher.messages == []
 
 
+def test_a_first_name_that_is_also_a_town_prefix_is_not_taken_as_the_town(tracker, dispatcher, domain) -> None:
+    pierre_benite = "Pierre-Bénite|69310|45.70359|4.82424"
+    t = tracker(
+        "Pierre", entities=[{"entity": "place", "value": pierre_benite}], slots={"requested_slot": "first_name"}
+    )
+    t.slots["place"] = pierre_benite
+    t.events.append({"event": "slot", "name": "place", "value": pierre_benite})
+    slots = run_form(t, dispatcher, domain)
+    assert (slots["first_name"], slots["place"]) == ("Pierre", None)
+
+
 def test_an_unrecognised_answer_is_asked_again_with_an_example(tracker, dispatcher, domain) -> None:
     slots = run_form(tracker("bof", slots={"requested_slot": "first_name"}), dispatcher, domain)
     assert slots["first_name"] is None

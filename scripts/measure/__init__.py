@@ -1,0 +1,1 @@
+"""Pieces shared by the evaluation and benchmark scripts: reports, the running assistant, simulated volunteers."""
