@@ -38,7 +38,7 @@ help:  ## list the targets
 
 install: .venv/.installed  ## create the environment and install the locked dependencies
 
-run: install  ## set everything up and run the assistant (SQLite), REST channel on port 5005
+run: install  ## set everything up and run the assistant (SQLite): Rasa on 5005, demo page and console on 8000
 	$(BIN)/bot serve
 
 shell: install  ## chat with the assistant in this terminal
