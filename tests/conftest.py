@@ -160,3 +160,15 @@ def page(browser: object) -> Iterator[object]:
     tab = context.new_page()
     yield tab
     context.close()
+
+
+def exported_volunteers(database_url: str) -> list[dict]:
+    """`bot volunteers export --format json`, run as a user would, on one database."""
+    import json
+
+    env = dict(os.environ, DATABASE_URL=database_url)
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("bot")), "volunteers", "export", "--format", "json"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(result.stdout)

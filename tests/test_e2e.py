@@ -6,11 +6,7 @@ on free ports with their own SQLite databases, with the model trained once for t
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,11 +14,11 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from bot.config import ROOT, Settings
+from bot.config import Settings
 from bot.serve import prepare_database, running_assistant
 from bot.store import models
 from bot.store.session import session_scope
-from tests.conftest import free_port
+from tests.conftest import exported_volunteers, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -47,12 +43,7 @@ class Assistant:
 
     def export(self) -> list[dict]:
         """`bot volunteers export --format json`, run as a user would, on this test's database."""
-        env = dict(os.environ, DATABASE_URL=self.settings.database_url)
-        result = subprocess.run(
-            [str(Path(sys.executable).with_name("bot")), "volunteers", "export", "--format", "json"],
-            cwd=ROOT, env=env, capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        return json.loads(result.stdout)
+        return exported_volunteers(self.settings.database_url)
 
     def volunteer(self, sender: str) -> dict | None:
         """The exported volunteer behind a sender id, if any."""

@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,9 +23,9 @@ import pytest
 import websockets
 
 from bot.channels.web import BURST
-from bot.config import ROOT, Settings
+from bot.config import Settings
 from bot.serve import prepare_database, running_assistant, running_web
-from tests.conftest import free_port
+from tests.conftest import exported_volunteers, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -49,12 +47,7 @@ class Servers:
 
     def export(self) -> list[dict[str, Any]]:
         """`bot volunteers export --format json` on this module's database."""
-        env = dict(os.environ, DATABASE_URL=self.settings.database_url)
-        result = subprocess.run(
-            [str(Path(sys.executable).with_name("bot")), "volunteers", "export", "--format", "json"],
-            cwd=ROOT, env=env, capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        return json.loads(result.stdout)
+        return exported_volunteers(self.settings.database_url)
 
     def rasa_log(self) -> str:
         return (self.logs / "rasa.log").read_text(errors="replace")

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,9 +10,9 @@ from typing import Any
 import pytest
 import requests
 
-from bot.config import ROOT, Settings
+from bot.config import Settings
 from tests.bot.channels.telegram.standin import BotAPIStandIn
-from tests.conftest import free_port
+from tests.conftest import exported_volunteers, free_port
 
 TOKEN = "123456:TEST-token_for-the-stand-in"
 SECRET = "s3cret-for-the-tests_0123456789"
@@ -48,12 +45,7 @@ class TelegramAssistant:
 
     def export(self) -> list[dict]:
         """`bot volunteers export --format json`, run as a user would, on this assistant's database."""
-        env = dict(os.environ, DATABASE_URL=self.settings.database_url)
-        result = subprocess.run(
-            [str(Path(sys.executable).with_name("bot")), "volunteers", "export", "--format", "json"],
-            cwd=ROOT, env=env, capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        return json.loads(result.stdout)
+        return exported_volunteers(self.settings.database_url)
 
     def log_text(self) -> str:
         return (self.logs / "rasa.log").read_text(encoding="utf-8", errors="replace")
