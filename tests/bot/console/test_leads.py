@@ -12,10 +12,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
+from rasa.shared.core.events import UserUttered
 
 from bot.config import Settings
 from bot.profile import TimeSlot
-from bot.store import models
+from bot.store import conversations, models
 from bot.store.session import session_scope
 from tests.bot.console.conftest import BRON, GRENOBLE, XSS, add_volunteer, csrf_of, record_conversation
 
@@ -281,6 +282,9 @@ def test_coordinator_cannot_export_or_erase(coordinator: TestClient, people: dic
 def test_admin_erases_a_person_after_confirmation(admin: TestClient, console_settings: Settings) -> None:
     url = console_settings.database_url
     lead = add_volunteer(url, sender_id="efface", first_name="Edgar", email="edgar@exemple.fr")
+    said = UserUttered("je suis Edgar, edgar@exemple.fr", {"name": "inform"})
+    record_conversation(console_settings.tracker_store_url, "efface", [said])
+    assert conversations.count_events(console_settings.tracker_store_url, "efface") == 1
     path = f"/console/leads/{lead}"
     _post(admin, path, f"{path}/notes", {"text": "Edgar préfère le téléphone"})
     unconfirmed = _post(admin, f"{path}/erase", f"{path}/erase", {})
@@ -288,6 +292,7 @@ def test_admin_erases_a_person_after_confirmation(admin: TestClient, console_set
     done = _post(admin, f"{path}/erase", f"{path}/erase", {"confirm": "oui"})
     assert "Les données de cette personne ont été effacées." in done.text
     assert admin.get(path).status_code == 404
+    assert conversations.count_events(console_settings.tracker_store_url, "efface") == 0  # the conversation too
     with session_scope(url) as session:
         assert session.query(models.LeadNote).filter_by(volunteer_id=lead).count() == 0
         entry = session.query(models.AuditEntry).filter_by(action="erase").one()
