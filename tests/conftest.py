@@ -138,9 +138,13 @@ def _install_chromium() -> None:
     subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], env=env, check=False, capture_output=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """Headless Debian Chromium driven by Playwright, installed from the distribution when missing."""
+    """Headless Debian Chromium driven by Playwright, installed from the distribution when missing.
+
+    One per test module: Playwright's sync API runs an event loop in this thread while it is
+    open, and later tests that call ``asyncio.run`` (the tracker store's) would find it running.
+    """
     if not CHROMIUM.exists():
         _install_chromium()
     if not CHROMIUM.exists():
