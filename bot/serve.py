@@ -156,6 +156,17 @@ def running_web(settings: Settings, *, log_dir: Path | None = None) -> Iterator[
             log.close()
 
 
+def first_account_hint(settings: Settings) -> str:
+    """How to open the console when nobody can log in yet (an empty staff table)."""
+    from bot.store import staff
+    from bot.store.session import session_scope
+
+    with session_scope(settings.database_url) as session:
+        if staff.count(session):
+            return ""
+    return " (aucun compte encore : .venv/bin/bot staff add VOTRE@EMAIL --role admin)"
+
+
 def serve(*, train_model: bool = True) -> int:
     """Everything `make run` does after installing: prepare, train if needed, serve until Ctrl-C."""
     settings = get_settings()
@@ -165,7 +176,7 @@ def serve(*, train_model: bool = True) -> int:
         print(
             "\nL'assistant est prêt.\n"
             f"  Page de démonstration avec la bulle de discussion : {web}/\n"
-            f"  Console des responsables : {web}/console/\n"
+            f"  Console des responsables : {web}/console/{first_account_hint(settings)}\n"
             f"  Canal REST : POST {webhook}\n"
             f"  Essayez : curl -s {webhook} -H 'Content-Type: application/json' "
             '-d \'{"sender": "essai", "message": "bonjour"}\'\n'

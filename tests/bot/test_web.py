@@ -37,3 +37,15 @@ def test_secret_key_is_created_once(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     first = config.secret_key(Settings())
     assert len(first) == 64 and config.secret_key(Settings()) == first
     assert config.secret_key(Settings(secret_key="fixed")) == b"fixed"
+
+
+def test_make_run_says_how_to_create_the_first_console_account(sqlite_url: str) -> None:
+    from bot.serve import first_account_hint
+    from bot.store import staff
+    from bot.store.session import session_scope
+
+    settings = Settings(database_url=sqlite_url)
+    assert "bot staff add" in first_account_hint(settings)
+    with session_scope(sqlite_url) as session:
+        staff.add(session, email="admin@exemple.fr", role="admin", password="un mot de passe solide")
+    assert first_account_hint(settings) == ""
