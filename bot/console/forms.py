@@ -34,6 +34,11 @@ def cause_choices() -> dict[str, str]:
     return {key: term.label for key, term in load_taxonomy().causes.items()}
 
 
+def form_choices() -> dict[str, object]:
+    """What the profile and mission forms offer: skills, causes, days and periods."""
+    return {"skills": skill_choices(), "causes": cause_choices(), "days": DAYS, "periods": PERIODS}
+
+
 @cache
 def _place(town: str) -> Place | None:
     from bot.understanding import lookup_place

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.store import models
+from bot.store.conversations import has_events_table
 from bot.store.session import get_engine
 
 logger = logging.getLogger(__name__)
@@ -67,10 +68,9 @@ Reached = list[tuple[datetime, str]]  # (when the stage was reached, channel), o
 
 
 def _tracker_stages(url: str, since: datetime) -> tuple[Reached, Reached, list[tuple[str, int]]]:
-    engine = get_engine(url)
-    with engine.connect() as connection:
-        if not engine.dialect.has_table(connection, "events"):
-            return [], [], []
+    if not has_events_table(url):
+        return [], [], []
+    with get_engine(url).connect() as connection:
         since_ts = since.timestamp()
         first_seen = dict(
             connection.execute(text("SELECT sender_id, MIN(timestamp) FROM events GROUP BY sender_id")).all()

@@ -18,6 +18,7 @@ from bot.console.deps import Admin, DbSession, SettingsDep, Staff, actor, redire
 from bot.console.forms import (
     CHANNELS,
     cause_choices,
+    form_choices,
     parse_lead_filter,
     query_string,
     resolve_town,
@@ -27,7 +28,7 @@ from bot.console.transcript import TranscriptUnavailable, read_transcript
 from bot.console.views import slots_label, when
 from bot.errors import InvalidDataError
 from bot.privacy import erase_person
-from bot.profile import DAYS, PERIODS, TimeSlot
+from bot.profile import TimeSlot
 from bot.store import leads as lead_store
 from bot.store import models
 from bot.store import staff as staff_store
@@ -89,13 +90,14 @@ def export_csv(*, request: Request, member: Staff, session: DbSession) -> Respon
     writer = csv.writer(out, delimiter=";")
     writer.writerow([label for _, label in CSV_COLUMNS])
     count = 0
+    skill_labels, cause_labels = skill_choices(), cause_choices()
     for v in lead_store.iterate(session, filters=filters):
         row: dict[str, Any] = {
             "id": v.id, "first_name": v.first_name, "email": v.email, "phone": v.phone, "city": v.city,
             "postcode": v.postcode, "channel": CHANNELS.get(v.channel, v.channel),
             "status": lead_store.STATUS_LABELS.get(v.status, v.status),
-            "skills": ", ".join(skill_choices().get(s.skill, s.skill) for s in v.skills),
-            "causes": ", ".join(cause_choices().get(c.cause, c.cause) for c in v.causes),
+            "skills": ", ".join(skill_labels.get(s.skill, s.skill) for s in v.skills),
+            "causes": ", ".join(cause_labels.get(c.cause, c.cause) for c in v.causes),
             "availability": slots_label(v.availability), "created_at": when(v.created_at),
         }  # fmt: skip
         writer.writerow([_csv_cell(row[key]) for key, _ in CSV_COLUMNS])
@@ -222,10 +224,7 @@ def _edit_page(
             "volunteer": volunteer,
             "values": values,
             "error": error,
-            "skills": skill_choices(),
-            "causes": cause_choices(),
-            "days": DAYS,
-            "periods": PERIODS,
+            **form_choices(),
         },  # fmt: skip
         status_code=400 if error else 200,
     )

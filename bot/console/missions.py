@@ -13,11 +13,11 @@ from fastapi.responses import Response
 
 from bot.assistant_api import trigger_intent
 from bot.console.deps import DbSession, SettingsDep, Staff, actor, redirect, render
-from bot.console.forms import cause_choices, resolve_town, skill_choices
+from bot.console.forms import form_choices, resolve_town
 from bot.console.suggestions import suggest
 from bot.errors import AssistantUnavailableError, InvalidDataError, NotFoundError
 from bot.missions_file import _parse_mission, read_missions
-from bot.profile import DAYS, PERIODS, Mission
+from bot.profile import Mission
 from bot.store import leads as lead_store
 from bot.store import missions as mission_store
 from bot.store import models, staffing
@@ -67,10 +67,7 @@ def _form_page(request: Request, values: dict[str, Any], *, editing: bool, error
             "values": values,
             "editing": editing,
             "error": error,
-            "skills": skill_choices(),
-            "causes": cause_choices(),
-            "days": DAYS,
-            "periods": PERIODS,
+            **form_choices(),
         },  # fmt: skip
         status_code=400 if error else 200,
     )

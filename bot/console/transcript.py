@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.store.conversations import has_events_table
 from bot.store.session import get_engine
 
 logger = logging.getLogger(__name__)
@@ -39,10 +40,9 @@ class TranscriptUnavailable(Exception):
 def read_transcript(tracker_store_url: str, sender_id: str, *, limit: int = MAX_TURNS) -> list[Turn]:
     """The messages of one conversation, oldest first; empty when nothing was recorded."""
     try:
-        engine = get_engine(tracker_store_url)
-        with engine.connect() as connection:
-            if not engine.dialect.has_table(connection, "events"):
-                return []
+        if not has_events_table(tracker_store_url):
+            return []
+        with get_engine(tracker_store_url).connect() as connection:
             rows = connection.execute(
                 text(
                     "SELECT type_name, timestamp, intent_name, data FROM events "

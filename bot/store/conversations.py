@@ -2,8 +2,9 @@
 
 Rasa's SQLTrackerStore keeps every event of every conversation in one ``events`` table
 (id, sender_id, type_name, timestamp, intent_name, action_name, data as JSON text),
-keyed by the channel's sender id only. This module is the one place outside Rasa that
-touches it; the tracker store class itself is ``bot.tracker_store.PrivacyTrackerStore``.
+keyed by the channel's sender id only. This module erases and ages out events; the console
+reads them (``bot/console/transcript.py``, ``bot/console/funnel.py``); the tracker store
+class itself is ``bot.tracker_store.PrivacyTrackerStore``.
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ events = Table(
 )
 
 
-def _has_events_table(url: str) -> bool:
+def has_events_table(url: str) -> bool:
+    """True once Rasa has created its ``events`` table at ``url`` (before the first message it has not)."""
     return inspect(get_engine(url)).has_table("events")
 
 
 def delete_conversation(url: str, sender_id: str) -> int:
     """Delete every event of ``sender_id``'s conversation; returns how many were deleted."""
-    if not _has_events_table(url):
+    if not has_events_table(url):
         return 0
     with get_engine(url).begin() as connection:
         return connection.execute(delete(events).where(events.c.sender_id == sender_id)).rowcount or 0
@@ -44,7 +46,7 @@ def delete_conversation(url: str, sender_id: str) -> int:
 
 def count_events(url: str, sender_id: str) -> int:
     """How many events the tracker store holds for ``sender_id``."""
-    if not _has_events_table(url):
+    if not has_events_table(url):
         return 0
     with get_engine(url).connect() as connection:
         return int(
@@ -56,7 +58,7 @@ def count_events(url: str, sender_id: str) -> int:
 
 def inactive_conversations(url: str, *, before: datetime) -> list[str]:
     """Sender ids whose latest event is older than ``before``."""
-    if not _has_events_table(url):
+    if not has_events_table(url):
         return []
     latest = func.max(events.c.timestamp)
     with get_engine(url).connect() as connection:
