@@ -318,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(handler=_volunteers_export)
     forget = volunteers.add_parser("forget", help="effacer toutes les données d'une personne")
     forget.add_argument("sender_id")
-    forget.add_argument("--channel", default=None, help="limiter à un canal (rest, telegram, socketio)")
+    forget.add_argument("--channel", default=None, help="limiter à un canal (rest, telegram, web)")
     forget.set_defaults(handler=_volunteers_forget)
 
     _add_privacy_commands(commands)

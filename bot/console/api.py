@@ -50,7 +50,7 @@ router = APIRouter(tags=["API"])
 Status = Literal["nouveau", "contacté", "entretien", "actif", "refusé", "archivé"]
 Day = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 Period = Literal["morning", "afternoon", "evening"]
-Channel = Literal["rest", "socketio", "telegram"]
+Channel = Literal["rest", "telegram", "web"]
 
 
 class Slot(BaseModel):

@@ -17,7 +17,7 @@ DAY_LABELS = {
     "friday": "vendredi", "saturday": "samedi", "sunday": "dimanche",
 }  # fmt: skip
 PERIOD_LABELS = {"morning": "matin", "afternoon": "après-midi", "evening": "soir"}
-CHANNELS = {"rest": "REST / intégration", "socketio": "Site web (bulle)", "telegram": "Telegram"}
+CHANNELS = {"rest": "REST / intégration", "web": "Site web (bulle)", "telegram": "Telegram"}
 FILTER_FIELDS = (
     "status", "skill", "cause", "day", "period", "town", "distance", "channel", "from", "to", "q", "assigned", "sort",
 )  # fmt: skip

@@ -46,7 +46,7 @@ def activity(console_settings: Settings) -> None:
     record_conversation(
         store,
         "stops-at-skills",
-        [said(LAST_WEEK, "socketio"), slot("consent", "given", LAST_WEEK), slot("requested_slot", "skills", LAST_WEEK)],
+        [said(LAST_WEEK, "web"), slot("consent", "given", LAST_WEEK), slot("requested_slot", "skills", LAST_WEEK)],
     )
     for sender, channel in (("done-1", "rest"), ("done-2", "rest"), ("done-3", "telegram")):
         record_conversation(
@@ -87,7 +87,7 @@ def test_funnel_counts_each_stage(console_settings: Settings, activity: None) ->
     }  # fmt: skip
     assert funnel.by_week["started"][week_of(NOW)] == 4
     assert funnel.by_week["started"][week_of(LAST_WEEK)] == 1
-    assert funnel.by_channel["started"] == {"rest": 3, "socketio": 1, "telegram": 1}
+    assert funnel.by_channel["started"] == {"rest": 3, "web": 1, "telegram": 1}
     assert funnel.by_channel["profile"] == {"rest": 2, "telegram": 1}
     assert dict(funnel.dropoff) == {"first_name": 0, "age_group": 0, "place": 1, "skills": 1,
                                     "availability": 0, "causes": 0, "contact": 0}  # fmt: skip

@@ -37,7 +37,7 @@ def people(console_settings: Settings) -> dict[str, int]:
         ),
         "marc": add_volunteer(
             url, sender_id="marc", first_name="Marc", place=GRENOBLE, skills=("accounting",), causes=("culture",),
-            availability=(TimeSlot("monday", "morning"),), channel="socketio",
+            availability=(TimeSlot("monday", "morning"),), channel="web",
         ),
         "zoe": add_volunteer(
             url, sender_id="zoe", first_name="Zoé", place=None, skills=(), causes=(), phone="+33612345678"
@@ -80,7 +80,7 @@ def test_list_shows_every_lead_with_a_total(coordinator: TestClient, people: dic
         ("day=monday&period=morning", ["Marc"]),
         ("day=saturday", ["Julie", "Zoé"]),
         ("period=evening", ["&lt;script&gt;alert(1)&lt;/script&gt;"]),
-        ("channel=socketio", ["Marc"]),
+        ("channel=web", ["Marc"]),
         ("q=MARTIN", ["Julie"]),
         ("q=zo", ["Zoé"]),
         ("town=Villeurbanne&distance=10&sort=distance", ["Julie", "&lt;script&gt;alert(1)&lt;/script&gt;"]),

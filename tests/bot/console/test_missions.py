@@ -189,7 +189,7 @@ def test_handoff_queue_links_to_each_conversation(coordinator: TestClient, conso
     lead = add_volunteer(url, sender_id="help-1", first_name="Hugo")
     with session_scope(url) as session:
         volunteers.record_handoff(session, channel="rest", sender_id="help-1")
-        anonymous_request = volunteers.record_handoff(session, channel="socketio", sender_id="web-anon").id
+        anonymous_request = volunteers.record_handoff(session, channel="web", sender_id="web-anon").id
     page = coordinator.get("/console/handoffs")
     assert "Hugo" in page.text and "Sans profil" in page.text and "Site web (bulle)" in page.text
     assert coordinator.get(f"/console/handoffs/{anonymous_request}").status_code == 200
