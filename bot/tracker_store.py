@@ -19,10 +19,15 @@ Rasa's ``SQLTrackerStore`` with three changes to what is written:
   deletion had just removed.
 - A message the person wrote (not one the assistant sent on its own initiative through
   ``trigger_intent``) counts as activity for the retention rules (``bot privacy purge``).
+
+It also reads a conversation back with two SQL statements built once (the events of the
+latest session as ``(id, data)`` rows, and their number), where Rasa builds an ORM query
+and an object per stored event on every turn: the same rows, a fraction of the CPU.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import time
@@ -30,8 +35,9 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
@@ -97,6 +103,7 @@ class PrivacyTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._statements = _event_statements(self.SQLEvent.__table__)
         # sender id -> (last use, {event row id: original serialised event})
         self._pending: OrderedDict[str, tuple[float, dict[int, str]]] = OrderedDict()
 
@@ -128,10 +135,9 @@ class PrivacyTrackerStore(SQLTrackerStore):
     # --- Rasa's interface ---------------------------------------------------------------------
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+        statement = self._statements["all" if fetch_events_from_all_sessions else "session"]
         with self.session_scope() as session:
-            rows = self._event_query(
-                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
-            ).all()
+            rows = session.execute(statement, {"sender_id": sender_id}).all()
             originals = self._pending_events(sender_id)
             events = [json.loads(originals.get(row.id, row.data)) for row in rows]
         if self.domain and events:
@@ -176,6 +182,11 @@ class PrivacyTrackerStore(SQLTrackerStore):
         if keep and any(is_written_by_person(e) for e in new_events):
             _record_activity(tracker)
 
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterable[Event]:
+        """The tracker's events of the latest session that are not stored yet (as Rasa counts them)."""
+        stored = session.execute(self._statements["count"], {"sender_id": tracker.sender_id}).scalar_one()
+        return itertools.islice(tracker.events, stored, len(tracker.events))
+
     def _restore_profile_slots(self, session: Any, sender_id: str) -> None:
         """Consent given: write back the profile slot values said before it (not the texts)."""
         originals = self._pending_events(sender_id)
@@ -187,6 +198,28 @@ class PrivacyTrackerStore(SQLTrackerStore):
             session.query(self.SQLEvent).filter(self.SQLEvent.id == row_id).update(
                 {"data": original}, synchronize_session=False
             )
+
+
+def _event_statements(table: sa.Table) -> dict[str, Any]:
+    """Rasa's event queries (SQLTrackerStore._event_query) as statements compiled once.
+
+    "session": the events since the person's latest session start (all of them when there is
+    none), as ``(id, data)`` rows in the order they were written; "all": every event; "count":
+    how many "session" returns.
+    """
+    sender = table.c.sender_id == sa.bindparam("sender_id")
+    session_start = (
+        sa.select(sa.func.max(table.c.timestamp))
+        .where(sender, table.c.type_name == SessionStarted.type_name)
+        .scalar_subquery()
+    )
+    latest_session = sa.or_(table.c.timestamp >= session_start, session_start.is_(None))
+    rows = sa.select(table.c.id, table.c.data)
+    return {
+        "session": rows.where(sender, latest_session).order_by(table.c.id),
+        "all": rows.where(sender).order_by(table.c.id),
+        "count": sa.select(sa.func.count()).select_from(table).where(sender, latest_session),
+    }
 
 
 def _erased(events: Iterable[Event]) -> bool:

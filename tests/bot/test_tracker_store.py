@@ -166,3 +166,35 @@ def test_a_message_the_person_writes_is_activity_one_the_assistant_sends_is_not(
     with get_engine(database_url).connect() as connection:
         seen = connection.execute(text("SELECT last_seen_at FROM volunteers")).scalar_one()
     assert not str(seen).startswith("2024")
+
+
+def test_a_conversation_is_read_back_as_rasa_reads_it_across_sessions(
+    store: PrivacyTrackerStore, domain: Domain
+) -> None:
+    """The store's compiled queries return the rows, and the count, of Rasa's own event query."""
+    from rasa.shared.core.events import SessionStarted
+
+    def hello(at: float) -> list[object]:
+        return [
+            ActionExecuted("action_listen", timestamp=at),
+            UserUttered("bonjour", {"name": "greet", "confidence": 1.0}, timestamp=at + 1),
+            ActionExecuted("utter_greet", timestamp=at + 2),
+        ]
+
+    turn(store, domain, *hello(1_000.0))  # no session start at all: everything is the latest session
+    other = "conv-other"
+    turn(store, domain, ActionExecuted("action_session_start", timestamp=500.0), SessionStarted(timestamp=500.5),
+         *hello(600.0), sender=other)  # fmt: skip
+    turn(store, domain, ActionExecuted("action_session_start", timestamp=2_000.0), SessionStarted(timestamp=2_000.5),
+         *hello(2_100.0), sender=other)  # fmt: skip
+
+    for sender in (SENDER, other):
+        with store.session_scope() as session:
+            for all_sessions in (False, True):
+                expected = [(row.id, row.data) for row in store._event_query(session, sender, all_sessions).all()]
+                statement = store._statements["all" if all_sessions else "session"]
+                assert [tuple(row) for row in session.execute(statement, {"sender_id": sender})] == expected
+            expected_count = store._event_query(session, sender, fetch_events_from_all_sessions=False).count()
+            assert session.execute(store._statements["count"], {"sender_id": sender}).scalar_one() == expected_count
+    assert asyncio.run(store.retrieve(other)).events[0] == SessionStarted(timestamp=2_000.5)
+    assert len(asyncio.run(store.retrieve_full_tracker(other)).events) == 10
