@@ -17,14 +17,18 @@ from __future__ import annotations
 import argparse
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import requests
 
 from scripts.eval_volunteers import http_post
 from scripts.measure.report import median, percentile, table
 from scripts.measure.volunteers import Conversation, ConversationResult, QuestionReader, load_personas, run_conversation
+
+if TYPE_CHECKING:
+    from scripts.measure.assistant import RunningAssistant
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class LoadResult:
     concurrency: int
     conversations: list[ConversationResult]
     seconds: float
+    # CPU time each server used during the level (seconds), when it was read
+    server_cpu_s: dict[str, float] = field(default_factory=dict)
 
     @property
     def latencies_ms(self) -> list[float]:
@@ -61,19 +67,26 @@ class LoadResult:
         """Conversations that ended with a saved profile."""
         return sum(result.completed for result in self.conversations)
 
+    def cpu_ms_per_message(self, server: str) -> float | None:
+        """CPU time one server used per user message during the level, in ms."""
+        seconds = self.server_cpu_s.get(server)
+        return None if seconds is None or not self.messages else 1000 * seconds / self.messages
+
     def row(self) -> list[object]:
         """A row of the report's table."""
         latencies = self.latencies_ms
+        cpu = [self.cpu_ms_per_message(server) for server in ("Rasa server", "action server")]
         return [
             self.label, self.concurrency, len(self.conversations), self.messages,
             f"{median(latencies):.0f}", f"{percentile(latencies, 95):.0f}", f"{max(latencies, default=0):.0f}",
-            f"{self.throughput:.1f}", self.errors, f"{self.completed}/{len(self.conversations)}",
+            f"{self.throughput:.1f}", *("–" if ms is None else f"{ms:.0f}" for ms in cpu), self.errors,
+            f"{self.completed}/{len(self.conversations)}",
         ]  # fmt: skip
 
 
 HEADER = [
-    "model", "concurrent", "conversations", "messages", "p50 ms", "p95 ms", "max ms", "messages/s", "errors",
-    "profiles saved",
+    "model", "concurrent", "conversations", "messages", "p50 ms", "p95 ms", "max ms", "messages/s",
+    "Rasa CPU ms/message", "actions CPU ms/message", "errors", "profiles saved",
 ]  # fmt: skip
 
 
@@ -111,6 +124,16 @@ def run_load(
     return LoadResult(label, concurrency, results, time.perf_counter() - started)
 
 
+def measured_load(
+    assistant: RunningAssistant, label: str, concurrency: int, conversations: int, **kwargs: Any
+) -> LoadResult:
+    """``run_load`` against a running assistant, with the CPU time its servers used meanwhile."""
+    before = assistant.cpu_seconds()
+    load = run_load(assistant.webhook, label, concurrency, conversations, **kwargs)
+    after = assistant.cpu_seconds()
+    return replace(load, server_cpu_s={name: after[name] - before[name] for name in after if name in before})
+
+
 def main() -> None:
     """Start the assistant with a model, run the load levels, print the table."""
     from scripts.measure.assistant import started_assistant, train_model
@@ -124,8 +147,7 @@ def main() -> None:
     model = args.model or train_model(Path("models"))[0]
     with started_assistant(model, args.workdir / f"load-{int(time.time())}") as assistant:
         rows = [
-            run_load(assistant.webhook, "ours", level, max(args.conversations, level)).row()
-            for level in args.concurrency
+            measured_load(assistant, "ours", level, max(args.conversations, level)).row() for level in args.concurrency
         ]
     print("\n".join(table(HEADER, rows)))
 

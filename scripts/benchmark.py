@@ -24,7 +24,7 @@ from pathlib import Path
 from bot.config import ROOT
 from scripts import bench_matching
 from scripts.bench_conversations import HEADER as LOAD_HEADER
-from scripts.bench_conversations import LoadResult, run_load
+from scripts.bench_conversations import LoadResult, measured_load
 from scripts.bench_nlu import HEADER as NLU_HEADER
 from scripts.bench_nlu import ParseTimings, parse_messages, time_parses
 from scripts.bench_training import TrainingTimes, time_training
@@ -56,26 +56,41 @@ How it is measured:
   same action server code, and are measured alternately.
 - *Our model* runs `bot.nlu.speedups` (installed by its NLU component): Rasa 3.6 validates
   every action server answer with `jsonschema.validate`, which re-checks the whole schema
-  each time (about 50 ms of CPU per custom action); we compile the validator once. The
-  default-configured model does not load our component, so it runs Rasa as shipped.
+  each time (about 50 ms of CPU per custom action); we compile the validator once. It also
+  uses our spaCy loader and TED policy (config.yml). The default-configured model does not
+  load our components, so it runs Rasa as shipped, but for the tracker store both share.
 - Figures on a machine shared with other work are pessimistic: the load average is given."""
 
 
 NOTES = """\
-What was done for the targets, and what is left (found by profiling the Rasa server with cProfile):
+What was done for the targets, and what is left (found by sampling the Rasa server with py-spy and
+cProfile during the 10-concurrent level):
 
 - Matching (`bot/matching.py`): missions are scored over bitmasks in one inlined loop, about 4× less
   CPU per volunteer than before (25–37 ms p95 before), with the same rankings.
-- Turn latency: two hot spots of Rasa 3.6 are replaced by equivalent code (`bot/nlu/speedups.py`, see
-  above). What remains, all in the Rasa server's single event loop: each policy recomputes the dialogue
-  states of the whole conversation (about 30 % of a turn), TED inference, RulePolicy, reading the
-  conversation back from the SQL tracker store and committing it, NLU. With no thinking time, p95 ≤ 300 ms
-  at 10 concurrent conversations means at least 33 messages/s from one Rasa process, about 30 ms of
-  server CPU per turn. Not done: sharing the dialogue states between policies within a prediction,
-  PostgreSQL for the tracker store, several Rasa processes behind a Redis lock store (the way DESIGN.md
-  scales), which needs more cores.
-- NLU parse: spaCy's `ner` component costs about a third of spaCy's time and no feature uses it;
-  disabling it needs a subclass of SpacyNLP and a retrain (not done).
+- NLU parse: spaCy's `ner` component, which has its own tok2vec layers and which nothing reads, is
+  removed when the model loads (`bot.nlu.spacy_nlp.FrenchSpacyNLP`): tokens, lemmas, tags and vectors
+  are unchanged, spaCy's time per message halves.
+- Turn latency, per turn of the Rasa server's single event loop (about 82 ms of CPU before these
+  changes, 48 ms after, measured on 2026-11-22 at 10 concurrent conversations, quiet machine):
+  - two hot spots of Rasa 3.6 replaced by equivalent code (`bot/nlu/speedups.py`, see above);
+  - TED's predictions are kept for dialogue states it has already seen (`bot.policies.CachedTEDPolicy`,
+    tested equal to TED's own): most of TED's 8 ms per prediction went into turning arrays into
+    tensors. The table starts empty when the server starts; a path never seen costs what TED costs;
+  - the tracker store reads a conversation and counts its stored events with two SQL statements built
+    once, instead of an ORM query and an object per event (this store serves both models);
+  - without ner, spaCy's share of a turn drops from about 10 ms to 6 ms.
+- What remains per turn, roughly: spaCy 6 ms, DIET 5 ms (mostly TensorFlow's handling of its inputs),
+  dialogue states recomputed by each policy 5 ms, the tracker store 9 ms, the call to the action server
+  8 ms, the rest Sanic, JSON and Rasa's bookkeeping. The conversations table gives each server's CPU
+  time per message, which depends much less on other work on the machine than the latencies do.
+  With no thinking time, the 10 conversations queue for the one Rasa process: p95 ≤ 300 ms needs
+  about 40 messages/s, that is about 25 ms of Rasa server CPU per message, about half of today's.
+  Not done: several Rasa processes behind a Redis lock store (the facts said before consent, which one
+  process holds in memory, would have to be shared first; and on this machine the Rasa server, the
+  action server and the simulated volunteers share two cores, so a second process could not double
+  the rate); sharing the dialogue states between policies (Rasa's featurizers change them in place, and
+  copying them costs what sharing saves); PostgreSQL for the tracker store.
 - Training: TED (40 epochs) and DIET (100 epochs) dominate; the held-out accuracy is 91 % against a
   floor of 90 %, so epochs were left as they are.
 - Memory: the Rasa server holds TensorFlow, spaCy's `fr_core_news_md` and the gazetteer of places."""
@@ -142,7 +157,7 @@ def main() -> None:
                 for label, assistant in assistants.items():
                     _log(f"{level} concurrent conversations, {label}...")
                     count = max(args.conversations, level)
-                    loads.append(run_load(assistant.webhook, label, level, count, max_messages=args.max_messages))
+                    loads.append(measured_load(assistant, label, level, count, max_messages=args.max_messages))
             memory = {label: assistant.peak_rss_mb() for label, assistant in assistants.items()}
     _log("matching...")
     matching = bench_matching.run(missions=args.matching[0], volunteers=args.matching[1])

@@ -92,6 +92,16 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far; 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 @dataclass
 class RunningAssistant:
     """Handles on a running assistant: its URLs, its databases, its processes."""
@@ -124,6 +134,13 @@ class RunningAssistant:
             elif f"--port {self.settings.rasa_port}" in command and " run " in command:
                 pids["Rasa server"] = pid
         return pids
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time each server has used so far, with its child processes, in seconds."""
+        return {
+            name: _cpu_seconds(pid) + sum(_cpu_seconds(child) for child in _children(pid))
+            for name, pid in self.server_pids().items()
+        }
 
     def peak_rss_mb(self) -> dict[str, float]:
         """Peak resident memory of each server, with its child processes if it has any, in MB."""
