@@ -12,7 +12,9 @@ A synonym is a word or a phrase. Words are compared by their light stem (see
 ``text.stem``), so plural, feminine and most verb forms meet; a word ending in ``*``
 matches any word starting with it. Inside a phrase the little words (le, des, au...)
 may differ or be missing, unless they are all the phrase has besides one word
-("la com", "en droit").
+("la com", "en droit"). A word of six letters or more that matches nothing may still
+match a one-word synonym with a doubled letter written single or a single one doubled,
+the commonest French typo ("environement", "acompagnement", "cuisinne").
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ _ONLY = frozenset({"que", "qu"})
 _LOOK_BEHIND = 6
 _LOOK_AHEAD = 2
 _MAX_SKIPPED_FILLERS = 2
+# Shorter words are too often other words once a letter is doubled or undoubled.
+_MIN_TYPO_LENGTH = 6
+_DOUBLED_RE = re.compile(r"(.)\1+")
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,8 @@ class Lexicon:
     def __init__(self, synonyms_by_key: Mapping[str, Iterable[str]]) -> None:
         self._by_stem: dict[str, list[_Pattern]] = {}
         self._by_prefix: dict[str, list[_Pattern]] = {}
+        # keys of the long one-word synonyms, by their stem with doubled letters made single
+        self._undoubled: dict[str, set[str]] = {}
         for key, synonyms in synonyms_by_key.items():
             for synonym in synonyms:
                 pattern = _compile(synonym, key)
@@ -78,6 +85,8 @@ class Lexicon:
                     self._by_prefix.setdefault(first.value[:3], []).append(pattern)
                 else:
                     self._by_stem.setdefault(first.value, []).append(pattern)
+                    if len(pattern.words) == 1 and len(first.value) >= _MIN_TYPO_LENGTH:
+                        self._undoubled.setdefault(_undouble(first.value), set()).add(key)
 
     def find(self, text: str) -> list[str]:
         """Keys whose synonyms occur, not negated, in order of first appearance, without repeats."""
@@ -94,6 +103,9 @@ class Lexicon:
                     best_end, best_keys = end, [pattern.key]
                 elif end == best_end and end > 0 and pattern.key not in best_keys:
                     best_keys.append(pattern.key)
+            if best_end <= 0:
+                best_keys = self._typo_keys(stems[i])
+                best_end = i + 1 if best_keys else -1
             if best_end > 0:
                 matches.append((i, best_end, best_keys))
         found: list[str] = []
@@ -104,6 +116,17 @@ class Lexicon:
                 continue
             found.extend(key for key in keys if key not in found)
         return found
+
+    def _typo_keys(self, word_stem: str) -> list[str]:
+        """The key of the one synonym this long word matches once doubled letters are made single."""
+        if len(word_stem) < _MIN_TYPO_LENGTH:
+            return []
+        keys = self._undoubled.get(_undouble(word_stem), set())
+        return list(keys) if len(keys) == 1 else []
+
+
+def _undouble(word: str) -> str:
+    return _DOUBLED_RE.sub(r"\1", word)
 
 
 def _compile(synonym: str, key: str) -> _Pattern | None:

@@ -29,7 +29,7 @@ _STRONG_RE = re.compile(
     r"|\b(?:tu peux|vous pouvez|pouvez|peux) m'? ?ap+el+er\b|\bap+el+(?:ez|e)[- ]moi\b"
     r"|\bje me (?:pre)?nom+e\b"
     r"|\bmon (?:pre)?nom(?: complet)?(?: c'? ?est| est| ?:| =)|\bprenom ?:"
-    r"|\bmoi,? c'? ?est\b"
+    r"|\bmoi,? c'? ?est\b|\bmoi,? c\b(?!')"  # "moi c lea", as typed on a phone
 )
 _WEAK_RE = re.compile(r"\bc'? ?est\b|\b(?:je suis|j'? ?suis|chuis|ici)\b")
 _NAME_RE = re.compile(r"\s*[:\"«“']?\s*([^\W\d_]+(?:['’-][^\W\d_]+)*)")
@@ -49,7 +49,8 @@ _TITLES = frozenset({"madame", "monsieur", "mme", "mr", "m", "mlle", "mademoisel
 NON_NAMES = frozenset(
     # A block of words is easier to review and edit than a list literal.
     """
-    oui non ouais ouai nan si ok okay daccord accord bien super top cool parfait genial nickel merci pardon
+    oui non ouais ouai nan si ok okay daccord accord bien bon bonne pareil pareille tout toute tous super top
+    cool parfait genial nickel merci pardon
     desole desolee bonjour bonsoir salut coucou hello hi hey yo re bjr slt cc stop arret arrete annuler annule
     aide help menu recommencer restart start fin quitter supprimer test tester personne rien inconnu anonyme
     quoi comment pourquoi qui quand ou combien lequel laquelle quel quelle quels quelles je tu il elle on nous

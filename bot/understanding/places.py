@@ -139,9 +139,15 @@ def find_place(text: str) -> Place | None:
     if not folded:
         return None
     found = _town_in_text(text)
-    arrondissement = _city_arrondissement(folded) or _lyon_arrondissement(folded)
-    # "j'habite à Bron, je travaille dans le 3e": where they live wins.
-    if arrondissement is not None and (found is None or found[0] < _RESIDENCE):
+    said_with_city = _city_arrondissement(folded)
+    arrondissement = said_with_city or _lyon_arrondissement(folded)
+    # "j'habite à Bron, je travaille dans le 3e": where they live wins; but "j'habite lyon 7eme"
+    # names the arrondissement of the town they live in.
+    if arrondissement is not None and (
+        found is None
+        or found[0] < _RESIDENCE
+        or (said_with_city is not None and _place(found[1]).name == said_with_city.name)
+    ):
         return arrondissement
     postcode_match = _POSTCODE_RE.search(text)
     postcode = postcode_match.group(1) if postcode_match else None
