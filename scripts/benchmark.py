@@ -68,9 +68,10 @@ cProfile during the 10-concurrent level):
 
 - Matching (`bot/matching.py`): missions are scored over bitmasks in one inlined loop, about 4× less
   CPU per volunteer than before (25–37 ms p95 before), with the same rankings.
-- NLU parse: spaCy's `ner` component, which has its own tok2vec layers and which nothing reads, is
-  removed when the model loads (`bot.nlu.spacy_nlp.FrenchSpacyNLP`): tokens, lemmas, tags and vectors
-  are unchanged, spaCy's time per message halves.
+- NLU parse: spaCy runs none of its components (`bot.nlu.spacy_nlp.FrenchSpacyNLP`): tokens and word
+  vectors need none, and the n-gram featurizers now read words rather than spaCy's lemmas
+  (`use_lemma: false`, which also raised the held-out accuracy). spaCy's ner alone was half of its
+  time per message; tok2vec, the morphologizer and the lemmatizer most of the rest.
 - Turn latency, per turn of the Rasa server's single event loop (about 82 ms of CPU before these
   changes, 48 ms after, measured on 2026-11-22 at 10 concurrent conversations, quiet machine):
   - two hot spots of Rasa 3.6 replaced by equivalent code (`bot/nlu/speedups.py`, see above);
@@ -79,18 +80,19 @@ cProfile during the 10-concurrent level):
     tensors. The table starts empty when the server starts; a path never seen costs what TED costs;
   - the tracker store reads a conversation and counts its stored events with two SQL statements built
     once, instead of an ORM query and an object per event (this store serves both models);
-  - without ner, spaCy's share of a turn drops from about 10 ms to 6 ms.
-- What remains per turn, roughly: spaCy 6 ms, DIET 5 ms (mostly TensorFlow's handling of its inputs),
-  dialogue states recomputed by each policy 5 ms, the tracker store 9 ms, the call to the action server
-  8 ms, the rest Sanic, JSON and Rasa's bookkeeping. The conversations table gives each server's CPU
-  time per message, which depends much less on other work on the machine than the latencies do.
-  With no thinking time, the 10 conversations queue for the one Rasa process: p95 ≤ 300 ms needs
-  about 40 messages/s, that is about 25 ms of Rasa server CPU per message, about half of today's.
-  Not done: several Rasa processes behind a Redis lock store (the facts said before consent, which one
-  process holds in memory, would have to be shared first; and on this machine the Rasa server, the
-  action server and the simulated volunteers share two cores, so a second process could not double
-  the rate); sharing the dialogue states between policies (Rasa's featurizers change them in place, and
-  copying them costs what sharing saves); PostgreSQL for the tracker store.
+  - spaCy's share of a turn, about 10 ms, is now under 1 ms (measured after ner was removed: 6 ms).
+- What remains per turn, roughly (measured before spaCy's last components were dropped): DIET 5 ms
+  (mostly TensorFlow's handling of its inputs), dialogue states recomputed by each policy 5 ms, the
+  tracker store 9 ms, the call to the action server 8 ms, the rest Sanic, JSON and Rasa's bookkeeping.
+  The conversations table gives each server's CPU time per message; it depends less on other work on the
+  machine than the latencies do, but on this machine it still varies by a third between runs. With no
+  thinking time, the 10 conversations queue for the one Rasa process: p95 ≤ 300 ms needs about 40
+  messages/s, that is about 25 ms of Rasa server CPU per message, about half of today's. Not done:
+  several Rasa processes behind a Redis lock store (the facts said before consent, which one process
+  holds in memory, would have to be shared first; and on this machine the Rasa server, the action server
+  and the simulated volunteers share two cores, so a second process could not double the rate); sharing
+  the dialogue states between policies (Rasa's featurizers change them in place, and copying them costs
+  what sharing saves); PostgreSQL for the tracker store.
 - Training: TED (40 epochs) and DIET (100 epochs) dominate; the held-out accuracy is 91 % against a
   floor of 90 %, so epochs were left as they are.
 - Memory: the Rasa server holds TensorFlow, spaCy's `fr_core_news_md` and the gazetteer of places."""

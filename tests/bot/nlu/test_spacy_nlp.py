@@ -1,0 +1,47 @@
+"""FrenchSpacyNLP runs only the spaCy components config.yml keeps, with the same tokens and vectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa.nlu.utils.spacy_utils import SpacyNLP
+from rasa.shared.exceptions import InvalidConfigException
+
+from bot.nlu.spacy_nlp import FrenchSpacyNLP
+
+TEXTS = [
+    "Je m'appelle Julie, j'habite à Villeurbanne et je suis dispo le samedi matin",
+    "moi c lea, je fais de la cuisine",
+    "Est-ce que je peux aider si j'ai 16 ans ?",
+]
+
+
+def spacy_nlp(**config: Any) -> FrenchSpacyNLP:
+    return FrenchSpacyNLP.create({"model": "fr_core_news_md", **config}, None, None, None)  # type: ignore[arg-type]
+
+
+def test_only_the_components_kept_run_and_tokens_and_vectors_do_not_change() -> None:
+    full = SpacyNLP.create({"model": "fr_core_news_md"}, None, None, None).provide().model  # type: ignore[arg-type]
+    bare = spacy_nlp(components=[]).provide().model
+    lemmas = spacy_nlp(components=["tok2vec", "morphologizer", "attribute_ruler", "lemmatizer"]).provide().model
+    assert "ner" in full.pipe_names
+    assert bare.pipe_names == []
+    assert lemmas.pipe_names == ["tok2vec", "morphologizer", "attribute_ruler", "lemmatizer"]
+    for text in TEXTS:
+        expected = full(text)
+        for nlp in (bare, lemmas):
+            doc = nlp(text)
+            assert [(t.text, t.idx) for t in doc] == [(t.text, t.idx) for t in expected]
+            assert (doc.vector == expected.vector).all()
+            assert all((a.vector == b.vector).all() for a, b in zip(doc, expected, strict=True))
+        assert [t.lemma_ for t in lemmas(text)] == [t.lemma_ for t in expected]
+
+
+def test_every_component_runs_when_none_is_listed() -> None:
+    assert spacy_nlp().provide().model.pipe_names == SpacyNLP.load_model("fr_core_news_md").model.pipe_names
+
+
+def test_a_component_the_model_does_not_have_is_a_configuration_error() -> None:
+    with pytest.raises(InvalidConfigException, match="nerr not in fr_core_news_md"):
+        spacy_nlp(components=["nerr"])
