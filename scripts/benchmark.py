@@ -93,8 +93,8 @@ cProfile during the 10-concurrent level):
   and the simulated volunteers share two cores, so a second process could not double the rate); sharing
   the dialogue states between policies (Rasa's featurizers change them in place, and copying them costs
   what sharing saves); PostgreSQL for the tracker store.
-- Training: TED (40 epochs) and DIET (100 epochs) dominate; the held-out accuracy is 91 % against a
-  floor of 90 %, so epochs were left as they are.
+- Training: TED (40 epochs) and DIET (100 epochs) dominate; epochs were left as they are (held-out
+  accuracy in docs/evaluation.md).
 - Memory: the Rasa server holds TensorFlow, spaCy's `fr_core_news_md` and the gazetteer of places."""
 
 
