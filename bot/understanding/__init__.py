@@ -34,6 +34,7 @@ from bot.understanding.contact import (
     format_phone,
     looks_like_email_attempt,
 )
+from bot.understanding.lexicon import inside_longer
 from bot.understanding.names import find_first_name, first_name_span
 from bot.understanding.places import distance_km, find_place, lookup_place, warm_up_places
 from bot.understanding.skills import find_skills, skills_lexicon
@@ -98,10 +99,24 @@ def extract_facts(text: str, *, expecting: str | None = None, today: date | None
     facts.place = find_place(rest)
     if facts.place is None and expecting == "place" and len(rest.split()) <= _MAX_PLACE_ANSWER_WORDS:
         facts.place = lookup_place(rest)
-    facts.skills = find_skills(rest)
-    facts.causes = find_causes(rest)
+    facts.skills, facts.causes = _skills_and_causes(rest)
     facts.availability = parse_availability(rest)
     return facts
+
+
+def _skills_and_causes(text: str) -> tuple[list[str], list[str]]:
+    """Skills and causes; a skill word inside a longer cause phrase names the cause only.
+
+    "l'accueil des migrants" is the cause of refugees, not also the skill of reception.
+    """
+    taxonomy = load_taxonomy()
+    causes = causes_lexicon(taxonomy).matches(text)
+    cause_spans = [(match.start, match.end) for match in causes]
+    skills: list[str] = []
+    for match in skills_lexicon(taxonomy).matches(text):
+        if not inside_longer(match.start, match.end, cause_spans):
+            skills.extend(key for key in match.keys if key not in skills)
+    return skills, list(dict.fromkeys(key for match in causes for key in match.keys))
 
 
 def warm_up() -> None:

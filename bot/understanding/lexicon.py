@@ -53,6 +53,20 @@ _DOUBLED_RE = re.compile(r"(.)\1+")
 
 
 @dataclass(frozen=True)
+class Match:
+    """Synonyms found at words ``start`` to ``end`` (excluded) of a text, and the keys they name."""
+
+    keys: tuple[str, ...]
+    start: int
+    end: int
+
+
+def inside_longer(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
+    """True when words start..end lie within a longer span of the list."""
+    return any(s <= start and end <= e and (s, e) != (start, end) for s, e in spans)
+
+
+@dataclass(frozen=True)
 class _PatternWord:
     value: str
     is_prefix: bool
@@ -90,6 +104,13 @@ class Lexicon:
 
     def find(self, text: str) -> list[str]:
         """Keys whose synonyms occur, not negated, in order of first appearance, without repeats."""
+        found: list[str] = []
+        for match in self.matches(text):
+            found.extend(key for key in match.keys if key not in found)
+        return found
+
+    def matches(self, text: str) -> list[Match]:
+        """Where the synonyms occur, not negated, as word positions (the same for any Lexicon)."""
         toks = tokens(fold(text))
         stems = [stem(t.text) if t.is_word else "" for t in toks]
         matches: list[tuple[int, int, list[str]]] = []
@@ -108,14 +129,12 @@ class Lexicon:
                 best_end = i + 1 if best_keys else -1
             if best_end > 0:
                 matches.append((i, best_end, best_keys))
-        found: list[str] = []
+        kept: list[Match] = []
         for start, end, keys in matches:
             # "premiers soins" is first aid, not also "soins"; overlapping phrases both count.
-            inside_longer = any(s <= start and end <= e and (s, e) != (start, end) for s, e, _ in matches)
-            if inside_longer or _negated(toks, start, end):
-                continue
-            found.extend(key for key in keys if key not in found)
-        return found
+            if not inside_longer(start, end, [(s, e) for s, e, _ in matches]) and not _negated(toks, start, end):
+                kept.append(Match(tuple(keys), start, end))
+        return kept
 
     def _typo_keys(self, word_stem: str) -> list[str]:
         """The key of the one synonym this long word matches once doubled letters are made single."""

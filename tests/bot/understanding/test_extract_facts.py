@@ -94,6 +94,10 @@ MESSAGES = [
     ("l'écologie", "causes", {"causes": ["environment"]}),
     ("julie.martin@gmail.com", "contact", {"email": "julie.martin@gmail.com"}),
     ("Bonjour, je voudrais aider", None, {}),
+    # a skill word inside a cause phrase names the cause only; said on its own it is the skill
+    ("l'accueil des migrants", "causes", {"causes": ["international"]}),
+    ("accueil des réfugiés et cuisine", None, {"skills": ["cooking"], "causes": ["international"]}),
+    ("je fais l'accueil et j'aime aider les réfugiés", None, {"skills": ["reception"], "causes": ["international"]}),
     ("oui", "first_name", {}),
     ("", None, {}),
 ]
