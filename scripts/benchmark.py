@@ -73,7 +73,8 @@ cProfile during the 10-concurrent level):
   (`use_lemma: false`, which also raised the held-out accuracy). spaCy's ner alone was half of its
   time per message; tok2vec, the morphologizer and the lemmatizer most of the rest.
 - Turn latency, per turn of the Rasa server's single event loop (about 82 ms of CPU before these
-  changes, 48 ms after, measured on 2026-11-22 at 10 concurrent conversations, quiet machine):
+  changes and 48 ms after the next three, sampled with py-spy on 2026-11-22 at 10 concurrent
+  conversations; the table below has this run's figure, with spaCy's components all dropped):
   - two hot spots of Rasa 3.6 replaced by equivalent code (`bot/nlu/speedups.py`, see above);
   - TED's predictions are kept for dialogue states it has already seen (`bot.policies.CachedTEDPolicy`,
     tested equal to TED's own): most of TED's 8 ms per prediction went into turning arrays into
@@ -87,7 +88,7 @@ cProfile during the 10-concurrent level):
   The conversations table gives each server's CPU time per message; it depends less on other work on the
   machine than the latencies do, but on this machine it still varies by a third between runs. With no
   thinking time, the 10 conversations queue for the one Rasa process: p95 ≤ 300 ms needs about 40
-  messages/s, that is about 25 ms of Rasa server CPU per message, about half of today's. Not done:
+  messages/s, that is about 25 ms of Rasa server CPU per message (the table below has this run's). Not done:
   several Rasa processes behind a Redis lock store (the facts said before consent, which one process
   holds in memory, would have to be shared first; and on this machine the Rasa server, the action server
   and the simulated volunteers share two cores, so a second process could not double the rate); sharing
