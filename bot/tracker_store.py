@@ -92,9 +92,11 @@ def _redacted_entities(entities: Iterable[dict[str, Any]] | None) -> list[dict[s
     return [{**entity, "value": REDACTED, "text": REDACTED} for entity in entities or []]
 
 
-def is_written_by_person(event: Event) -> bool:
-    """True for a message the person typed, False for an intent the assistant triggered itself."""
-    data = event.as_dict()
+def is_written_by_person(data: Mapping[str, Any]) -> bool:
+    """True for a message the person typed, False for an intent the assistant triggered itself.
+
+    ``data`` is a serialised event (``Event.as_dict()``).
+    """
     return data.get("event") == "user" and not (data.get("metadata") or {}).get("is_external")
 
 
@@ -147,8 +149,10 @@ class PrivacyTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Write the turn's new events: redacted without consent, none at all after an erasure."""
         with self.session_scope() as session:
-            new_events = list(self._additional_events(session, tracker))
-            if _erased(new_events):
+            # each new event serialised once: the checks below and the rows all read it
+            new_events = [(event, event.as_dict()) for event in self._additional_events(session, tracker)]
+            serialised = [data for _, data in new_events]
+            if _erased(serialised):
                 deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == tracker.sender_id).delete()
                 session.commit()
                 self.forget_pending(tracker.sender_id)
@@ -157,8 +161,7 @@ class PrivacyTrackerStore(SQLTrackerStore):
             await self.stream_events(tracker)
             keep = consented(tracker)
             redacted_rows: list[tuple[Any, str]] = []
-            for event in new_events:
-                data = event.as_dict()
+            for event, data in new_events:
                 stored = data if keep else redact(data)
                 row = self.SQLEvent(
                     sender_id=tracker.sender_id,
@@ -174,12 +177,12 @@ class PrivacyTrackerStore(SQLTrackerStore):
             session.flush()
             if keep:
                 self._restore_profile_slots(session, tracker.sender_id)
-            elif tracker.get_slot("consent") == "refused" and _refused_now(new_events):
+            elif tracker.get_slot("consent") == "refused" and _refused_now(serialised):
                 self.forget_pending(tracker.sender_id)
             else:
                 self._remember(tracker.sender_id, {row.id: original for row, original in redacted_rows})
             session.commit()
-        if keep and any(is_written_by_person(e) for e in new_events):
+        if keep and any(is_written_by_person(data) for data in serialised):
             _record_activity(tracker)
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterable[Event]:
@@ -222,12 +225,12 @@ def _event_statements(table: sa.Table) -> dict[str, Any]:
     }
 
 
-def _erased(events: Iterable[Event]) -> bool:
-    return any(e.as_dict().get("event") == "action" and e.as_dict().get("name") == ERASURE_ACTION for e in events)
+def _erased(events: Iterable[Mapping[str, Any]]) -> bool:
+    return any(data.get("event") == "action" and data.get("name") == ERASURE_ACTION for data in events)
 
 
-def _refused_now(events: Iterable[Event]) -> bool:
-    return any(e.as_dict().get("event") == "slot" and e.as_dict().get("name") == "consent" for e in events)
+def _refused_now(events: Iterable[Mapping[str, Any]]) -> bool:
+    return any(data.get("event") == "slot" and data.get("name") == "consent" for data in events)
 
 
 def _record_activity(tracker: DialogueStateTracker) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from bot.console.deps import Admin, DbSession, actor, redirect, render
+from bot.console.deps import Admin, DbSession, actor, download, redirect, render
 from bot.errors import InvalidDataError
 from bot.store import leads as lead_store
 from bot.store import staff as staff_store
@@ -87,12 +87,8 @@ def export_everything(*, member: Admin, session: DbSession) -> Response:
     rows = volunteer_store.export(session)
     lead_store.record_audit(session, actor=actor(member), action="export", subject="volunteers:all", rows=len(rows))
     stamp = datetime.now().strftime("%Y%m%d-%H%M")
-    return Response(
+    return download(
         json.dumps(rows, ensure_ascii=False, indent=2),
+        filename=f"benevoles-{stamp}.json",
         media_type="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="benevoles-{stamp}.json"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
     )

@@ -139,6 +139,19 @@ def render(
     return response
 
 
+def download(content: str, *, filename: str, media_type: str) -> Response:
+    """A file to save (CSV, JSON of personal data): never cached, never sniffed as another type."""
+    return Response(
+        content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 def redirect(url: str, message: str | None = None) -> RedirectResponse:
     """After a form: back to a page (303, so the browser GETs it), with an optional confirmation."""
     if message:

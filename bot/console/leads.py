@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.console.deps import Admin, DbSession, SettingsDep, Staff, actor, redirect, render
+from bot.console.deps import Admin, DbSession, SettingsDep, Staff, actor, download, redirect, render
 from bot.console.forms import (
     CHANNELS,
     cause_choices,
@@ -111,14 +111,10 @@ def export_csv(*, request: Request, member: Staff, session: DbSession) -> Respon
         session, actor=actor(member), action="export", subject="leads:csv", rows=count, filters=used
     )
     stamp = datetime.now().strftime("%Y%m%d-%H%M")
-    return Response(
+    return download(
         "\ufeff" + out.getvalue(),  # the byte-order mark makes spreadsheets read UTF-8
+        filename=f"candidats-{stamp}.csv",
         media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="candidats-{stamp}.csv"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
     )
 
 
@@ -377,14 +373,10 @@ def lead_export(
     volunteer = lead_store.get(session, volunteer_id=volunteer_id)
     data = person_data(session, settings, volunteer)
     lead_store.record_audit(session, actor=actor(member), action="export", subject=f"volunteer:{volunteer.id}")
-    return Response(
+    return download(
         json.dumps(data, ensure_ascii=False, indent=2),
+        filename=f"donnees-candidat-{volunteer.id}.json",
         media_type="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="donnees-candidat-{volunteer.id}.json"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
     )
 
 

@@ -89,24 +89,17 @@ class _Vectors:
         def of(column: object) -> list[object]:
             return [] if changed is None else [column.in_(changed)]  # type: ignore[attr-defined]
 
-        for volunteer_id, key in session.execute(
-            select(models.VolunteerSkill.volunteer_id, models.VolunteerSkill.skill).where(
-                *of(models.VolunteerSkill.volunteer_id)
-            )
-        ):
-            bit = self.skill_bits.get(key)
-            if bit is not None and volunteer_id in masks:
-                masks[volunteer_id][0] |= 1 << bit
-                masks[volunteer_id][3] += 1
-        for volunteer_id, key in session.execute(
-            select(models.VolunteerCause.volunteer_id, models.VolunteerCause.cause).where(
-                *of(models.VolunteerCause.volunteer_id)
-            )
-        ):
-            bit = self.cause_bits.get(key)
-            if bit is not None and volunteer_id in masks:
-                masks[volunteer_id][1] |= 1 << bit
-                masks[volunteer_id][4] += 1
+        # (owner column, key column, bits of the keys, mask index, count index)
+        keyed = (
+            (models.VolunteerSkill.volunteer_id, models.VolunteerSkill.skill, self.skill_bits, 0, 3),
+            (models.VolunteerCause.volunteer_id, models.VolunteerCause.cause, self.cause_bits, 1, 4),
+        )
+        for owner, key_column, bits, mask_index, count_index in keyed:
+            for volunteer_id, key in session.execute(select(owner, key_column).where(*of(owner))):
+                bit = bits.get(key)
+                if bit is not None and volunteer_id in masks:
+                    masks[volunteer_id][mask_index] |= 1 << bit
+                    masks[volunteer_id][count_index] += 1
         a = models.VolunteerAvailability
         for volunteer_id, day, period in session.execute(
             select(a.volunteer_id, a.day, a.period).where(*of(a.volunteer_id))

@@ -34,7 +34,7 @@ from bot.understanding.contact import (
     format_phone,
     looks_like_email_attempt,
 )
-from bot.understanding.lexicon import inside_longer
+from bot.understanding.lexicon import inside_longer, keys_of
 from bot.understanding.names import find_first_name, first_name_span
 from bot.understanding.places import distance_km, find_place, lookup_place, warm_up_places
 from bot.understanding.skills import find_skills, skills_lexicon
@@ -112,11 +112,8 @@ def _skills_and_causes(text: str) -> tuple[list[str], list[str]]:
     taxonomy = load_taxonomy()
     causes = causes_lexicon(taxonomy).matches(text)
     cause_spans = [(match.start, match.end) for match in causes]
-    skills: list[str] = []
-    for match in skills_lexicon(taxonomy).matches(text):
-        if not inside_longer(match.start, match.end, cause_spans):
-            skills.extend(key for key in match.keys if key not in skills)
-    return skills, list(dict.fromkeys(key for match in causes for key in match.keys))
+    skills = [m for m in skills_lexicon(taxonomy).matches(text) if not inside_longer(m.start, m.end, cause_spans)]
+    return keys_of(skills), keys_of(causes)
 
 
 def warm_up() -> None:

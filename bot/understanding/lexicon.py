@@ -61,6 +61,11 @@ class Match:
     end: int
 
 
+def keys_of(matches: Iterable[Match]) -> list[str]:
+    """The keys the matches name, in order of first appearance, without repeats."""
+    return list(dict.fromkeys(key for match in matches for key in match.keys))
+
+
 def inside_longer(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
     """True when words start..end lie within a longer span of the list."""
     return any(s <= start and end <= e and (s, e) != (start, end) for s, e in spans)
@@ -104,10 +109,7 @@ class Lexicon:
 
     def find(self, text: str) -> list[str]:
         """Keys whose synonyms occur, not negated, in order of first appearance, without repeats."""
-        found: list[str] = []
-        for match in self.matches(text):
-            found.extend(key for key in match.keys if key not in found)
-        return found
+        return keys_of(self.matches(text))
 
     def matches(self, text: str) -> list[Match]:
         """Where the synonyms occur, not negated, as word positions (the same for any Lexicon)."""
