@@ -1,6 +1,6 @@
 """Make the Rasa server faster without changing what it does.
 
-Two hot spots of Rasa 3.6, replaced by equivalent code when the server loads our model
+Hot spots of Rasa 3.6, replaced by equivalent code when the server loads our model
 (:class:`bot.nlu.profile_extractor.ProfileEntityExtractor` calls :func:`install`):
 
 - every answer of the action server is checked against its JSON schema with
@@ -11,13 +11,30 @@ Two hot spots of Rasa 3.6, replaced by equivalent code when the server loads our
   object, and ``Event.resolve_by_type`` finds its class by walking every subclass of
   ``Event``, for each of the hundreds of events of a conversation. We look the class up
   in a dictionary, rebuilt whenever a name is missing: same answers.
+- every prediction of the next action makes each policy (rules, memoization, TED) turn the
+  conversation into dialogue states, and RulePolicy does it twice: each time by replaying
+  every event of the conversation from the start. The states of the last replay are kept
+  for each combination of options, and a call for the same tracker, with the same events
+  and options, gets a copy of them: same states, and what the caller changes in its copy
+  changes nothing else.
+- every message runs the model's prediction graph (the NLU pipeline, then the policies once
+  per action) through dask's scheduler, after pruning the graph schema to the targets and
+  building a dask graph again: about a tenth of the CPU of a turn. For a loaded model, the
+  nodes each target needs are listed once, in an order where every node comes after what
+  it needs, and are called in that order: the same nodes, called with the same inputs, give
+  the same results. Training graphs (no model id yet) still run through dask.
+- Rasa opens a new HTTP client, and a new TCP connection, for every call to the action
+  server. The clients now share one pool of connections, kept open for two seconds, under
+  the five seconds after which the action server (Sanic) closes an idle one.
 
 ``make bench`` measures the server with them (our model) and without (Rasa's defaults).
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+from copy import deepcopy
 from functools import cache
 from typing import Any
 
@@ -25,6 +42,14 @@ logger = logging.getLogger(__name__)
 
 _original: dict[str, Any] = {}
 _event_classes: dict[str, type] = {}
+# (omit_unset_slots, ignore_rule_only_turns) -> (tracker, domain, number of events, last event, rule_only_data, states)
+_states_memo: dict[tuple[bool, bool], tuple[Any, Any, int, Any, Any, list[dict[str, Any]]]] = {}
+# (graph runner, targets) -> the nodes to call, in order, each with the names of its inputs
+_plans: dict[tuple[int, tuple[str, ...]], tuple[Any, list[tuple[str, Any, tuple[str, ...]]]]] = {}
+# the event loop -> the connection pool its HTTP clients share
+_connectors: dict[int, tuple[Any, Any]] = {}
+# An idle connection to the action server is reused within this many seconds: under Sanic's keep-alive (5 s).
+KEEP_ALIVE_SECONDS = 2.0
 
 
 @cache
@@ -72,14 +97,160 @@ def _resolve_event_type(type_name: str, default: type | None = None) -> type | N
     return event_class
 
 
+def _copied(value: Any) -> Any:
+    """Values of a state are strings and tuples; anything mutable is copied in depth."""
+    return deepcopy(value) if isinstance(value, (list, dict, set)) else value
+
+
+def copy_states(states: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A copy of dialogue states in which nothing is shared with the original.
+
+    Rasa's states are dicts of dicts of immutable values; some inner dicts are the same object
+    in several states (a rule turn takes the user input of the turn before). The copy keeps
+    that sharing, as a deep copy would, so that changing one changes the other as in Rasa.
+    """
+    copies: dict[int, Any] = {}
+    result = []
+    for state in states:
+        copied = {}
+        for name, sub_state in state.items():
+            twin = copies.get(id(sub_state))
+            if twin is None:
+                twin = {key: _copied(value) for key, value in sub_state.items()}
+                copies[id(sub_state)] = twin
+            copied[name] = twin
+        result.append(copied)
+    return result
+
+
+def _past_states(
+    self: Any,
+    domain: Any,
+    omit_unset_slots: bool = False,
+    ignore_rule_only_turns: bool = False,
+    rule_only_data: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """DialogueStateTracker.past_states, replayed once per tracker, events and options."""
+    events = self.events
+    count = len(events)
+    last = events[-1] if count else None
+    options = (omit_unset_slots, ignore_rule_only_turns)
+    kept = _states_memo.get(options)
+    if (
+        kept is None
+        or kept[0] is not self
+        or kept[1] is not domain
+        or kept[2] != count
+        or kept[3] is not last
+        or kept[4] != rule_only_data
+    ):
+        states = _original["past_states"](self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        kept = (self, domain, count, last, deepcopy(rule_only_data), states)
+        _states_memo[options] = kept
+    return copy_states(kept[5])
+
+
+def _plan(runner: Any, targets: tuple[str, ...]) -> list[tuple[str, Any, tuple[str, ...]]]:
+    """The nodes the targets need, each after the nodes it needs (a graph schema has no cycle)."""
+    kept = _plans.get((id(runner), targets))
+    if kept is not None and kept[0] is runner:
+        return kept[1]
+    nodes = runner._graph_schema.nodes
+    plan: list[tuple[str, Any, tuple[str, ...]]] = []
+    placed: set[str] = set()
+
+    def place(name: str) -> None:
+        if name in placed or name not in nodes:  # done, or an input placeholder
+            return
+        placed.add(name)
+        needs = tuple(nodes[name].needs.values())
+        for need in needs:
+            place(need)
+        plan.append((name, runner._instantiated_nodes[name], needs))
+
+    for target in targets:
+        place(target)
+    _plans[(id(runner), targets)] = (runner, plan)
+    return plan
+
+
+def _run_graph(self: Any, inputs: dict[str, Any] | None = None, targets: list[str] | None = None) -> dict[str, Any]:
+    """DaskGraphRunner.run for a loaded model's prediction graph: its nodes called in order."""
+    from rasa.engine.exceptions import GraphRunError
+
+    nodes = self._graph_schema.nodes
+    if self._execution_context.model_id is None or any(name in nodes for name in inputs or {}):
+        # a training graph, or an input standing for a node: Rasa's own run
+        return _original["graph_run"](self, inputs, targets)  # type: ignore[no-any-return]
+    run_targets = tuple(targets if targets else self._graph_schema.target_names)
+    plan = _plan(self, run_targets)
+    values: dict[str, Any] = {}
+    for name, value in (inputs or {}).items():
+        if isinstance(value, str) and value in nodes:
+            raise GraphRunError(
+                f"Input value '{value}' clashes with a node name. Make sure that none of the input names passed to "
+                f"the `run` method are the same as node names in the graph schema."
+            )
+        values[name] = (name, value)  # what a node receives from an input, as in Rasa's dask graph
+    try:
+        for name, node, needs in plan:
+            values[name] = node(*(values.get(need, need) for need in needs))
+    except RuntimeError as error:
+        raise GraphRunError("Error running runner.") from error
+    return dict(values[target] for target in run_targets)
+
+
+def _close_pools() -> None:
+    """At exit, close the pools' idle connections (their event loop has stopped: no farewell to send)."""
+    for _, connector in _connectors.values():
+        try:
+            connector._close()
+        except Exception:  # noqa: BLE001 - the process is ending; the system closes the sockets anyway
+            connector._closed = True
+    _connectors.clear()
+
+
+def _pooled_session(self: Any) -> Any:
+    """EndpointConfig.session, with the connections of the running event loop's pool."""
+    import asyncio
+
+    import aiohttp
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT
+
+    loop = asyncio.get_running_loop()
+    pooled = _connectors.get(id(loop))
+    if pooled is None or pooled[0] is not loop or pooled[1].closed:
+        if not _connectors:
+            atexit.register(_close_pools)
+        pooled = (loop, aiohttp.TCPConnector(keepalive_timeout=KEEP_ALIVE_SECONDS))
+        _connectors[id(loop)] = pooled
+    auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
+    return aiohttp.ClientSession(
+        headers=self.headers,
+        auth=auth,
+        timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+        connector=pooled[1],
+        connector_owner=False,  # closing a client leaves the pool open
+    )
+
+
 def install() -> None:
     """Patch the Rasa server in this process (idempotent)."""
     from rasa.core.actions.action import RemoteAction
+    from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.events import Event
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
 
     if not _original:
         _original["validate_action_result"] = RemoteAction._validate_action_result
         _original["resolve_by_type"] = Event.resolve_by_type
+        _original["past_states"] = DialogueStateTracker.past_states
+        _original["session"] = EndpointConfig.session
+        _original["graph_run"] = DaskGraphRunner.run
         RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
         Event.resolve_by_type = staticmethod(_resolve_event_type)  # type: ignore[method-assign,assignment]
-        logger.debug("installed the compiled action result validator and the event class lookup")
+        DialogueStateTracker.past_states = _past_states  # type: ignore[method-assign]
+        EndpointConfig.session = _pooled_session  # type: ignore[method-assign]
+        DaskGraphRunner.run = _run_graph  # type: ignore[method-assign]
+        logger.debug("installed the validator, the event class lookup, the states memory, the graph runs and the pool")

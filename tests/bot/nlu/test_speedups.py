@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
+from aiohttp import web
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
 
 from bot.nlu import speedups
 
@@ -35,3 +43,121 @@ def test_action_results_are_still_validated() -> None:
     assert action._validate_action_result(good) is True
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         action._validate_action_result({"events": [{"event": "no_such_event"}], "responses": []})
+
+
+def sharing(states: list[dict[str, Any]]) -> list[list[int]]:
+    """Which inner dicts of the states are one and the same object, as numbers in order of appearance."""
+    seen: dict[int, int] = {}
+    return [[seen.setdefault(id(sub_state), len(seen)) for sub_state in state.values()] for state in states]
+
+
+def test_dialogue_states_are_rasas_own_replayed_once_per_tracker_and_each_caller_gets_a_copy(
+    agent: Agent, rule_only_data: dict[str, Any], story_trackers: list[DialogueStateTracker], monkeypatch: Any
+) -> None:
+    """Every prefix of every training dialogue, with the options RulePolicy and the ML policies use."""
+    rasas_own = speedups._original["past_states"]
+    replays = []
+
+    def counted(*args: Any) -> Any:
+        replays.append(args)
+        return rasas_own(*args)
+
+    monkeypatch.setitem(speedups._original, "past_states", counted)
+    domain = agent.domain
+    compared = shared = 0
+    for story in story_trackers:
+        tracker = DialogueStateTracker(story.sender_id, domain.slots, is_rule_tracker=story.is_rule_tracker)  # type: ignore[union-attr]
+        for event in story.events:
+            tracker.update(event)
+            for ml_policy in (False, True):
+                data = rule_only_data if ml_policy else None
+                expected = rasas_own(tracker, domain, False, ml_policy, data)
+                before = len(replays)
+                first = tracker.past_states(domain, ignore_rule_only_turns=ml_policy, rule_only_data=data)
+                assert first == expected
+                assert sharing(first) == sharing(expected)
+                numbers = [number for state in sharing(first) for number in state]
+                shared += len(set(numbers)) < len(numbers)
+                for state in first:  # what Rasa's featurizers may do to the states they are given
+                    for sub_state in state.values():
+                        sub_state.clear()
+                first.clear()
+                again = tracker.past_states(domain, ignore_rule_only_turns=ml_policy, rule_only_data=data)
+                assert again == expected
+                assert len(replays) == before + 1  # the second call did not replay the conversation
+            compared += 1
+    assert compared >= 100  # every event of every training dialogue
+    assert shared > 0  # the copies kept states that share their user input, as Rasa's do
+
+
+def test_a_different_tracker_or_options_are_never_answered_from_memory(agent: Agent) -> None:
+    domain = agent.domain
+    first = DialogueStateTracker("memory-a", domain.slots)  # type: ignore[union-attr]
+    second = DialogueStateTracker("memory-b", domain.slots)  # type: ignore[union-attr]
+    for tracker in (first, second):
+        tracker.update(ActionExecuted("action_listen"))
+    first.update(UserUttered("bonjour", {"name": "greet", "confidence": 1.0}))
+    assert first.past_states(domain) != second.past_states(domain)
+    assert first.past_states(domain) == speedups._original["past_states"](first, domain)
+    first.update(ActionExecuted("utter_greet"))
+    assert first.past_states(domain)[-1]["prev_action"] == {"action_name": "utter_greet"}
+    only_rules = {"slots": [], "loops": []}
+    assert first.past_states(domain, ignore_rule_only_turns=True, rule_only_data=only_rules) == speedups._original[
+        "past_states"
+    ](first, domain, False, True, only_rules)
+
+
+def test_calls_to_an_endpoint_reuse_one_connection_until_it_has_been_idle(monkeypatch: Any) -> None:
+    """Rasa's EndpointConfig, as RemoteAction calls the action server, against a real HTTP server."""
+    monkeypatch.setattr(speedups, "KEEP_ALIVE_SECONDS", 0.3)
+    peers: list[int] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        peers.append(request.transport.get_extra_info("peername")[1])  # type: ignore[union-attr]
+        return web.json_response({"events": [], "responses": [], "body": await request.json()})
+
+    async def scenario() -> list[Any]:
+        app = web.Application()
+        app.router.add_post("/webhook", answer)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        answers = [await endpoint.request(json={"turn": turn}, method="post") for turn in range(3)]
+        await asyncio.sleep(0.6)  # idle longer than the pool keeps a connection
+        answers.append(await endpoint.request(json={"turn": 3}, method="post"))
+        await runner.cleanup()
+        return answers
+
+    answers = asyncio.run(scenario())
+    assert [answer["body"]["turn"] for answer in answers] == [0, 1, 2, 3]
+    assert len(set(peers[:3])) == 1  # one connection for the three quick calls
+    assert peers[3] != peers[0]  # a new one after the idle time
+
+
+def test_the_prediction_graph_gives_what_dask_gives(agent: Agent, story_trackers: list[DialogueStateTracker]) -> None:
+    """The NLU pipeline and the policies of the trained model, run in order and through dask."""
+    runner = agent.processor.graph_runner  # type: ignore[union-attr]
+    metadata = agent.processor.model_metadata  # type: ignore[union-attr]
+    dask_run = speedups._original["graph_run"]
+    texts = ["bonjour", "je m'appelle Julie, j'habite à Bron et je sais cuisiner", "oui", "supprimez mes données"]
+    for text in texts:
+        ours = runner.run(inputs={"__message__": [UserMessage(text)]}, targets=[metadata.nlu_target])
+        dasks = dask_run(runner, inputs={"__message__": [UserMessage(text)]}, targets=[metadata.nlu_target])
+        (mine,), (theirs,) = ours[metadata.nlu_target], dasks[metadata.nlu_target]
+        for key in ("intent", "intent_ranking", "entities", "text"):
+            assert mine.get(key) == theirs.get(key)
+    compared = 0
+    for story in story_trackers:
+        tracker = DialogueStateTracker(story.sender_id, agent.domain.slots)  # type: ignore[union-attr]
+        for event in story.events:
+            tracker.update(event)
+            if isinstance(event, ActionExecuted):
+                ours = runner.run(inputs={"__tracker__": tracker}, targets=[metadata.core_target])
+                dasks = dask_run(runner, inputs={"__tracker__": tracker}, targets=[metadata.core_target])
+                mine, theirs = ours[metadata.core_target], dasks[metadata.core_target]
+                assert (mine.probabilities, mine.policy_name) == (theirs.probabilities, theirs.policy_name)
+                compared += 1
+    assert compared >= 50  # every action of every training dialogue
