@@ -105,6 +105,13 @@ class PrivacyTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
+            # Rasa's engine opens the file again for every session; keep the connections instead.
+            from bot.store.session import sqlite_file_engine
+
+            self.engine.dispose()
+            self.engine = sqlite_file_engine(self.engine.url)
+            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         self._statements = _event_statements(self.SQLEvent.__table__)
         # sender id -> (last use, {event row id: original serialised event})
         self._pending: OrderedDict[str, tuple[float, dict[int, str]]] = OrderedDict()

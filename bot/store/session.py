@@ -10,8 +10,9 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.engine.url import make_url
+from sqlalchemy.engine.url import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from bot.config import get_settings
 
@@ -22,6 +23,15 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def sqlite_file_engine(url: str | URL, **kwargs: Any) -> Engine:
+    """An engine for a SQLite file that keeps its connections open between sessions.
+
+    SQLAlchemy 1.4 opens a new connection to a SQLite file for every session (``NullPool``),
+    and each new connection reads the schema again; 2.0 keeps them in a pool, as here.
+    """
+    return create_engine(url, poolclass=QueuePool, connect_args={"check_same_thread": False}, **kwargs)
+
+
 @cache
 def get_engine(url: str | None = None) -> Engine:
     """The engine for ``url`` (default: the DATABASE_URL setting), created once per process."""
@@ -30,7 +40,9 @@ def get_engine(url: str | None = None) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
+            engine = sqlite_file_engine(url, future=True)
+        else:
+            engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
     else:
         engine = create_engine(url, future=True, pool_pre_ping=True)
