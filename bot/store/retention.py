@@ -9,7 +9,7 @@ own initiative (a retention notice, an invitation) are not activity.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -28,12 +28,26 @@ class InactiveVolunteer:
     notice_sent_at: datetime | None
 
 
+# Activity is recorded to within this much: retention counts in months, and a message
+# written soon after the last recorded one then writes nothing to the database.
+ACTIVITY_RESOLUTION = timedelta(minutes=10)
+
+
 def touch(session: Session, *, channel: str, sender_id: str, at: datetime | None = None) -> bool:
-    """Record that the person wrote just now; False when they have no stored profile."""
+    """Record that the person wrote at ``at`` (now); False when nothing was older than it by the resolution.
+
+    That is when they have no stored profile, or their last activity is already recorded
+    less than ``ACTIVITY_RESOLUTION`` before ``at``.
+    """
+    at = at or models.utcnow()
     result = session.execute(
         update(models.Volunteer)
-        .where(models.Volunteer.channel == channel, models.Volunteer.sender_id == sender_id)
-        .values(last_seen_at=at or models.utcnow())
+        .where(
+            models.Volunteer.channel == channel,
+            models.Volunteer.sender_id == sender_id,
+            models.Volunteer.last_seen_at < at - ACTIVITY_RESOLUTION,
+        )
+        .values(last_seen_at=at)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)

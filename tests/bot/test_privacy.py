@@ -182,3 +182,14 @@ def test_purge_command_dry_run_lists_ids_and_dates_without_personal_data(sqlite_
     done = subprocess.run([bot, "privacy", "purge"], env=env, capture_output=True, text=True)
     assert done.returncode == 0 and "supprimés." in done.stdout
     assert count(settings, models.Volunteer) == 0
+
+
+def test_activity_is_recorded_to_within_ten_minutes(settings: Settings) -> None:
+    add_volunteer(settings, "writes", channel="telegram", active=NOW)
+    with session_scope(settings.database_url) as session:
+        assert not retention.touch(session, channel="telegram", sender_id="writes", at=NOW + timedelta(minutes=9))
+        assert retention.touch(session, channel="telegram", sender_id="writes", at=NOW + timedelta(minutes=11))
+        assert not retention.touch(session, channel="nobody", sender_id="writes", at=NOW + timedelta(days=1))
+    with session_scope(settings.database_url) as session:
+        seen = session.execute(select(models.Volunteer.last_seen_at)).scalar_one()
+    assert retention.as_utc(seen) == NOW + timedelta(minutes=11)
