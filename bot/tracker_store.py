@@ -20,9 +20,10 @@ Rasa's ``SQLTrackerStore`` with three changes to what is written:
 - A message the person wrote (not one the assistant sent on its own initiative through
   ``trigger_intent``) counts as activity for the retention rules (``bot privacy purge``).
 
-It also reads a conversation back with two SQL statements built once (the events of the
-latest session as ``(id, data)`` rows, and their number), where Rasa builds an ORM query
-and an object per stored event on every turn: the same rows, a fraction of the CPU.
+It also reads a conversation back with SQL statements built once (the events of the latest
+session as ``(id, data)`` rows, and their number), where Rasa builds an ORM query and an
+object per stored event on every turn: the same rows, a fraction of the CPU. The number of
+rows read is remembered on the tracker for its next save, which Rasa counts again.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ PERSONAL_SLOTS = frozenset(
 REDACTED = "[masqué]"
 PENDING_TTL = 2 * 60 * 60  # seconds: the conversation's session expiry (domain.yml session_config)
 PENDING_MAX_CONVERSATIONS = 10_000
+# Attribute of a tracker read from this store: how many stored events it was read from.
+_STORED_COUNT = "_privacy_store_rows_read"
 
 
 def consented(tracker: DialogueStateTracker) -> bool:
@@ -150,7 +153,11 @@ class PrivacyTrackerStore(SQLTrackerStore):
             originals = self._pending_events(sender_id)
             events = [json.loads(originals.get(row.id, row.data)) for row in rows]
         if self.domain and events:
-            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            if not fetch_events_from_all_sessions:
+                # what the "count" statement would say until this turn's save (the turn holds the lock)
+                setattr(tracker, _STORED_COUNT, len(rows))
+            return tracker
         return None
 
     async def save(self, tracker: DialogueStateTracker) -> None:
@@ -193,8 +200,14 @@ class PrivacyTrackerStore(SQLTrackerStore):
             _record_activity(tracker)
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterable[Event]:
-        """The tracker's events of the latest session that are not stored yet (as Rasa counts them)."""
-        stored = session.execute(self._statements["count"], {"sender_id": tracker.sender_id}).scalar_one()
+        """The tracker's events of the latest session that are not stored yet (as Rasa counts them).
+
+        The first save of a tracker this store has just read uses the number of rows it read:
+        nothing else writes this conversation while Rasa's lock on it is held.
+        """
+        stored = tracker.__dict__.pop(_STORED_COUNT, None)
+        if stored is None:
+            stored = session.execute(self._statements["count"], {"sender_id": tracker.sender_id}).scalar_one()
         return itertools.islice(tracker.events, stored, len(tracker.events))
 
     def _restore_profile_slots(self, session: Any, sender_id: str) -> None:

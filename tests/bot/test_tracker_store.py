@@ -198,3 +198,22 @@ def test_a_conversation_is_read_back_as_rasa_reads_it_across_sessions(
             assert session.execute(store._statements["count"], {"sender_id": sender}).scalar_one() == expected_count
     assert asyncio.run(store.retrieve(other)).events[0] == SessionStarted(timestamp=2_000.5)
     assert len(asyncio.run(store.retrieve_full_tracker(other)).events) == 10
+
+
+def test_each_event_is_stored_once_when_a_tracker_is_saved_again_in_the_same_turn(
+    store: PrivacyTrackerStore, domain: Domain
+) -> None:
+    """The first save counts the rows the tracker was read from; a later one asks the database."""
+    turn(store, domain, ActionExecuted("action_listen"), UserUttered("bonjour", {"name": "greet", "confidence": 1.0}))
+    tracker = asyncio.run(store.retrieve(SENDER))
+    assert tracker is not None
+    tracker.update(ActionExecuted("utter_greet"))
+    asyncio.run(store.save(tracker))
+    tracker.update(ActionExecuted("action_listen"))
+    asyncio.run(store.save(tracker))
+    asyncio.run(store.save(tracker))  # nothing new
+    stored = asyncio.run(store.retrieve_full_tracker(SENDER))
+    assert stored is not None and list(stored.events) == list(tracker.events)
+    assert [e.action_name for e in stored.events if isinstance(e, ActionExecuted)] == [
+        "action_listen", "utter_greet", "action_listen",
+    ]  # fmt: skip
