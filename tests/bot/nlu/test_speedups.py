@@ -161,3 +161,31 @@ def test_the_prediction_graph_gives_what_dask_gives(agent: Agent, story_trackers
                 assert (mine.probabilities, mine.policy_name) == (theirs.probabilities, theirs.policy_name)
                 compared += 1
     assert compared >= 50  # every action of every training dialogue
+
+
+def test_both_validators_judge_action_server_answers_alike(story_trackers: list[DialogueStateTracker]) -> None:
+    """Every kind of event the training dialogues hold, whole and spoilt in the ways a faulty action server could."""
+    python, rust = speedups._action_result_validator(), speedups._quick_action_result_check()
+    events = [event.as_dict() for story in story_trackers for event in story.events]
+    events += [
+        {"event": "slot", "name": "skills", "value": ["cuisine", "accueil"]},
+        {"event": "reminder", "intent": "retention_notice", "date_time": "2026-11-23T10:00:00", "name": "r"},
+        {"event": "followup", "name": "action_listen"},
+        {"event": "bot", "text": "Bonjour", "data": {"buttons": [{"title": "Oui", "payload": "/affirm"}]}},
+    ]
+    answers = [{"events": [event], "responses": [{"text": "Bonjour"}]} for event in events]
+    spoilt = [
+        {"events": [{"event": "no_such_event"}], "responses": []},
+        {"events": [{"name": "first_name"}], "responses": []},
+        {"events": [{"event": "slot", "name": 42, "value": "x"}], "responses": []},
+        {"events": [{"event": "user", "text": 3}], "responses": []},
+        {"events": [{"event": "slot", "timestamp": "yesterday", "name": "a", "value": 1}], "responses": []},
+        {"events": "none", "responses": []},
+        {"events": [], "responses": "Bonjour"},
+        [],
+    ]
+    spoilt += [{"events": [{**event, "event": 7}], "responses": []} for event in events[:20]]
+    for answer in answers + spoilt:
+        assert rust.is_valid(answer) == python.is_valid(answer), answer
+    assert sum(python.is_valid(answer) for answer in answers) == len(answers)
+    assert not any(python.is_valid(answer) for answer in spoilt)
