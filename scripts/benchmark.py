@@ -54,11 +54,13 @@ How it is measured:
   ResponseSelector, UnexpecTED and TED policies at 100 epochs, and no custom NLU
   component, so it extracts no entities. Both assistants run at the same time, with the
   same action server code, and are measured alternately.
-- *Our model* runs `bot.nlu.speedups` (installed by its NLU component): Rasa 3.6 validates
-  every action server answer with `jsonschema.validate`, which re-checks the whole schema
-  each time (about 50 ms of CPU per custom action); we compile the validator once. It also
-  uses our spaCy loader and TED policy (config.yml). The default-configured model does not
-  load our components, so it runs Rasa as shipped, but for the tracker store both share.
+- *Our model* runs `bot.nlu.speedups` (installed by its NLU component, docs/architecture.md):
+  Rasa 3.6 code replaced by equivalent code, such as the validation of every action server
+  answer, which re-checked the whole JSON schema each time (about 50 ms of CPU per custom
+  action). It also uses our spaCy loader and TED policy (config.yml). The default-configured
+  model does not load our components, so it runs Rasa as shipped, but for what both share: the
+  tracker store and its SQLite connections, the domain sent only to the form validation action,
+  and the action server.
 - Figures on a machine shared with other work are pessimistic: the load average is given."""
 
 
@@ -73,27 +75,37 @@ cProfile during the 10-concurrent level):
   (`use_lemma: false`, which also raised the held-out accuracy). spaCy's ner alone was half of its
   time per message; tok2vec, the morphologizer and the lemmatizer most of the rest.
 - Turn latency, per turn of the Rasa server's single event loop (about 82 ms of CPU before these
-  changes and 48 ms after the next three, sampled with py-spy on 2026-11-22 at 10 concurrent
-  conversations; the table below has this run's figure, with spaCy's components all dropped):
-  - two hot spots of Rasa 3.6 replaced by equivalent code (`bot/nlu/speedups.py`, see above);
+  changes, 33 to 35 ms on 2026-11-23 before the last round, 25 to 31 ms after it, in runs of four
+  10-concurrent levels; the table below has this run's figure):
+  - hot spots of Rasa 3.6 replaced by equivalent code (`bot/nlu/speedups.py`), each tested against
+    Rasa's own: the action answer's schema validation; the event class lookup; the dialogue states,
+    which each policy (RulePolicy twice) rebuilt by replaying the whole conversation, now built once
+    per prediction and copied; the prediction graph, run through dask's scheduler after pruning its
+    schema on every call, now called node by node in a fixed order; a new TCP connection for each
+    action server call, now a pool;
   - TED's predictions are kept for dialogue states it has already seen (`bot.policies.CachedTEDPolicy`,
     tested equal to TED's own): most of TED's 8 ms per prediction went into turning arrays into
     tensors. The table starts empty when the server starts; a path never seen costs what TED costs;
-  - the tracker store reads a conversation and counts its stored events with two SQL statements built
-    once, instead of an ORM query and an object per event (this store serves both models);
-  - spaCy's share of a turn, about 10 ms, is now under 1 ms (measured after ner was removed: 6 ms).
-- What remains per turn, roughly (measured before spaCy's last components were dropped): DIET 5 ms
-  (mostly TensorFlow's handling of its inputs), dialogue states recomputed by each policy 5 ms, the
-  tracker store 9 ms, the call to the action server 8 ms, the rest Sanic, JSON and Rasa's bookkeeping.
-  The conversations table gives each server's CPU time per message; it depends less on other work on the
-  machine than the latencies do, but on this machine it still varies by a third between runs. With no
-  thinking time, the 10 conversations queue for the one Rasa process: p95 ≤ 300 ms needs about 40
-  messages/s, that is about 25 ms of Rasa server CPU per message (the table below has this run's). Not done:
-  several Rasa processes behind a Redis lock store (the facts said before consent, which one process
-  holds in memory, would have to be shared first; and on this machine the Rasa server, the action server
-  and the simulated volunteers share two cores, so a second process could not double the rate); sharing
-  the dialogue states between policies (Rasa's featurizers change them in place, and copying them costs
-  what sharing saves); PostgreSQL for the tracker store.
+  - the tracker store reads a conversation with SQL statements built once, reuses the number of rows
+    it read at the next save, and keeps its SQLite connections open (SQLAlchemy 1.4 reopened the file
+    for every session); activity is recorded to within ten minutes, so most messages write nothing
+    to the application database; the domain goes only to the action that reads it;
+  - spaCy's share of a turn, about 10 ms, is now under 1 ms.
+- What remains per turn (sampled on 2026-11-23, shares of the Rasa server's CPU): the NLU parse 25 %
+  (DIET 15 %, of which TensorFlow's handling of its inputs is about half: calling its compiled function
+  directly saves under 1 ms per message, through private TensorFlow code, not done); predictions 21 %
+  (the two replays of the conversation, for rules and for the other policies, 8 %); the tracker store
+  19 %; the action server calls 19 % (mostly the tracker serialised to JSON); the rest Sanic and Rasa's
+  bookkeeping. The conversations table gives each server's CPU time per message; on this machine it
+  varies by a fifth between identical runs. With no thinking time the 10 conversations queue for the
+  one Rasa process, and a turn's p95 is about 1.7 times the median: p95 ≤ 300 ms needs about 50
+  messages/s, that is under 20 ms of Rasa server CPU per message, with the action server (6 to 8 ms)
+  and the simulated volunteers (about 6 ms) on the same two cores. Not done: several Rasa processes
+  behind a Redis lock store (each loads the model, so two would exceed the 1.8 GB memory target; the
+  facts said before consent, which one process holds in memory, would have to be shared first; and two
+  cores cannot give each process one); a memory of NLU results by message text (the personas repeat
+  their phrasings far more than people do, so it would flatter this benchmark); PostgreSQL for the
+  tracker store.
 - Training: TED (40 epochs) and DIET (100 epochs) dominate; epochs were left as they are (held-out
   accuracy in docs/evaluation.md).
 - Memory: the Rasa server holds TensorFlow, spaCy's `fr_core_news_md` and the gazetteer of places."""
