@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Any
 
 import pytest
@@ -189,3 +190,9 @@ def test_both_validators_judge_action_server_answers_alike(story_trackers: list[
         assert rust.is_valid(answer) == python.is_valid(answer), answer
     assert sum(python.is_valid(answer) for answer in answers) == len(answers)
     assert not any(python.is_valid(answer) for answer in spoilt)
+
+
+def test_after_the_first_prediction_the_loaded_model_is_left_out_of_garbage_collection(agent: Agent) -> None:
+    asyncio.run(agent.parse_message("bonjour"))
+    assert speedups._heap_frozen
+    assert gc.get_freeze_count() > 100_000  # TensorFlow, spaCy and the gazetteer: hundreds of thousands
