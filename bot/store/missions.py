@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from bot.profile import Mission, Place, TimeSlot, sort_slots
 from bot.store import models
@@ -44,22 +46,50 @@ def upsert(session: Session, missions: Iterable[Mission]) -> tuple[int, int]:
 
 
 def open_missions(session: Session) -> list[Mission]:
-    """Every open mission, as matching sees them, ordered by id."""
-    rows = session.execute(
-        select(models.Mission)
-        .where(models.Mission.status == "open")
-        .options(
-            selectinload(models.Mission.skills),
-            selectinload(models.Mission.causes),
-            selectinload(models.Mission.schedule),
+    """Every open mission, as matching sees them, ordered by id.
+
+    Read as plain rows, four queries, without ORM objects: every proposal of missions reads
+    them all, and loading them through the ORM was a fifth of the action server's CPU.
+    """
+    mission = models.Mission.__table__
+    open_ids = select(mission.c.id).where(mission.c.status == "open")
+    skills = _values_by_mission(session, models.MissionSkill.__table__, open_ids, "skill")
+    causes = _values_by_mission(session, models.MissionCause.__table__, open_ids, "cause")
+    schedule = _values_by_mission(session, models.MissionSlot.__table__, open_ids, "day", "period")
+    rows = session.execute(select(mission).where(mission.c.status == "open").order_by(mission.c.id))
+    return [
+        _mission(
+            row,
+            skills=tuple(skill for (skill,) in skills.get(row.id, ())),
+            causes=tuple(cause for (cause,) in causes.get(row.id, ())),
+            schedule=tuple(sort_slots(TimeSlot(day, period) for day, period in schedule.get(row.id, ()))),
         )
-        .order_by(models.Mission.id)
-    ).scalars()
-    return [to_domain(row) for row in rows]
+        for row in rows
+    ]
+
+
+def _values_by_mission(session: Session, table: Table, mission_ids: Select, *columns: str) -> dict[str, list[tuple]]:
+    """Rows of a mission's child table, by mission id, ordered as the ORM relationships order them."""
+    chosen = [table.c[name] for name in columns]
+    statement = select(table.c.mission_id, *chosen).where(table.c.mission_id.in_(mission_ids))
+    found: dict[str, list[tuple]] = {}
+    for mission_id, *values in session.execute(statement.order_by(table.c.mission_id, *chosen)):
+        found.setdefault(mission_id, []).append(tuple(values))
+    return found
 
 
 def to_domain(row: models.Mission) -> Mission:
     """A stored mission as the plain value matching uses."""
+    return _mission(
+        row,
+        causes=tuple(c.cause for c in row.causes),
+        skills=tuple(s.skill for s in row.skills),
+        schedule=tuple(sort_slots(TimeSlot(s.day, s.period) for s in row.schedule)),
+    )
+
+
+def _mission(row: Any, *, skills: tuple[str, ...], causes: tuple[str, ...], schedule: tuple[TimeSlot, ...]) -> Mission:
+    """A mission's columns (an ORM object or a plain row) and its lists, as the value matching uses."""
     place = None
     if row.city is not None and row.latitude is not None and row.longitude is not None:
         place = Place(row.city, row.latitude, row.longitude, row.postcode)
@@ -67,9 +97,9 @@ def to_domain(row: models.Mission) -> Mission:
         id=row.id,
         title=row.title,
         description=row.description,
-        causes=tuple(c.cause for c in row.causes),
-        skills=tuple(s.skill for s in row.skills),
-        schedule=tuple(sort_slots(TimeSlot(s.day, s.period) for s in row.schedule)),
+        causes=causes,
+        skills=skills,
+        schedule=schedule,
         place=place,
         remote=row.remote,
         places_total=row.places_total,
