@@ -89,7 +89,8 @@ cProfile during the 10-concurrent level):
   - the tracker store reads a conversation with SQL statements built once, reuses the number of rows
     it read at the next save, and keeps its SQLite connections open (SQLAlchemy 1.4 reopened the file
     for every session); activity is recorded to within ten minutes, so most messages write nothing
-    to the application database; the domain goes only to the action that reads it;
+    to the application database; the domain goes only to the action that reads it; the action server
+    reads the open missions as plain rows (the last turn of an onboarding is the slowest);
   - spaCy's share of a turn, about 10 ms, is now under 1 ms.
 - What remains per turn (sampled on 2026-11-23, shares of the Rasa server's CPU): the NLU parse 25 %
   (DIET 15 %, of which TensorFlow's handling of its inputs is about half: calling its compiled function
