@@ -108,9 +108,10 @@ class PrivacyTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
+        from bot.store.session import is_sqlite_file, sqlite_file_engine
+
+        if is_sqlite_file(self.engine.url):
             # Rasa's engine opens the file again for every session; keep the connections instead.
-            from bot.store.session import sqlite_file_engine
 
             self.engine.dispose()
             self.engine = sqlite_file_engine(self.engine.url)
@@ -156,7 +157,7 @@ class PrivacyTrackerStore(SQLTrackerStore):
             tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
             if not fetch_events_from_all_sessions:
                 # what the "count" statement would say until this turn's save (the turn holds the lock)
-                setattr(tracker, _STORED_COUNT, len(rows))
+                tracker.__dict__[_STORED_COUNT] = len(rows)
             return tracker
         return None
 

@@ -50,8 +50,8 @@ _original: dict[str, Any] = {}
 _event_classes: dict[str, type] = {}
 # (omit_unset_slots, ignore_rule_only_turns) -> (tracker, domain, number of events, last event, rule_only_data, states)
 _states_memo: dict[tuple[bool, bool], tuple[Any, Any, int, Any, Any, list[dict[str, Any]]]] = {}
-# (graph runner, targets) -> the nodes to call, in order, each with the names of its inputs
-_plans: dict[tuple[int, tuple[str, ...]], tuple[Any, list[tuple[str, Any, tuple[str, ...]]]]] = {}
+# Attribute of a graph runner: targets -> the nodes to call, in order, each with the names of its inputs.
+_PLANS = "_speedups_plans"
 # the event loop -> the connection pool its HTTP clients share
 _connectors: dict[int, tuple[Any, Any]] = {}
 _heap_frozen = False
@@ -174,9 +174,9 @@ def _past_states(
 
 def _plan(runner: Any, targets: tuple[str, ...]) -> list[tuple[str, Any, tuple[str, ...]]]:
     """The nodes the targets need, each after the nodes it needs (a graph schema has no cycle)."""
-    kept = _plans.get((id(runner), targets))
-    if kept is not None and kept[0] is runner:
-        return kept[1]
+    plans = runner.__dict__.setdefault(_PLANS, {})
+    if targets in plans:
+        return plans[targets]  # type: ignore[no-any-return]
     nodes = runner._graph_schema.nodes
     plan: list[tuple[str, Any, tuple[str, ...]]] = []
     placed: set[str] = set()
@@ -192,7 +192,7 @@ def _plan(runner: Any, targets: tuple[str, ...]) -> list[tuple[str, Any, tuple[s
 
     for target in targets:
         place(target)
-    _plans[(id(runner), targets)] = (runner, plan)
+    plans[targets] = plan
     return plan
 
 

@@ -23,6 +23,12 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def is_sqlite_file(url: str | URL) -> bool:
+    """True for a SQLite database kept in a file (not in memory)."""
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+
+
 def sqlite_file_engine(url: str | URL, **kwargs: Any) -> Engine:
     """An engine for a SQLite file that keeps its connections open between sessions.
 
@@ -38,7 +44,7 @@ def get_engine(url: str | None = None) -> Engine:
     url = url or get_settings().database_url
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        if is_sqlite_file(parsed):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             engine = sqlite_file_engine(url, future=True)
         else:
