@@ -175,27 +175,22 @@ class PrivacyTrackerStore(SQLTrackerStore):
                 return
             await self.stream_events(tracker)
             keep = consented(tracker)
-            redacted_rows: list[tuple[Any, str]] = []
-            for event, data in new_events:
-                stored = data if keep else redact(data)
-                row = self.SQLEvent(
-                    sender_id=tracker.sender_id,
-                    type_name=event.type_name,
-                    timestamp=data.get("timestamp"),
-                    intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
-                    action_name=data.get("name"),
-                    data=json.dumps(stored),
-                )
-                session.add(row)
-                if stored is not data:
-                    redacted_rows.append((row, json.dumps(data)))
-            session.flush()
+            rows = [_row(tracker.sender_id, event, data, data if keep else redact(data)) for event, data in new_events]
+            insert = self.SQLEvent.__table__.insert()
             if keep:
+                if rows:
+                    session.execute(insert, rows)  # one statement for the turn's events
                 self._restore_profile_slots(session, tracker.sender_id)
-            elif tracker.get_slot("consent") == "refused" and _refused_now(serialised):
-                self.forget_pending(tracker.sender_id)
             else:
-                self._remember(tracker.sender_id, {row.id: original for row, original in redacted_rows})
+                # one statement per event: the memory of the originals goes by row id
+                originals = {
+                    session.execute(insert, row).inserted_primary_key[0]: json.dumps(data)
+                    for row, (_, data) in zip(rows, new_events, strict=True)
+                }
+                if tracker.get_slot("consent") == "refused" and _refused_now(serialised):
+                    self.forget_pending(tracker.sender_id)
+                else:
+                    self._remember(tracker.sender_id, originals)
             session.commit()
         if keep and any(is_written_by_person(data) for data in serialised):
             _record_activity(tracker)
@@ -243,6 +238,18 @@ def _event_statements(table: sa.Table) -> dict[str, Any]:
         "session": rows.where(sender, latest_session).order_by(table.c.id),
         "all": rows.where(sender).order_by(table.c.id),
         "count": sa.select(sa.func.count()).select_from(table).where(sender, latest_session),
+    }
+
+
+def _row(sender_id: str, event: Event, data: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``events`` row of one event (``data``, serialised) as Rasa writes it, holding ``stored``."""
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": (data.get("parse_data") or {}).get("intent", {}).get("name"),
+        "action_name": data.get("name"),
+        "data": json.dumps(stored),
     }
 
 

@@ -7,6 +7,7 @@ rows are read back with plain SQL, as somebody inspecting the database would.
 from __future__ import annotations
 
 import asyncio
+import pathlib
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
@@ -217,3 +218,37 @@ def test_each_event_is_stored_once_when_a_tracker_is_saved_again_in_the_same_tur
     assert [e.action_name for e in stored.events if isinstance(e, ActionExecuted)] == [
         "action_listen", "utter_greet", "action_listen",
     ]  # fmt: skip
+
+
+def test_with_consent_the_rows_are_those_rasa_writes(
+    store: PrivacyTrackerStore, domain: Domain, tmp_path: pathlib.Path
+) -> None:
+    """Every column of every row, as Rasa's own SQLTrackerStore writes the same conversation."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    rasa_store = SQLTrackerStore(domain=domain, host=f"sqlite:///{tmp_path / 'rasa.db'}", dialect="sqlite")
+    consent = (
+        UserUttered("oui", {"name": "affirm", "confidence": 0.97}, input_channel="rest"),
+        SlotSet("consent", "given"), ActionExecuted("action_ask_first_name"), ActionExecuted("action_listen"),
+    )  # fmt: skip
+    facts = (
+        UserUttered(f"moi c'est {NAME}", {"name": "inform"}, [{"entity": "first_name", "value": NAME}]),
+        SlotSet("first_name", NAME), ActionExecuted("action_listen"),
+    )  # fmt: skip
+    first_message(store, domain)
+    turn(store, domain, *consent)
+    turn(store, domain, *facts)
+    tracker = asyncio.run(store.retrieve(SENDER))
+    asyncio.run(rasa_store.save(tracker))
+
+    def columns(engine: object) -> list[tuple[object, ...]]:
+        query = "SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id"
+        with engine.connect() as connection:  # type: ignore[attr-defined]
+            return [tuple(row) for row in connection.execute(text(query))]
+
+    ours, rasas = columns(store.engine), columns(rasa_store.engine)
+    assert len(ours) == len(rasas) == len(tracker.events)
+    # the texts said before consent stay masked; every row written since is Rasa's, column by column
+    assert any('"text": null' in str(row[5]) for row in ours[:-7]) and ours[-7:] == rasas[-7:]
+    assert [row[:5] for row in ours] == [row[:5] for row in rasas]
+    rasa_store.engine.dispose()
