@@ -196,3 +196,71 @@ def test_after_the_first_prediction_the_loaded_model_is_left_out_of_garbage_coll
     asyncio.run(agent.parse_message("bonjour"))
     assert speedups._heap_frozen
     assert gc.get_freeze_count() > 100_000  # TensorFlow, spaCy and the gazetteer: hundreds of thousands
+
+
+def test_applied_events_are_rasas_own_worked_out_once_per_tracker_and_events(
+    agent: Agent, story_trackers: list[DialogueStateTracker], monkeypatch: Any
+) -> None:
+    """Every prefix of every training dialogue (form executions undo earlier turns in them)."""
+    rasas_own = speedups._original["applied_events"]
+    calls = []
+
+    def counted(tracker: DialogueStateTracker) -> Any:
+        calls.append(tracker)
+        return rasas_own(tracker)
+
+    monkeypatch.setitem(speedups._original, "applied_events", counted)
+    compared = undone = 0
+    for story in story_trackers:
+        tracker = DialogueStateTracker(story.sender_id, agent.domain.slots, is_rule_tracker=story.is_rule_tracker)  # type: ignore[union-attr]
+        for event in story.events:
+            tracker.update(event)
+            expected = rasas_own(tracker)
+            before = len(calls)
+            first = tracker.applied_events()
+            assert first == expected and all(mine is theirs for mine, theirs in zip(first, expected, strict=True))
+            first.clear()  # the caller's own list
+            assert tracker.applied_events() == expected
+            assert len(calls) == before + 1  # worked out once for these events
+            compared += 1
+            undone += len(expected) < len(tracker.events)
+    assert compared >= 100 and undone > 0
+
+
+def test_forms_unique_entity_mappings_are_rasas_own_worked_out_once_per_domain(agent: Agent, monkeypatch: Any) -> None:
+    from rasa.core.actions.forms import FormAction
+    from rasa.shared.core.domain import Domain
+
+    rasas_own = speedups._original["unique_entity_mappings"]
+    calls = []
+    counted = lambda *args: calls.append(args) or rasas_own(*args)  # noqa: E731
+    monkeypatch.setitem(speedups._original, "unique_entity_mappings", counted)
+    monkeypatch.setattr(speedups, "_unique_mappings", {})
+    domain = agent.domain
+    assert domain is not None and domain.form_names
+    for name in domain.form_names:
+        for _ in range(3):  # Rasa makes a new form action for each slot mapping it checks
+            form = FormAction(name, None)
+            assert form._create_unique_entity_mappings(domain) == rasas_own(form, domain)
+    assert len(calls) == len(domain.form_names)
+    other = Domain.from_dict(domain.as_dict())  # a reloaded model's domain is worked out again
+    form = FormAction(domain.form_names[0], None)
+    assert form._create_unique_entity_mappings(other) == rasas_own(form, other)
+    assert len(calls) == len(domain.form_names) + 1
+
+
+def test_what_rasa_sends_the_action_server_is_the_same_json(
+    agent: Agent, story_trackers: list[DialogueStateTracker]
+) -> None:
+    """Each training dialogue as the action server receives it, written by ujson and by json."""
+    import json
+
+    action = RemoteAction("validate_profile_form", EndpointConfig("http://127.0.0.1:9/webhook"))
+    for story in story_trackers:
+        payload = action._action_call_format(story, agent.domain)  # type: ignore[arg-type]
+        assert json.loads(speedups.json_dumps(payload)) == json.loads(json.dumps(payload))
+    odd = {"score": float("nan"), "city": "Saint-Étienne/Loire", "sizes": [1e300, -0.0, 2**70]}
+    assert json.loads(speedups.json_dumps(odd)).keys() == odd.keys()
+    assert speedups.json_dumps(odd) == json.dumps(odd).replace(": ", ":").replace(", ", ",").replace("\\u00c9", "É")
+    with pytest.raises(TypeError):  # what json cannot write is still an error
+        speedups.json_dumps({"when": object()})
