@@ -37,6 +37,8 @@ Hot spots of Rasa 3.6, replaced by equivalent code when the server loads our mod
   execution: kept per tracker and events, as the states are.
 - Rasa makes a new form action for every slot mapping it checks, and each one works out the
   form's unique entity mappings from the domain again: kept per form and domain.
+- RulePolicy looks for the rules that apply by parsing each rule's JSON key again, for every
+  rule, turn and prediction: each key is parsed once (its callers only read the states).
 
 ``make bench`` measures the server with them (our model) and without (Rasa's defaults).
 """
@@ -44,6 +46,7 @@ Hot spots of Rasa 3.6, replaced by equivalent code when the server loads our mod
 from __future__ import annotations
 
 import atexit
+import functools
 import gc
 import json
 import logging
@@ -318,6 +321,20 @@ def _unique_entity_mappings(self: Any, domain: Any) -> set[str]:
     return set(kept[1])
 
 
+@functools.lru_cache(maxsize=8192)
+def _parsed_rule_key(rule_key: str) -> tuple[dict[str, Any], ...]:
+    return tuple(json.loads(rule_key))
+
+
+def _rule_key_to_state(rule_key: str) -> list[dict[str, Any]]:
+    """RulePolicy._rule_key_to_state (a rule's states, parsed from its JSON key), parsed once per key.
+
+    RulePolicy parses every rule's key again for each rule, each turn of the conversation and
+    each prediction. Its callers only read the states; each gets its own list of them.
+    """
+    return list(_parsed_rule_key(rule_key))
+
+
 def _applied_events(self: Any) -> list[Any]:
     """DialogueStateTracker.applied_events, worked out once per tracker and events (same list).
 
@@ -338,6 +355,7 @@ def install() -> None:
     """Patch the Rasa server in this process (idempotent)."""
     from rasa.core.actions.action import RemoteAction
     from rasa.core.actions.forms import FormAction
+    from rasa.core.policies.rule_policy import RulePolicy
     from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.events import Event
     from rasa.shared.core.trackers import DialogueStateTracker
@@ -351,6 +369,7 @@ def install() -> None:
         _original["graph_run"] = DaskGraphRunner.run
         _original["unique_entity_mappings"] = FormAction._create_unique_entity_mappings
         _original["applied_events"] = DialogueStateTracker.applied_events
+        _original["rule_key_to_state"] = RulePolicy._rule_key_to_state
         RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
         Event.resolve_by_type = staticmethod(_resolve_event_type)  # type: ignore[method-assign,assignment]
         DialogueStateTracker.past_states = _past_states  # type: ignore[method-assign]
@@ -358,7 +377,8 @@ def install() -> None:
         DaskGraphRunner.run = _run_graph  # type: ignore[method-assign]
         FormAction._create_unique_entity_mappings = _unique_entity_mappings  # type: ignore[method-assign]
         DialogueStateTracker.applied_events = _applied_events  # type: ignore[method-assign]
+        RulePolicy._rule_key_to_state = staticmethod(_rule_key_to_state)  # type: ignore[method-assign,assignment]
         logger.debug(
             "installed the validator, the event class lookup, the states and applied events memories, the graph runs,"
-            " the pool with its JSON writer and the forms' unique entity mappings"
+            " the pool with its JSON writer, the forms' unique entity mappings and the rules' states"
         )

@@ -264,3 +264,34 @@ def test_what_rasa_sends_the_action_server_is_the_same_json(
     assert speedups.json_dumps(odd) == json.dumps(odd).replace(": ", ":").replace(", ", ",").replace("\\u00c9", "É")
     with pytest.raises(TypeError):  # what json cannot write is still an error
         speedups.json_dumps({"when": object()})
+
+
+def test_rules_apply_as_when_rasa_parsed_their_keys_each_time(
+    agent: Agent, component: Any, story_trackers: list[DialogueStateTracker], monkeypatch: Any
+) -> None:
+    """Every learned rule's states, and RulePolicy's prediction after every action of the training dialogues."""
+    import json
+
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    policy = component(RulePolicy)
+    keys = list(policy.lookup["rules"])
+    assert len(keys) >= 20
+    for key in keys:
+        states = RulePolicy._rule_key_to_state(key)
+        assert states == json.loads(key) and states is not RulePolicy._rule_key_to_state(key)
+    domain = agent.domain
+    trackers = []
+    for story in story_trackers:
+        tracker = DialogueStateTracker(story.sender_id, domain.slots)  # type: ignore[union-attr]
+        for event in story.events:
+            tracker.update(event)
+            if isinstance(event, ActionExecuted):
+                trackers.append(tracker.copy())
+    ours = [policy.predict_action_probabilities(tracker, domain) for tracker in trackers]
+    monkeypatch.setattr(RulePolicy, "_rule_key_to_state", staticmethod(speedups._original["rule_key_to_state"]))
+    rasas = [policy.predict_action_probabilities(tracker, domain) for tracker in trackers]
+    assert [(p.probabilities, p.is_no_user_prediction) for p in ours] == [
+        (p.probabilities, p.is_no_user_prediction) for p in rasas
+    ]
+    assert sum(max(p.probabilities) == 1.0 for p in ours) >= 20  # rules did apply
