@@ -42,6 +42,8 @@ Hot spots of Rasa 3.6, replaced by equivalent code when the server loads our mod
 - DIET and TED call their traced TensorFlow function through ``tf.function``, whose handling
   of the inputs (finding the traced function, converting and checking ten arrays) cost five
   times the computation: the traced function is called directly, with the arrays converted.
+- the sparse features of a message (n-grams, lexical features) are put side by side with
+  scipy's general ``hstack``: two COO matrices are joined by shifting the right one's columns.
 
 ``make bench`` measures the server with them (our model) and without (Rasa's defaults).
 """
@@ -383,6 +385,39 @@ def _rasa_predict(self: Any, batch_in: tuple[Any, ...]) -> dict[str, Any]:
     return outputs  # type: ignore[no-any-return]
 
 
+def _combine_sparse_features(self: Any, additional_features: Any) -> None:
+    """Features._combine_sparse_features: two COO matrices side by side, without scipy's ``hstack``.
+
+    ``hstack`` goes through ``bmat``, which works out block shapes and offsets for any grid of
+    blocks: 250 µs for the two small matrices of one message's features, four times a message.
+    Two COO matrices side by side are their entries, the right one's columns shifted: the same
+    matrix, entries in the same order, types and index types (60 µs; counts, int64, next to
+    lexical features, float64, make floats as in scipy). Anything else goes to Rasa's own code.
+    """
+    import numpy as np
+    from scipy.sparse import coo_matrix
+
+    left, right = self.features, additional_features.features
+    if not (
+        type(left) is coo_matrix
+        and type(right) is coo_matrix
+        and left.shape[0] == right.shape[0]
+        and (left.data.dtype == right.data.dtype or np.result_type(left.data, right.data) == np.float64)
+        and all(index.dtype == np.int32 for index in (left.row, left.col, right.row, right.col))
+        and left.shape[1] + right.shape[1] < np.iinfo(np.int32).max
+    ):
+        _original["combine_sparse_features"](self, additional_features)
+        return
+    self.features = coo_matrix(
+        (
+            np.concatenate((left.data, right.data)),
+            (np.concatenate((left.row, right.row)), np.concatenate((left.col, right.col + np.int32(left.shape[1])))),
+        ),
+        shape=(left.shape[0], left.shape[1] + right.shape[1]),
+    )
+    self._cached_fingerprint = None
+
+
 def _applied_events(self: Any) -> list[Any]:
     """DialogueStateTracker.applied_events, worked out once per tracker and events (same list).
 
@@ -407,6 +442,7 @@ def install() -> None:
     from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.events import Event
     from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.shared.nlu.training_data.features import Features
     from rasa.utils.endpoints import EndpointConfig
     from rasa.utils.tensorflow.models import RasaModel
 
@@ -420,6 +456,7 @@ def install() -> None:
         _original["applied_events"] = DialogueStateTracker.applied_events
         _original["rule_key_to_state"] = RulePolicy._rule_key_to_state
         _original["rasa_predict"] = RasaModel._rasa_predict
+        _original["combine_sparse_features"] = Features._combine_sparse_features
         RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
         Event.resolve_by_type = staticmethod(_resolve_event_type)  # type: ignore[method-assign,assignment]
         DialogueStateTracker.past_states = _past_states  # type: ignore[method-assign]
@@ -429,7 +466,9 @@ def install() -> None:
         DialogueStateTracker.applied_events = _applied_events  # type: ignore[method-assign]
         RulePolicy._rule_key_to_state = staticmethod(_rule_key_to_state)  # type: ignore[method-assign,assignment]
         RasaModel._rasa_predict = _rasa_predict  # type: ignore[method-assign]
+        Features._combine_sparse_features = _combine_sparse_features  # type: ignore[method-assign]
         logger.debug(
             "installed the validator, the event class lookup, the states and applied events memories, the graph runs,"
-            " the pool with its JSON writer, the forms' unique entity mappings, the rules' states and the TF calls"
+            " the pool with its JSON writer, the forms' unique entity mappings, the rules' states, the TF calls and"
+            " the sparse features' joining"
         )
