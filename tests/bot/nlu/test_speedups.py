@@ -378,3 +378,48 @@ def test_sparse_features_are_joined_as_scipy_joins_them(monkeypatch: Any) -> Non
     mismatched, other = pair(coo_matrix((2, 3)), coo_matrix((5, 3)))
     with pytest.raises(ValueError, match="sequence dimensions do not match"):
         mismatched.combine_with_features(other)
+
+
+def test_rules_found_for_every_turn_of_the_training_dialogues_are_rasas(
+    agent: Agent, component: Any, story_trackers: list[DialogueStateTracker]
+) -> None:
+    """The rule keys that apply, looked for only as far back as the longest rule, and through the whole conversation."""
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    policy = component(RulePolicy)
+    rules = policy.lookup["rules"]
+    longest = max(len(RulePolicy._rule_key_to_state(key)) for key in rules)
+    domain = agent.domain
+    compared = longer = found = 0
+    for story in story_trackers:
+        tracker = DialogueStateTracker(story.sender_id, domain.slots)  # type: ignore[union-attr]
+        for event in story.events:
+            tracker.update(event)
+            if not isinstance(event, ActionExecuted):
+                continue
+            states = policy._prediction_states(tracker, domain)
+            keys = policy._get_possible_keys(rules, states)
+            assert keys == speedups._original["get_possible_keys"](policy, rules, states)
+            compared += 1
+            longer += len(states) > longest
+            found += bool(keys)
+    assert compared >= 50 and longer > 0 and found > 0
+
+
+def test_slots_are_copied_as_copy_copies_them(agent: Agent) -> None:
+    import copy
+
+    domain = agent.domain
+    assert domain is not None
+    kinds = set()
+    for slot in domain.slots:
+        slot.value = ["cuisine"] if slot.type_name == "list" else slot.initial_value
+        copied = copy.copy(slot)
+        expected = copy._reconstruct(slot, None, *slot.__reduce_ex__(4))  # type: ignore[attr-defined]
+        assert type(copied) is type(slot) and copied is not slot
+        assert vars(copied) == vars(expected) and copied.value is slot.value  # shallow, as copy.copy
+        copied.value = "autre"
+        assert slot.value != "autre"
+        kinds.add(type(slot))
+        slot.reset()
+    assert kinds & speedups._PLAIN_SLOTS == kinds  # every kind of slot of our domain took the direct copy
