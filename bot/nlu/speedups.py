@@ -37,10 +37,9 @@ Hot spots of Rasa 3.6, replaced by equivalent code when the server loads our mod
   execution: kept per tracker and events, as the states are.
 - Rasa makes a new form action for every slot mapping it checks, and each one works out the
   form's unique entity mappings from the domain again: kept per form and domain.
-- RulePolicy looks for the rules that apply by parsing each rule's JSON key again, for every
-  rule, turn and prediction: each key is parsed once (its callers only read the states). It
-  also went on checking every rule against every turn of the conversation back to the first,
-  when past the longest rule every rule applies: it stops there.
+- RulePolicy checks every rule against the last turn, for every prediction, and the rules
+  left against every turn back to the first: only the rules that can match the last turn's
+  previous action are checked, and no turn further back than the longest rule.
 - every replay of the conversation makes a tracker, which copies each slot of the domain with
   ``copy.copy``: Rasa's slot classes, plain objects, are copied directly.
 - DIET and TED call their traced TensorFlow function through ``tf.function``, whose handling
@@ -56,7 +55,6 @@ from __future__ import annotations
 
 import atexit
 import copy
-import functools
 import gc
 import json
 import logging
@@ -80,6 +78,8 @@ _connectors: dict[int, tuple[Any, Any]] = {}
 _heap_frozen = False
 # form name -> (the domain, the unique entity mappings of the form in it)
 _unique_mappings: dict[str, tuple[Any, frozenset[str]]] = {}
+# id of a rule lookup -> (the lookup, its keys, the longest rule, rules by last previous action, the other rules)
+_rule_indexes: dict[int, tuple[Any, frozenset[str], int, dict[str, frozenset[str]], frozenset[str]]] = {}
 # Rasa's slot classes: plain objects, whose copy is a new object with the same attributes (set at install).
 _PLAIN_SLOTS: set[type] = set()
 # Attribute of a RasaModel: (its traced prediction function, the spec of each input).
@@ -335,32 +335,63 @@ def _unique_entity_mappings(self: Any, domain: Any) -> set[str]:
     return set(kept[1])
 
 
-@functools.lru_cache(maxsize=8192)
-def _parsed_rule_key(rule_key: str) -> tuple[dict[str, Any], ...]:
-    return tuple(json.loads(rule_key))
+def _rule_index(lookup: dict[str, str]) -> tuple[frozenset[str], int, dict[str, frozenset[str]], frozenset[str]]:
+    """The rules of a lookup by the previous action of their last state, and their greatest length.
 
-
-def _rule_key_to_state(rule_key: str) -> list[dict[str, Any]]:
-    """RulePolicy._rule_key_to_state (a rule's states, parsed from its JSON key), parsed once per key.
-
-    RulePolicy parses every rule's key again for each rule, each turn of the conversation and
-    each prediction. Its callers only read the states; each gets its own list of them.
+    Kept per lookup, and made again whenever its keys change (RulePolicy's training changes them).
     """
-    return list(_parsed_rule_key(rule_key))
+    from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
+    from rasa.shared.nlu.constants import ACTION_NAME
+
+    kept = _rule_indexes.get(id(lookup))
+    if kept is not None and kept[0] is lookup and kept[1] == lookup.keys():
+        return kept[1:]  # type: ignore[return-value]
+    by_action: dict[str, set[str]] = {}
+    anywhere = set()
+    longest = 0
+    for key in lookup:
+        states = RulePolicy._rule_key_to_state(key)
+        longest = max(longest, len(states))
+        action = (states[-1].get(PREVIOUS_ACTION) or {}).get(ACTION_NAME) if states else None
+        if action and action != SHOULD_NOT_BE_SET:
+            by_action.setdefault(action, set()).add(key)
+        else:
+            anywhere.add(key)
+    index = (
+        frozenset(lookup),
+        longest,
+        {name: frozenset(keys) for name, keys in by_action.items()},
+        frozenset(anywhere),
+    )
+    _rule_indexes[id(lookup)] = (lookup, *index)
+    return index
 
 
 def _get_possible_keys(self: Any, lookup: dict[str, str], states: list[dict[str, Any]]) -> set[str]:
-    """RulePolicy._get_possible_keys, looking back only as far as the longest rule.
+    """RulePolicy._get_possible_keys: the same keys, with fewer rules checked.
 
-    Rasa filters the rules against every turn of the conversation, from the last one back to
-    the first; a rule applies to any turn further back than its own length
-    (``_is_rule_applicable`` says so first thing), so past the longest rule nothing is
-    filtered out any more: the same keys, in a few turns rather than the whole conversation.
+    Rasa checks every rule against the last turn of the conversation, then the survivors
+    against the turn before, and so on back to the first turn. Here:
+
+    - against the last turn, only the rules whose last state names no previous action, or
+      names the conversation's: a rule naming another one fails that check
+      (``_does_rule_match_state``), so it is left out without being checked;
+    - no turn further back than the longest rule is checked, since a rule applies to any turn
+      further back than its own length (``_is_rule_applicable`` says so first thing).
     """
-    possible_keys = set(lookup.keys())
-    longest = max((len(self._rule_key_to_state(key)) for key in possible_keys), default=0)
-    for turn, state in enumerate(reversed(states)):
-        if turn >= longest:
+    from rasa.shared.core.constants import PREVIOUS_ACTION
+    from rasa.shared.nlu.constants import ACTION_NAME
+
+    keys, longest, by_action, anywhere = _rule_index(lookup)
+    if not states or not longest:
+        return set(keys)
+    last = states[-1]
+    action = (last.get(PREVIOUS_ACTION) or {}).get(ACTION_NAME)
+    candidates = anywhere | by_action.get(action, frozenset()) if action else anywhere
+    possible_keys = {key for key in candidates if self._is_rule_applicable(key, 0, last)}
+    for turn, state in enumerate(reversed(states[:-1]), start=1):
+        if turn >= longest or not possible_keys:
             break
         possible_keys = {key for key in possible_keys if self._is_rule_applicable(key, turn, state)}
     return possible_keys
@@ -494,7 +525,6 @@ def install() -> None:
         _original["graph_run"] = DaskGraphRunner.run
         _original["unique_entity_mappings"] = FormAction._create_unique_entity_mappings
         _original["applied_events"] = DialogueStateTracker.applied_events
-        _original["rule_key_to_state"] = RulePolicy._rule_key_to_state
         _original["rasa_predict"] = RasaModel._rasa_predict
         _original["combine_sparse_features"] = Features._combine_sparse_features
         _original["get_possible_keys"] = RulePolicy._get_possible_keys
@@ -505,7 +535,6 @@ def install() -> None:
         DaskGraphRunner.run = _run_graph  # type: ignore[method-assign]
         FormAction._create_unique_entity_mappings = _unique_entity_mappings  # type: ignore[method-assign]
         DialogueStateTracker.applied_events = _applied_events  # type: ignore[method-assign]
-        RulePolicy._rule_key_to_state = staticmethod(_rule_key_to_state)  # type: ignore[method-assign,assignment]
         RasaModel._rasa_predict = _rasa_predict  # type: ignore[method-assign]
         Features._combine_sparse_features = _combine_sparse_features  # type: ignore[method-assign]
         RulePolicy._get_possible_keys = _get_possible_keys  # type: ignore[method-assign]
@@ -526,6 +555,6 @@ def install() -> None:
             slot_class.__copy__ = _copy_slot  # type: ignore[attr-defined]
         logger.debug(
             "installed the validator, the event class lookup, the states and applied events memories, the graph runs,"
-            " the pool with its JSON writer, the forms' unique entity mappings, the rules' states and lookup, the TF"
+            " the pool with its JSON writer, the forms' unique entity mappings, the rules' lookup, the TF"
             " calls, the sparse features' joining and the slots' copies"
         )
