@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.store import models
@@ -37,20 +37,26 @@ def touch(session: Session, *, channel: str, sender_id: str, at: datetime | None
     """Record that the person wrote at ``at`` (now); False when nothing was older than it by the resolution.
 
     That is when they have no stored profile, or their last activity is already recorded
-    less than ``ACTIVITY_RESOLUTION`` before ``at``.
+    less than ``ACTIVITY_RESOLUTION`` before ``at``. Run for every message the person writes:
+    one statement, built once.
     """
     at = at or models.utcnow()
     result = session.execute(
-        update(models.Volunteer)
-        .where(
-            models.Volunteer.channel == channel,
-            models.Volunteer.sender_id == sender_id,
-            models.Volunteer.last_seen_at < at - ACTIVITY_RESOLUTION,
-        )
-        .values(last_seen_at=at)
-        .execution_options(synchronize_session=False)
+        _TOUCH, {"on_channel": channel, "sender": sender_id, "at": at, "older_than": at - ACTIVITY_RESOLUTION}
     )
     return bool(result.rowcount)
+
+
+_volunteers = models.Volunteer.__table__
+_TOUCH = (
+    update(_volunteers)
+    .where(
+        _volunteers.c.channel == bindparam("on_channel"),
+        _volunteers.c.sender_id == bindparam("sender"),
+        _volunteers.c.last_seen_at < bindparam("older_than"),
+    )
+    .values(last_seen_at=bindparam("at"))
+)
 
 
 def inactive_since(session: Session, *, before: datetime) -> list[InactiveVolunteer]:
