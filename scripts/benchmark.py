@@ -75,38 +75,51 @@ cProfile during the 10-concurrent level):
   (`use_lemma: false`, which also raised the held-out accuracy). spaCy's ner alone was half of its
   time per message; tok2vec, the morphologizer and the lemmatizer most of the rest.
 - Turn latency, per turn of the Rasa server's single event loop (about 82 ms of CPU before these
-  changes, 33 to 35 ms on 2026-11-23 before the last round, 25 to 31 ms after it, in runs of four
-  10-concurrent levels; the table below has this run's figure):
+  changes; on 2026-11-23, 33 to 35 ms before a first round, 25 to 31 ms after it and 18 to 20 ms after
+  a second, in profiling runs of the same 10-concurrent load; the table below has this run's figure):
   - hot spots of Rasa 3.6 replaced by equivalent code (`bot/nlu/speedups.py`), each tested against
     Rasa's own: the action answer's schema validation; the event class lookup; the dialogue states,
     which each policy (RulePolicy twice) rebuilt by replaying the whole conversation, now built once
     per prediction and copied; the prediction graph, run through dask's scheduler after pruning its
     schema on every call, now called node by node in a fixed order; a new TCP connection for each
     action server call, now a pool;
+  - the second round, same rule: RulePolicy checked all 170 rules against the last turn at each
+    prediction, and the rules left against every turn back to the first, though past the longest rule
+    every rule applies (now only the rules that can match the last turn's previous action are checked,
+    and the check stops past the longest rule); DIET and TED
+    went through `tf.function`, whose dispatch took 1.2 of a call's 1.6 ms (the traced function is now
+    called directly); a message's sparse features were joined by scipy's general `hstack` (250 µs, four
+    times a message; 60 µs now); each replay worked out the applied events again and copied every slot
+    with `copy.copy`; each slot mapping check worked out the form's unique entity mappings again; the
+    requests to the action server are written with ujson;
   - TED's predictions are kept for dialogue states it has already seen (`bot.policies.CachedTEDPolicy`,
     tested equal to TED's own): most of TED's 8 ms per prediction went into turning arrays into
     tensors. The table starts empty when the server starts; a path never seen costs what TED costs;
   - the tracker store reads a conversation with SQL statements built once, reuses the number of rows
-    it read at the next save, and keeps its SQLite connections open (SQLAlchemy 1.4 reopened the file
-    for every session); activity is recorded to within ten minutes, so most messages write nothing
-    to the application database; the domain goes only to the action that reads it; the action server
-    reads the open missions as plain rows (the last turn of an onboarding is the slowest);
+    it read at the next save, writes a consented turn's events with one statement, and keeps its
+    SQLite connections open (SQLAlchemy 1.4 reopened the file for every session); SQLite files are
+    journalled ahead (WAL): a commit synced three files, 0.6 ms during which the event loop waited, and
+    now syncs one, 0.15 ms, as durably; activity is recorded to within ten minutes, so most messages
+    write nothing to the application database; the domain goes only to the action that reads it; the
+    action server reads the open missions as plain rows (the last turn of an onboarding is the slowest);
   - spaCy's share of a turn, about 10 ms, is now under 1 ms.
-- What remains per turn (sampled on 2026-11-23, shares of the Rasa server's CPU): the NLU parse 25 %
-  (DIET 15 %, of which TensorFlow's handling of its inputs is about half: calling its compiled function
-  directly saves under 1 ms per message, through private TensorFlow code, not done); predictions 21 %
-  (the two replays of the conversation, for rules and for the other policies, 8 %); the tracker store
-  19 %; the action server calls 19 % (mostly the tracker serialised to JSON); the rest Sanic and Rasa's
-  bookkeeping. The conversations table gives each server's CPU time per message; on this machine it
-  varies by a fifth between identical runs. With no thinking time the 10 conversations queue for the
-  one Rasa process, and a turn's p95 is about 1.7 times the median: p95 ≤ 300 ms needs about 50
-  messages/s, that is under 20 ms of Rasa server CPU per message, with the action server (6 to 8 ms)
-  and the simulated volunteers (about 6 ms) on the same two cores. Not done: several Rasa processes
-  behind a Redis lock store (each loads the model, so two would exceed the 1.8 GB memory target; the
-  facts said before consent, which one process holds in memory, would have to be shared first; and two
-  cores cannot give each process one); a memory of NLU results by message text (the personas repeat
-  their phrasings far more than people do, so it would flatter this benchmark); PostgreSQL for the
-  tracker store.
+- What remains per turn (sampled on 2026-11-23 after the second round, shares of the Rasa server's
+  samples): the NLU parse 29 % (DIET's TensorFlow call 9 %, the n-gram featurizers 6 %); the tracker
+  store 20 % (its save 14 %, of which about 4 % waiting for the disk to sync the commit, and its read
+  6 %); the policies 20 % (rules 9 %, memoization 7 %; the conversation replays behind them 9 %); the
+  action server calls 6 %; Sanic and its event loop about 15 %. The conversations table gives each
+  server's CPU time per message; on this machine it varies by a fifth between identical runs (the
+  action server's, whose code did not change, went from 3.0 to 4.0 ms in one afternoon). With no
+  thinking time the 10 conversations queue for the one Rasa process, and a turn's p95 is about 1.5
+  times the median, itself about ten times the Rasa server's CPU per message: p95 ≤ 300 ms needs
+  under about 20 ms of it, with the action server and the simulated volunteers (about 6 ms) on the
+  same two cores. Not done: several Rasa processes behind a Redis lock store (each loads the model,
+  so two would exceed the 1.8 GB memory target; the facts said before consent, which one process
+  holds in memory, would have to be shared first; and two cores cannot give each process one); a
+  memory of NLU results by message text (the personas repeat their phrasings far more than people
+  do, so it would flatter this benchmark); `synchronous=NORMAL` for the SQLite tracker store (no wait
+  for the disk at each commit, but a power cut could lose the last turns, or undo an erasure);
+  PostgreSQL for the tracker store.
 - Training: TED (40 epochs) and DIET (100 epochs) dominate; epochs were left as they are (held-out
   accuracy in docs/evaluation.md).
 - Memory: the Rasa server holds TensorFlow, spaCy's `fr_core_news_md` and the gazetteer of places."""
