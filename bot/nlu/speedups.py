@@ -365,6 +365,8 @@ def _rule_index(lookup: dict[str, str]) -> tuple[frozenset[str], int, dict[str, 
         frozenset(anywhere),
     )
     _rule_indexes[id(lookup)] = (lookup, *index)
+    while len(_rule_indexes) > 8:  # a server has one lookup per loaded model; training makes a few
+        del _rule_indexes[next(iter(_rule_indexes))]
     return index
 
 
