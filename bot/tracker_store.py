@@ -112,7 +112,6 @@ class PrivacyTrackerStore(SQLTrackerStore):
 
         if is_sqlite_file(self.engine.url):
             # Rasa's engine opens the file again for every session; keep the connections instead.
-
             self.engine.dispose()
             self.engine = sqlite_file_engine(self.engine.url)
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)

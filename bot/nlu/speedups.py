@@ -59,7 +59,6 @@ import gc
 import json
 import logging
 import time
-from copy import deepcopy
 from functools import cache
 from typing import Any
 
@@ -78,8 +77,10 @@ _connectors: dict[int, tuple[Any, Any]] = {}
 _heap_frozen = False
 # form name -> (the domain, the unique entity mappings of the form in it)
 _unique_mappings: dict[str, tuple[Any, frozenset[str]]] = {}
-# id of a rule lookup -> (the lookup, its keys, the longest rule, rules by last previous action, the other rules)
-_rule_indexes: dict[int, tuple[Any, frozenset[str], int, dict[str, frozenset[str]], frozenset[str]]] = {}
+# a rule lookup's keys, its longest rule, its rules by last previous action, and the other rules
+RuleIndex = tuple[frozenset[str], int, dict[str, frozenset[str]], frozenset[str]]
+# id of a rule lookup -> (the lookup, its index)
+_rule_indexes: dict[int, tuple[Any, RuleIndex]] = {}
 # Rasa's slot classes: plain objects, whose copy is a new object with the same attributes (set at install).
 _PLAIN_SLOTS: set[type] = set()
 # Attribute of a RasaModel: (its traced prediction function, the spec of each input).
@@ -152,7 +153,7 @@ def _resolve_event_type(type_name: str, default: type | None = None) -> type | N
 
 def _copied(value: Any) -> Any:
     """Values of a state are strings and tuples; anything mutable is copied in depth."""
-    return deepcopy(value) if isinstance(value, (list, dict, set)) else value
+    return copy.deepcopy(value) if isinstance(value, (list, dict, set)) else value
 
 
 def copy_states(states: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -176,6 +177,16 @@ def copy_states(states: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return result
 
 
+def _events_mark(tracker: Any) -> tuple[int, Any]:
+    """The number of a tracker's events and its last one: what its events were worked out from.
+
+    Rasa only ever appends events to a tracker (a restart is an event too), so the same number
+    and the same last event mean the same events.
+    """
+    events = tracker.events
+    return len(events), (events[-1] if events else None)
+
+
 def _past_states(
     self: Any,
     domain: Any,
@@ -184,9 +195,7 @@ def _past_states(
     rule_only_data: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """DialogueStateTracker.past_states, replayed once per tracker, events and options."""
-    events = self.events
-    count = len(events)
-    last = events[-1] if count else None
+    count, last = _events_mark(self)
     options = (omit_unset_slots, ignore_rule_only_turns)
     kept = _states_memo.get(options)
     if (
@@ -198,7 +207,7 @@ def _past_states(
         or kept[4] != rule_only_data
     ):
         states = _original["past_states"](self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
-        kept = (self, domain, count, last, deepcopy(rule_only_data), states)
+        kept = (self, domain, count, last, copy.deepcopy(rule_only_data), states)
         _states_memo[options] = kept
     return copy_states(kept[5])
 
@@ -335,7 +344,7 @@ def _unique_entity_mappings(self: Any, domain: Any) -> set[str]:
     return set(kept[1])
 
 
-def _rule_index(lookup: dict[str, str]) -> tuple[frozenset[str], int, dict[str, frozenset[str]], frozenset[str]]:
+def _rule_index(lookup: dict[str, str]) -> RuleIndex:
     """The rules of a lookup by the previous action of their last state, and their greatest length.
 
     Kept per lookup, and made again whenever its keys change (RulePolicy's training changes them).
@@ -345,8 +354,8 @@ def _rule_index(lookup: dict[str, str]) -> tuple[frozenset[str], int, dict[str, 
     from rasa.shared.nlu.constants import ACTION_NAME
 
     kept = _rule_indexes.get(id(lookup))
-    if kept is not None and kept[0] is lookup and kept[1] == lookup.keys():
-        return kept[1:]  # type: ignore[return-value]
+    if kept is not None and kept[0] is lookup and kept[1][0] == lookup.keys():
+        return kept[1]
     by_action: dict[str, set[str]] = {}
     anywhere = set()
     longest = 0
@@ -358,13 +367,13 @@ def _rule_index(lookup: dict[str, str]) -> tuple[frozenset[str], int, dict[str, 
             by_action.setdefault(action, set()).add(key)
         else:
             anywhere.add(key)
-    index = (
+    index: RuleIndex = (
         frozenset(lookup),
         longest,
         {name: frozenset(keys) for name, keys in by_action.items()},
         frozenset(anywhere),
     )
-    _rule_indexes[id(lookup)] = (lookup, *index)
+    _rule_indexes[id(lookup)] = (lookup, index)
     while len(_rule_indexes) > 8:  # a server has one lookup per loaded model; training makes a few
         del _rule_indexes[next(iter(_rule_indexes))]
     return index
@@ -496,9 +505,7 @@ def _applied_events(self: Any) -> list[Any]:
     Each dialogue-state replay asks for it, for the same events, and it walks the conversation
     back at each form execution.
     """
-    events = self.events
-    count = len(events)
-    last = events[-1] if count else None
+    count, last = _events_mark(self)
     kept = self.__dict__.get(_APPLIED)
     if kept is None or kept[0] != count or kept[1] is not last:
         kept = (count, last, _original["applied_events"](self))

@@ -33,6 +33,18 @@ class InactiveVolunteer:
 ACTIVITY_RESOLUTION = timedelta(minutes=10)
 
 
+_volunteers = models.Volunteer.__table__
+_TOUCH = (
+    update(_volunteers)
+    .where(
+        _volunteers.c.channel == bindparam("on_channel"),
+        _volunteers.c.sender_id == bindparam("sender"),
+        _volunteers.c.last_seen_at < bindparam("older_than"),
+    )
+    .values(last_seen_at=bindparam("at"))
+)
+
+
 def touch(session: Session, *, channel: str, sender_id: str, at: datetime | None = None) -> bool:
     """Record that the person wrote at ``at`` (now); False when nothing was older than it by the resolution.
 
@@ -45,18 +57,6 @@ def touch(session: Session, *, channel: str, sender_id: str, at: datetime | None
         _TOUCH, {"on_channel": channel, "sender": sender_id, "at": at, "older_than": at - ACTIVITY_RESOLUTION}
     )
     return bool(result.rowcount)
-
-
-_volunteers = models.Volunteer.__table__
-_TOUCH = (
-    update(_volunteers)
-    .where(
-        _volunteers.c.channel == bindparam("on_channel"),
-        _volunteers.c.sender_id == bindparam("sender"),
-        _volunteers.c.last_seen_at < bindparam("older_than"),
-    )
-    .values(last_seen_at=bindparam("at"))
-)
 
 
 def inactive_since(session: Session, *, before: datetime) -> list[InactiveVolunteer]:
