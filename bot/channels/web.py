@@ -23,6 +23,7 @@ altering one. History after a reload comes from Rasa's tracker store for that id
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
 import secrets
@@ -69,12 +70,19 @@ def sign_conversation(key: bytes, conversation_id: str) -> str:
 
 
 def verify_conversation(key: bytes, token: object) -> str | None:
-    """The conversation id behind a token, or None when it is not one this server signed."""
+    """The conversation id behind a token, or None when it is not one this server signed.
+
+    Only the very token the server gave is accepted: the signature's last base64 character
+    carries two unused bits, which the decoder ignores, so a few other endings would decode
+    to the same signature.
+    """
     if not isinstance(token, str) or len(token) > 200:
         return None
     try:
         conversation_id = _signer(key).unsign(token).decode()
     except BadSignature:
+        return None
+    if not hmac.compare_digest(sign_conversation(key, conversation_id), token):
         return None
     return conversation_id if conversation_id.startswith(CONVERSATION_PREFIX) else None
 

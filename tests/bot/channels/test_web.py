@@ -46,6 +46,16 @@ def test_a_token_altered_or_signed_with_another_secret_is_refused() -> None:
     assert verify_conversation(KEY, sign_conversation(KEY, "telegram-123")) is None  # not a bubble conversation
 
 
+def test_only_the_token_given_is_accepted_not_another_spelling_of_its_signature() -> None:
+    """The signature's last base64 character has unused bits: other endings decode to the same bytes."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    for _ in range(20):
+        token = sign_conversation(KEY, new_conversation_id())
+        for ending in alphabet.replace(token[-1], ""):
+            assert verify_conversation(KEY, token[:-1] + ending) is None
+        assert verify_conversation(KEY, token) is not None
+
+
 def test_conversation_ids_do_not_repeat() -> None:
     assert len({new_conversation_id() for _ in range(1000)}) == 1000
 
