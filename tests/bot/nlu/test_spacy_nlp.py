@@ -8,7 +8,7 @@ import pytest
 from rasa.nlu.utils.spacy_utils import SpacyNLP
 from rasa.shared.exceptions import InvalidConfigException
 
-from bot.nlu.spacy_nlp import FrenchSpacyNLP
+from bot.nlu.spacy_nlp import MAX_RUN_CHARS, MAX_TOKENS, BoundedTokenizer, FrenchSpacyNLP
 
 TEXTS = [
     "Je m'appelle Julie, j'habite à Villeurbanne et je suis dispo le samedi matin",
@@ -45,3 +45,30 @@ def test_every_component_runs_when_none_is_listed() -> None:
 def test_a_component_the_model_does_not_have_is_a_configuration_error() -> None:
     with pytest.raises(InvalidConfigException, match="nerr not in fr_core_news_md"):
         spacy_nlp(components=["nerr"])
+
+
+HOSTILE = ["😀" * 2000, "!" * 2000, ".," * 1000, "a" * 2000, "bonjour " + "😀" * 100 + " fin", "! " * 1000]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=["emoji", "bangs", "dots-commas", "one-word", "mixed", "spaced"])
+def test_long_runs_never_reach_spacy_whole_and_keep_their_text(text: str) -> None:
+    nlp = spacy_nlp(components=[]).provide().model
+    tokenizer = nlp.tokenizer
+    assert isinstance(tokenizer, BoundedTokenizer)
+    seen: list[str] = []
+    original = tokenizer.tokenizer
+    tokenizer.tokenizer = lambda piece: seen.append(piece) or original(piece)
+    try:
+        doc = nlp(text)
+    finally:
+        tokenizer.tokenizer = original
+    assert doc.text == text
+    assert all(token.idx == text.index(token.text, token.idx) for token in doc)
+    assert len(doc) <= MAX_TOKENS
+    assert all(len(run) <= MAX_RUN_CHARS for piece in seen for run in piece.split())
+
+
+def test_ordinary_messages_get_spacys_own_tokens() -> None:
+    nlp = spacy_nlp(components=[]).provide().model
+    for text in TEXTS:
+        assert [(t.text, t.idx) for t in nlp(text)] == [(t.text, t.idx) for t in nlp.tokenizer.tokenizer(text)]
