@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import channel_of, profile_view
 from actions.profile_form import _previous_value
 from bot.errors import BotError
+from bot.logs import pseudonym
 from bot.onboarding import PROFILE_SLOTS, consent_from_slot, save_profile
 from bot.understanding.withdrawal import withdrawn_availability
 
@@ -69,7 +70,9 @@ class ActionSaveProfile(Action):
                 consent=consent_from_slot(tracker.get_slot("consent_at"), channel),
             )
         except BotError as error:
-            logger.warning("profile not saved for sender %s: %s", tracker.sender_id, type(error).__name__)
+            logger.warning(
+                "profile not saved for conversation %s: %s", pseudonym(tracker.sender_id), type(error).__name__
+            )
             dispatcher.utter_message(response="utter_ask_correction")
             return []
         dispatcher.utter_message(response="utter_profile_saved", first_name=profile.first_name)

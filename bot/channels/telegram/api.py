@@ -27,6 +27,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.request import HTTPXRequest
 
 from bot.config import Settings, derived_secret
+from bot.logs import pseudonym
 
 logger = logging.getLogger(__name__)
 
@@ -76,25 +77,29 @@ async def call_api(operation: Callable[[], Awaitable[T]], *, what: str, chat_id:
         except RetryAfter as error:
             delay = retry_seconds(error)
             if waited + delay > MAX_RATE_LIMIT_WAIT:
-                logger.error("%s to chat %s dropped: rate limited for %.0f s already", what, chat_id, waited)
+                logger.error("%s to chat %s dropped: rate limited for %.0f s already", what, pseudonym(chat_id), waited)
                 return None
-            logger.warning("%s to chat %s: Telegram asks to wait %.0f s (429), waiting", what, chat_id, delay)
+            logger.warning(
+                "%s to chat %s: Telegram asks to wait %.0f s (429), waiting", what, pseudonym(chat_id), delay
+            )
             waited += delay
             await asyncio.sleep(delay)
         except Forbidden:
-            logger.info("%s to chat %s refused: the person blocked the bot or left", what, chat_id)
+            logger.info("%s to chat %s refused: the person blocked the bot or left", what, pseudonym(chat_id))
             return None
         except BadRequest as error:
-            logger.error("%s to chat %s rejected by Telegram: %s", what, chat_id, error.message)
+            logger.error("%s to chat %s rejected by Telegram: %s", what, pseudonym(chat_id), error.message)
             return None
         except NetworkError as error:  # includes TimedOut
             network_failures += 1
             if network_failures >= NETWORK_ATTEMPTS:
-                logger.error("%s to chat %s failed after %d attempts: %s", what, chat_id, network_failures, error)
+                logger.error(
+                    "%s to chat %s failed after %d attempts: %s", what, pseudonym(chat_id), network_failures, error
+                )
                 return None
             await asyncio.sleep(2 ** (network_failures - 1))
         except TelegramError as error:
-            logger.error("%s to chat %s failed: %s", what, chat_id, type(error).__name__)
+            logger.error("%s to chat %s failed: %s", what, pseudonym(chat_id), type(error).__name__)
             return None
 
 

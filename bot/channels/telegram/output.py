@@ -22,6 +22,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
 from bot.channels.telegram.api import call_api, split_text
+from bot.logs import pseudonym
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ class TelegramOutput(OutputChannel):
         if isinstance(json_message.get("text"), str):
             await self.send(recipient_id, json_message["text"], json_message.get("buttons") or ())
         else:
-            logger.info("custom payload not sent to chat %s: nothing Telegram can show", recipient_id)
+            logger.info("custom payload not sent to chat %s: nothing Telegram can show", pseudonym(recipient_id))
 
     async def send(self, recipient_id: str | int, text: str, buttons: Sequence[dict[str, Any]] = ()) -> None:
         """Send ``text`` (split if needed), the buttons under its last part."""
@@ -103,7 +104,7 @@ class TelegramOutput(OutputChannel):
             return
         parts = split_text(text)
         if not parts:
-            logger.warning("empty reply to chat %s not sent", chat_id)
+            logger.warning("empty reply to chat %s not sent", pseudonym(chat_id))
             return
         keyboard = self.keyboard(buttons)
         for number, part in enumerate(parts, start=1):

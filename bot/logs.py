@@ -1,0 +1,140 @@
+"""Log lines that carry no personal data and stay short, in every process of the assistant.
+
+Usage (entry points only: ``bot`` commands, the action server, the Rasa server)::
+
+    from bot.logs import configure
+    configure(settings.log_level)          # or install_record_guard() where another owns handlers
+    logger.info("conversation %s erased", pseudonym(sender_id))
+
+Our own code logs ids, never texts or contact details (house style). Rasa and its
+libraries do not always: a failed custom action used to log the whole request body
+(slots, messages, domain) at ERROR, up to megabytes per line. So every log record made
+in these processes goes through :func:`guard`, installed as the log record factory:
+whatever logger made it and whatever handler prints it, its traceback keeps the frames and
+exception types but not the exceptions' messages, and its message is scrubbed of e-mail
+addresses, phone numbers and the values of known message fields, and cut to
+:data:`MAX_RECORD_CHARS`.
+
+Conversation ids (a Telegram chat id, a bubble's id) identify a person: log lines carry
+:func:`pseudonym` instead, a short keyed hash that lets lines of one conversation be
+followed without revealing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import traceback
+from typing import Any
+
+MAX_RECORD_CHARS = 2000  # a log line, traceback included
+REDACTED = "[masqué]"
+
+EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# French and international phone numbers as people type them: 06 12 34 56 78, +33 6 12..., 0612345678.
+PHONE_RE = re.compile(r"(?<![\w.])(?:(?:\+|00)\d{1,3}[ .-]?\d(?:[ .-]?\d){5,12}|0[1-9](?:[ .-]?\d{2}){4})(?![\w.])")
+# Values of the fields through which Rasa, Sanic and the action server pass what people said:
+# JSON ("text": "…"), Python reprs ('text': '…') and structlog's console form (text='…').
+FIELDS = (
+    "text", "user_text", "message", "response_text", "slots", "slot_values", "value", "entities",
+    "request_body", "body", "latest_message", "tracker", "parse_data", "metadata", "first_name",
+    "email", "phone", "place", "skills", "availability", "causes", "contact", "sender", "sender_id",
+)  # fmt: skip
+_FIELD_NAMES = "|".join(FIELDS)
+FIELD_RE = re.compile(
+    rf"""(?P<key>["']?(?:{_FIELD_NAMES})["']?\s*[:=]\s*)"""
+    r"""(?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\{.*?\}(?=[,}\s]|$)|\[.*?\](?=[,}\s]|$))""",
+    re.DOTALL,
+)
+
+_installed = False
+_pseudonym_key = b""
+
+
+def scrub(text: str, limit: int = MAX_RECORD_CHARS) -> str:
+    """``text`` without e-mails, phone numbers or message field values, at most ``limit`` characters."""
+    if len(text) > 4 * limit:  # no need to scan megabytes that will be cut anyway
+        text = text[: 4 * limit]
+    text = FIELD_RE.sub(lambda match: match.group("key") + f'"{REDACTED}"', text)
+    text = EMAIL_RE.sub("[e-mail]", text)
+    text = PHONE_RE.sub("[téléphone]", text)
+    if len(text) > limit:
+        text = text[:limit] + " […]"
+    return text
+
+
+def guard(record: logging.LogRecord) -> logging.LogRecord:
+    """Scrub and bound one record's message and traceback, in place."""
+    try:
+        message = record.getMessage()
+    except Exception:  # noqa: BLE001 - a bad format string must not lose the line
+        message = str(record.msg)
+    if record.exc_info and record.exc_info[0] is not None:
+        record.exc_text = scrub(traceback_without_messages(record.exc_info[1]))
+        record.exc_info = None
+    record.msg = scrub(message)
+    record.args = ()
+    return record
+
+
+def traceback_without_messages(error: BaseException | None) -> str:
+    """A traceback's frames and exception types, without the exceptions' messages.
+
+    The frames say where something failed; the messages may say what was being handled
+    (Rasa's ``ClientResponseError`` carries the action server's whole answer, a ``KeyError``
+    its key), so they are left out.
+    """
+    lines: list[str] = []
+    seen: set[int] = set()
+    chain: list[BaseException] = []
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    for position, failure in enumerate(reversed(chain)):
+        if position:
+            lines.append("During the handling of the above, another exception occurred:")
+        lines.append("Traceback (most recent call last):")
+        for frame in traceback.extract_tb(failure.__traceback__):
+            lines.append(f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}')
+        lines.append(f"{type(failure).__module__}.{type(failure).__qualname__} (message not logged)")
+    return "\n".join(lines)
+
+
+def install_record_guard() -> None:
+    """Make every log record of this process go through :func:`guard` (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    make_record = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        return guard(make_record(*args, **kwargs))
+
+    logging.setLogRecordFactory(factory)
+
+
+def set_pseudonym_key(key: bytes) -> None:
+    """The secret behind :func:`pseudonym` (the signing secret), set once per process."""
+    global _pseudonym_key
+    _pseudonym_key = key
+
+
+def pseudonym(conversation_id: object) -> str:
+    """A short, stable stand-in for a conversation id in log lines (``conv:1a2b3c4d``)."""
+    if not _pseudonym_key:
+        from bot.config import get_settings, secret_key
+
+        set_pseudonym_key(secret_key(get_settings()))
+    digest = hmac.new(_pseudonym_key, str(conversation_id).encode(), hashlib.sha256).hexdigest()
+    return f"conv:{digest[:8]}"
+
+
+def configure(level: str, *, fmt: str = "%(asctime)s %(levelname)s %(name)s: %(message)s") -> None:
+    """Configure logging for an entry point of ours, with the record guard."""
+    install_record_guard()
+    logging.captureWarnings(True)
+    logging.basicConfig(level=level, format=fmt)

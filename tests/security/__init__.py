@@ -1,0 +1,1 @@
+"""Tests that play the attacker: each hole found by an outsider, closed."""
