@@ -55,6 +55,20 @@ class Settings:
             "empty: derived from the signing secret."
         },
     )
+    rest_token: str = field(
+        default="",
+        metadata={
+            "help": "Token the REST channel requires (Authorization: Bearer ...); empty: only requests "
+            "from this machine that no proxy forwarded are served (development)."
+        },
+    )
+    action_token: str = field(
+        default="",
+        metadata={
+            "help": "Secret the Rasa server sends to the action server with each call (X-Action-Token); "
+            "empty: derived from the signing secret."
+        },
+    )
     action_port: int = field(default=5055, metadata={"help": "Port of the action server, bound to 127.0.0.1 only."})
     action_endpoint: str = field(
         default="http://127.0.0.1:5055/webhook", metadata={"help": "URL the Rasa server calls to run custom actions."}
@@ -168,6 +182,11 @@ def derived_secret(settings: Settings, purpose: str) -> str:
 def rasa_api_token(settings: Settings) -> str:
     """The token of Rasa's HTTP API: the setting, or one derived from the signing secret."""
     return settings.rasa_api_token or derived_secret(settings, "rasa-api")
+
+
+def action_token(settings: Settings) -> str:
+    """The secret that lets only the Rasa server call the action server."""
+    return settings.action_token or derived_secret(settings, "action-server")
 
 
 def widget_allowed_origins(settings: Settings) -> list[str]:

@@ -18,11 +18,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.config import ROOT, Settings, get_settings, rasa_api_token, secret_key, widget_allowed_origins
+from bot.config import ROOT, Settings, action_token, get_settings, rasa_api_token, secret_key, widget_allowed_origins
 
 logger = logging.getLogger(__name__)
 
 RASA = str(Path(sys.executable).with_name("rasa"))
+ACTION_SERVER = [sys.executable, "-m", "bot.action_server"]
+RASA_SERVER = [sys.executable, "-m", "bot.rasa_server"]
 TRAINING_DATA = ("data/nlu", "data/rules", "data/stories")
 
 
@@ -31,7 +33,8 @@ def process_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env.update(settings.as_env())
     env["SECRET_KEY"] = secret_key(settings).decode()  # one secret for every process, even when generated
-    env["RASA_API_TOKEN"] = rasa_api_token(settings)
+    env["RASA_API_TOKEN"] = rasa_api_token(settings)  # read from the environment, never from argv
+    env["ACTION_TOKEN"] = action_token(settings)  # endpoints.yml sends it, the action server checks it
     env["WIDGET_ALLOWED_ORIGINS"] = ",".join(widget_allowed_origins(settings))  # credentials.yml reads it
     env["SANIC_HOST"] = "127.0.0.1"  # the action server is never exposed
     env["RASA_TELEMETRY_ENABLED"] = "false"  # nothing about conversations leaves this machine
@@ -114,15 +117,15 @@ def running_assistant(settings: Settings, model: Path, *, log_dir: Path | None =
     out_actions = logs[0] if logs else None
     out_rasa = logs[1] if logs else None
     actions = subprocess.Popen(
-        [RASA, "run", "actions", "--actions", "actions", "--port", str(settings.action_port)],
-        cwd=ROOT, env=env, stdout=out_actions, stderr=subprocess.STDOUT if logs else None,
-    )  # fmt: skip
+        ACTION_SERVER, cwd=ROOT, env=env, stdout=out_actions, stderr=subprocess.STDOUT if logs else None
+    )
     rasa_command = [
-        RASA, "run", "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        *RASA_SERVER, "run", "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
         "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
     ]  # fmt: skip
-    # The HTTP API lets the console deliver invitations; it always requires the token.
-    rasa_command += ["--enable-api", "--auth-token", rasa_api_token(settings)]
+    # The HTTP API lets the console deliver invitations; it always requires the token, which
+    # bot.rasa_server adds from the environment (a command line is readable by every local user).
+    rasa_command += ["--enable-api"]
     rasa = subprocess.Popen(
         rasa_command, cwd=ROOT, env=env, stdout=out_rasa, stderr=subprocess.STDOUT if logs else None
     )
@@ -196,9 +199,7 @@ def shell(*, train_model: bool = True) -> int:
     prepare_database(settings)
     model = train(settings) if train_model else latest_model(Path(settings.models_dir))
     env = process_env(settings)
-    actions = subprocess.Popen(
-        [RASA, "run", "actions", "--actions", "actions", "--port", str(settings.action_port)], cwd=ROOT, env=env
-    )
+    actions = subprocess.Popen(ACTION_SERVER, cwd=ROOT, env=env)
     try:
         _wait_for(f"http://127.0.0.1:{settings.action_port}/health", actions, timeout=120)
         command = [

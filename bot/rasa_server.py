@@ -1,0 +1,34 @@
+"""The Rasa server, started without its secrets on the command line.
+
+``bot serve`` runs ``python -m bot.rasa_server run --model … --enable-api …`` instead of
+``rasa run … --auth-token TOKEN``: a process's command line is readable by every user of
+the machine (``ps``), its environment only by its owner. This entry point reads the API
+token from the settings (RASA_API_TOKEN, or derived from the signing secret), adds it to
+Rasa's own arguments inside the process, installs the log guard (:mod:`bot.logs`) and
+hands over to Rasa's command line.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from bot.config import get_settings, rasa_api_token
+from bot.logs import install_record_guard
+
+
+def main() -> None:
+    """Run ``rasa`` with these arguments plus the API token."""
+    from rasa.__main__ import main as rasa_main
+
+    install_record_guard()
+    logging.captureWarnings(True)  # Rasa's warnings can quote a message: through the guard too
+    arguments = sys.argv[1:]
+    if "--enable-api" in arguments:
+        arguments += ["--auth-token", rasa_api_token(get_settings())]
+    sys.argv = ["rasa", *arguments]
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
