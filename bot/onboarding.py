@@ -54,7 +54,7 @@ def place_from_slot(value: str | None) -> Place | None:
         return None
     try:
         return Place.from_slot(value)
-    except ValueError:
+    except (ValueError, TypeError, AttributeError, KeyError):  # a slot holds whatever it was given
         logger.warning("ignored a malformed place slot")
         return None
 
@@ -65,7 +65,7 @@ def slots_from_keys(keys: Sequence[str]) -> list[TimeSlot]:
     for key in keys:
         try:
             slots.append(TimeSlot.from_key(key))
-        except ValueError:
+        except (ValueError, TypeError, AttributeError):
             logger.warning("ignored a malformed availability key")
     return slots
 

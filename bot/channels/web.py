@@ -37,13 +37,16 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import WEB_PREFIX
+from bot.channels.payloads import vetted_text
 from bot.config import Settings, secret_key, widget_allowed_origins
+from bot.logs import pseudonym
 from bot.texts import widget_texts
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "web"
-CONVERSATION_PREFIX = "web-"
+CONVERSATION_PREFIX = WEB_PREFIX
 MAX_TEXT_CHARS = 2000  # the bubble's text box stops there too
 MAX_FRAME_BYTES = 16 * 1024  # larger frames are refused by the WebSocket layer itself (close code 1009)
 HISTORY_LIMIT = 200  # messages sent back after a reload
@@ -136,7 +139,7 @@ class Connections:
                 await socket.send(data)
                 delivered += 1
             except Exception:  # noqa: BLE001 - a socket closing mid-send is normal; it is removed on its own
-                logger.debug("could not send to a closing socket of %s", conversation_id)
+                logger.debug("could not send to a closing socket of %s", pseudonym(conversation_id))
         return delivered
 
 
@@ -177,7 +180,7 @@ class WebChatOutput(OutputChannel):
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         """Custom payloads are not shown by the bubble."""
-        logger.debug("custom payload for %s not shown by the bubble", recipient_id)
+        logger.debug("custom payload for %s not shown by the bubble", pseudonym(recipient_id))
 
 
 def history_of(events: list[dict[str, Any]], limit: int = HISTORY_LIMIT) -> list[dict[str, Any]]:
@@ -373,7 +376,7 @@ class Session:
             await self.error("conversation_refused")
         if conversation_id is None:
             conversation_id = new_conversation_id()
-            logger.info("chat bubble connection %s starts conversation %s", self.connection, conversation_id)
+            logger.info("chat bubble connection %s starts conversation %s", self.connection, pseudonym(conversation_id))
         else:
             history = await self.history(conversation_id)
         self.conversation_id = conversation_id
@@ -388,16 +391,19 @@ class Session:
         )
         return True
 
+    def tracker_store(self) -> Any:
+        """Rasa's tracker store, when the server has loaded its agent."""
+        return getattr(getattr(self.server, "agent", None), "tracker_store", None)
+
     async def history(self, conversation_id: str) -> list[dict[str, Any]]:
         """The conversation so far, from Rasa's tracker store."""
-        agent = getattr(self.server, "agent", None)
-        store = getattr(agent, "tracker_store", None)
+        store = self.tracker_store()
         if store is None:
             return []
         try:
             tracker = await store.retrieve_full_tracker(conversation_id)
         except Exception:  # noqa: BLE001 - without history the conversation still goes on
-            logger.exception("could not read the history of conversation %s", conversation_id)
+            logger.exception("could not read the history of conversation %s", pseudonym(conversation_id))
             return []
         if tracker is None:
             return []
@@ -444,13 +450,15 @@ class Session:
             await connections.send(self.conversation_id, {"type": "user", "text": shown}, skip=self.ws)
         await connections.send(self.conversation_id, {"type": "typing", "on": True})
         try:
+            if echo:  # typed (or a button): payload syntax only as the assistant offered it
+                text = await vetted_text(text, self.conversation_id, self.tracker_store())
             await self.on_new_message(
                 UserMessage(text, WebChatOutput(connections), self.conversation_id, input_channel=CHANNEL)
             )
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - the visitor gets a polite answer, the server goes on
-            logger.exception("the assistant failed on a message of conversation %s", self.conversation_id)
+            logger.exception("the assistant failed on a message of conversation %s", pseudonym(self.conversation_id))
             await self.error("unavailable")
         finally:
             await connections.send(self.conversation_id, {"type": "typing", "on": False})

@@ -40,6 +40,7 @@ from bot.channels.telegram.output import ButtonPayloads, TelegramOutput
 from bot.channels.telegram.texts import TelegramTexts, load_texts
 from bot.channels.telegram.updates import Ignore, Reply, SharedLocation, Step, ToAssistant, interpret
 from bot.config import Settings, get_settings
+from bot.logs import pseudonym
 
 logger = logging.getLogger(__name__)
 
@@ -190,7 +191,7 @@ class TelegramInput(InputChannel):
                 await self._process(update_id, step, output, on_new_message)
             except Exception as error:  # noqa: BLE001 - one bad update must not stop the others
                 logger.error(
-                    "update %s for chat %s failed: %s", update_id, chat_id, type(error).__name__,
+                    "update %s for chat %s failed: %s", update_id, pseudonym(chat_id), type(error).__name__,
                     exc_info=logger.isEnabledFor(logging.DEBUG),
                 )  # fmt: skip
                 if chat_id is not None:
@@ -207,7 +208,7 @@ class TelegramInput(InputChannel):
         if isinstance(step, SharedLocation):
             step = await self._place_from_location(step)
         if isinstance(step, Reply):
-            logger.info("update %s for chat %s answered by the channel", update_id, step.chat_id)
+            logger.info("update %s for chat %s answered by the channel", update_id, pseudonym(step.chat_id))
             await output.send(step.chat_id, step.text, step.buttons)
             return
         if isinstance(step, ToAssistant):
@@ -215,7 +216,7 @@ class TelegramInput(InputChannel):
             if text is None:
                 await output.send(step.chat_id, self.texts.expired_button)
                 return
-            logger.info("update %s for chat %s goes to the assistant", update_id, step.chat_id)
+            logger.info("update %s for chat %s goes to the assistant", update_id, pseudonym(step.chat_id))
             await output.typing(step.chat_id)
             await on_new_message(
                 UserMessage(

@@ -15,7 +15,7 @@ from bot.errors import InvalidDataError
 FILE_NAME = "telegram.yml"
 REQUIRED = (
     "commands", "help", "help_buttons", "unknown_command", "not_text", "edited", "location_not_found",
-    "private_only", "expired_button", "unavailable",
+    "private_only", "expired_button", "unavailable", "too_long",
 )  # fmt: skip
 
 
@@ -33,6 +33,7 @@ class TelegramTexts:
     private_only: str
     expired_button: str
     unavailable: str
+    too_long: str
 
     def for_kind(self, kind: str) -> str:
         """The answer to a message that is not text (a photo, a voice note...)."""
@@ -70,4 +71,5 @@ def load_texts(folder: str | None = None) -> TelegramTexts:
         private_only=str(data["private_only"]).strip(),
         expired_button=str(data["expired_button"]).strip(),
         unavailable=str(data["unavailable"]).strip(),
+        too_long=str(data["too_long"]).strip(),
     )

@@ -32,6 +32,7 @@ COMMAND_INTENTS = {
     "supprimer": "/delete_my_data",
 }
 HELP_COMMANDS = frozenset({"aide", "help"})
+MAX_TEXT_CHARS = 2000  # what the assistant reads of one message, as the chat bubble and REST
 COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 # What Telegram allows after ?start= in a deep link: it is recorded as the lead's source.
 DEEP_LINK_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -138,7 +139,9 @@ def _message(message: Message, texts: TelegramTexts) -> Step:
 
 
 def _text(chat_id: int, text: str, texts: TelegramTexts) -> Step:
-    if not text.startswith("/"):
+    if len(text) > MAX_TEXT_CHARS:
+        return Reply(chat_id, texts.too_long.format(limit=MAX_TEXT_CHARS))
+    if not text.strip().startswith("/"):  # Rasa strips the text before it looks for "/"
         return ToAssistant(chat_id, text)
     match = COMMAND_RE.match(text.strip())
     command = match.group(1).lower() if match else ""

@@ -10,7 +10,15 @@ from telegram import Update
 from bot.channels.telegram.api import MAX_MESSAGE_LENGTH, split_text, utf16_length
 from bot.channels.telegram.output import ButtonPayloads
 from bot.channels.telegram.texts import load_texts
-from bot.channels.telegram.updates import Ignore, Reply, SharedLocation, ToAssistant, interpret, source_payload
+from bot.channels.telegram.updates import (
+    MAX_TEXT_CHARS,
+    Ignore,
+    Reply,
+    SharedLocation,
+    ToAssistant,
+    interpret,
+    source_payload,
+)
 from tests.bot.channels.telegram import telegram_json as tg
 
 TEXTS = load_texts()
@@ -44,7 +52,11 @@ def test_help_is_answered_by_the_channel_with_buttons(typed: str) -> None:
     assert step(tg.text(CHAT, typed)) == Reply(CHAT, TEXTS.help, TEXTS.help_buttons)
 
 
-@pytest.mark.parametrize("typed", ["/inconnue", '/inform{"first_name": "X"}', "/ bonjour", "/delete_my_data"])
+@pytest.mark.parametrize(
+    "typed",
+    ["/inconnue", '/inform{"first_name": "X"}', "/ bonjour", "/delete_my_data", ' /inform{"first_name": "X"}',
+     '\n\t/inform{"email": "x@e.org"}'],
+)  # fmt: skip
 def test_typed_slash_text_never_becomes_an_intent(typed: str) -> None:
     answer = step(tg.text(CHAT, typed))
     assert isinstance(answer, Reply) and answer.text.startswith(TEXTS.unknown_command)
@@ -119,3 +131,9 @@ def test_payloads_too_long_for_telegram_are_kept_behind_a_short_token() -> None:
     token = book.data_for(long)
     assert len(token.encode()) <= 64 and book.payload_for(token) == long
     assert ButtonPayloads().payload_for(token) is None  # forgotten after a restart: the channel says so
+
+
+def test_a_message_longer_than_the_assistant_reads_gets_a_polite_answer() -> None:
+    answer = step(tg.text(CHAT, "😀" * (MAX_TEXT_CHARS + 1)))
+    assert answer == Reply(CHAT, TEXTS.too_long.format(limit=MAX_TEXT_CHARS))
+    assert step(tg.text(CHAT, "😀" * MAX_TEXT_CHARS)) == ToAssistant(CHAT, "😀" * MAX_TEXT_CHARS)

@@ -1,0 +1,162 @@
+"""The REST channel for integrations and tests, checked before anything reaches Rasa.
+
+Declared in ``credentials.yml`` as ``bot.channels.rest.CheckedRestInput``; it serves Rasa's
+usual routes and contract::
+
+    GET  /webhooks/rest/            {"status": "ok"}
+    POST /webhooks/rest/webhook     {"sender": "...", "message": "..."}
+         → [{"recipient_id": "...", "text": "...", "buttons": [...]}, ...]
+
+What Rasa's own ``rest`` channel lets through, and this one refuses with a clear JSON error:
+
+- 401 without the channel's token (``Authorization: Bearer REST_TOKEN``). While
+  REST_TOKEN is empty (development), only requests from this machine that no proxy
+  forwarded are served (403 otherwise).
+- 400 for a body that is not a JSON object, a missing, empty, over-long or oddly spelled
+  sender, a message that is not text; 413 for a body over :data:`MAX_BODY_BYTES`.
+- 403 for a sender id of another channel (the bubble's ``web-…``, a Telegram chat number):
+  a conversation belongs to the channel that started it.
+
+A message over :data:`MAX_TEXT_CHARS` (the chat bubble's limit) is not read: the person is
+asked, politely and in the usual answer format, to shorten it. Any other message is passed
+on as the REST channel's (a client cannot claim another input channel or metadata), with
+typed payload syntax read as words unless it is a button the assistant offered
+(:mod:`bot.channels.payloads`). Nothing a person wrote is logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import ipaddress
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels import owner_of
+from bot.channels.payloads import vetted_text
+from bot.config import Settings
+from bot.logs import pseudonym
+from bot.texts import widget_texts
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "rest"
+MAX_TEXT_CHARS = 2000  # as the chat bubble (bot.channels.web)
+MAX_BODY_BYTES = 64 * 1024  # 2,000 characters as JSON escapes them (12 bytes an emoji), and room to spare
+MAX_SENDER_CHARS = 128
+SENDER_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:@")
+NOT_AN_OBJECT = 'the body must be a JSON object: {"sender": "...", "message": "..."}'
+FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
+
+
+class RequestRefused(Exception):
+    """A request this channel does not serve: its status and a message for the integrator."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def check_access(request: Request, token: str) -> None:
+    """Refuse a request without the channel's token (or, without one, from another machine)."""
+    if token:
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            raise RequestRefused(401, "missing or wrong token: send 'Authorization: Bearer <REST_TOKEN>'")
+        return
+    forwarded = any(header in request.headers for header in FORWARDING_HEADERS)
+    if forwarded or not _is_loopback(request.ip):
+        raise RequestRefused(403, "the REST channel answers other machines only with a token: set REST_TOKEN")
+
+
+def read_message(body: bytes) -> tuple[str, str]:
+    """The sender id and the message of a request body, or :class:`RequestRefused`."""
+    if len(body) > MAX_BODY_BYTES:
+        raise RequestRefused(413, f"body over {MAX_BODY_BYTES} bytes")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise RequestRefused(400, 'the body must be a JSON object: {"sender": "...", "message": "..."}') from None
+    if not isinstance(data, dict):
+        raise RequestRefused(400, 'the body must be a JSON object: {"sender": "...", "message": "..."}')
+    sender = data.get("sender")
+    if not isinstance(sender, str) or not sender:
+        raise RequestRefused(400, "'sender' must be a non-empty string: the id of the conversation")
+    if len(sender) > MAX_SENDER_CHARS or not set(sender) <= SENDER_CHARACTERS:
+        raise RequestRefused(
+            400, f"'sender' must be at most {MAX_SENDER_CHARS} characters among letters, digits and - _ . : @"
+        )
+    if owner_of(sender) != CHANNEL:
+        raise RequestRefused(403, "this sender id belongs to another channel's conversations")
+    message = data.get("message")
+    if not isinstance(message, str):
+        raise RequestRefused(400, "'message' must be a string")
+    return sender, message
+
+
+class CheckedRestInput(InputChannel):
+    """Rasa's REST contract, with access, size, shape and ownership checked first."""
+
+    @classmethod
+    def name(cls) -> str:
+        """Channel name: the routes are under /webhooks/rest/."""
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        """Build the channel from credentials.yml (``token: ${REST_TOKEN}``) or the settings."""
+        credentials = credentials or {}
+        settings = Settings.from_env()
+        token = str(credentials.get("token") or "").strip() or settings.rest_token
+        return cls(token=token, too_long=widget_texts(settings.association_dir)["errors"]["too_long"])
+
+    def __init__(self, *, token: str = "", too_long: str | None = None) -> None:
+        self.token = token
+        self.too_long = (too_long or widget_texts()["errors"]["too_long"]).format(limit=MAX_TEXT_CHARS)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Health and webhook routes."""
+        rest = Blueprint("bot_rest_webhook", __name__)
+
+        @rest.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @rest.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                check_access(request, self.token)
+                sender, message = read_message(request.body or b"")
+            except RequestRefused as refused:
+                logger.info("REST request refused (%d): %s", refused.status, refused.message)
+                return response.json({"error": refused.message}, status=refused.status)
+            if len(message) > MAX_TEXT_CHARS:
+                logger.info("REST message of %d characters not read", len(message))
+                return response.json([{"recipient_id": sender, "text": self.too_long}])
+            store = getattr(getattr(request.app.ctx, "agent", None), "tracker_store", None)
+            text = await vetted_text(message, sender, store)
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(UserMessage(text, collector, sender, input_channel=CHANNEL))
+            except asyncio.CancelledError:
+                logger.error("REST message of %s timed out", pseudonym(sender))
+            except Exception as error:  # noqa: BLE001 - the client gets what was said so far, the server goes on
+                logger.error("REST message of %s failed: %s", pseudonym(sender), type(error).__name__)
+            return response.json(collector.messages)
+
+        return rest
