@@ -17,6 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSOCIATION_DIR = ROOT / "data" / "association"
+# The service's own files (SQLite databases, generated secret): readable by its user only.
+DATA_DIR = ROOT / "var"
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,7 @@ class Settings:
     """Runtime settings; environment variable names are the upper-cased field names."""
 
     database_url: str = field(
-        default=f"sqlite:///{ROOT / 'var' / 'benevoles.db'}",
+        default=f"sqlite:///{DATA_DIR / 'benevoles.db'}",
         metadata={
             "help": "SQLAlchemy URL of the application database (SQLite file by default, "
             "postgresql+psycopg2://... in production)."
@@ -74,7 +76,7 @@ class Settings:
         default="http://127.0.0.1:5055/webhook", metadata={"help": "URL the Rasa server calls to run custom actions."}
     )
     tracker_store_url: str = field(
-        default=f"sqlite:///{ROOT / 'var' / 'tracker.db'}",
+        default=f"sqlite:///{DATA_DIR / 'tracker.db'}",
         metadata={
             "help": "SQLAlchemy URL of Rasa's tracker store (conversation events); "
             "may be the same PostgreSQL server as DATABASE_URL."
@@ -163,9 +165,9 @@ def secret_key(settings: Settings) -> bytes:
     """The signing secret: the SECRET_KEY setting, or a random key kept in var/secret_key."""
     if settings.secret_key:
         return settings.secret_key.encode()
-    path = ROOT / "var" / "secret_key"
+    path = DATA_DIR / "secret_key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
             with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
                 handle.write(secrets.token_hex(32))

@@ -3,7 +3,8 @@
 ``erase_person`` is the one erasure: the conversation (``action_forget_me``), the command
 line (``bot volunteers forget``) and the staff console call it. ``purge`` applies the
 retention period (``bot privacy purge``): a notice a month before where the channel can
-reach the person, then erasure.
+reach the person, then erasure. Either leaves no copy of what it deleted in the databases'
+files (``leave_no_copies``).
 """
 
 from __future__ import annotations
@@ -18,13 +19,19 @@ from bot.config import Settings
 from bot.errors import BotError, NotFoundError
 from bot.store import conversations, models, retention
 from bot.store import volunteers as volunteer_store
-from bot.store.session import session_scope
+from bot.store.session import get_engine, session_scope, wipe_deleted_rows
 
 logger = logging.getLogger(__name__)
 
 # Channels on which the assistant can write first (Rasa pushes on the latest channel).
 PUSH_CHANNELS = frozenset({"telegram"})
 RETENTION_NOTICE_INTENT = "retention_notice"
+# The tables an erasure deletes from: the volunteer's own and every table that refers to it.
+_VOLUNTEERS = models.Volunteer.__table__
+PERSON_TABLES = (
+    _VOLUNTEERS.name,
+    *(t.name for t in models.metadata.sorted_tables if any(k.references(_VOLUNTEERS) for k in t.foreign_keys)),
+)
 
 
 def privacy_url(settings: Settings) -> str:
@@ -42,9 +49,32 @@ def with_privacy_details(text: str, settings: Settings) -> str:
 def erase_person(settings: Settings, *, channel: str | None, sender_id: str, actor: str) -> bool:
     """Erase a person from every application table and their conversation from the tracker store.
 
-    Keeps only an anonymous audit entry. ``channel`` None erases the sender id on every
-    channel. Returns False when nothing at all was stored about them.
+    Keeps only an anonymous audit entry, and no copy in the databases' files. ``channel`` None
+    erases the sender id on every channel. Returns False when nothing at all was stored about them.
     """
+    erased = _erase(settings, channel=channel, sender_id=sender_id, actor=actor)
+    if erased:
+        leave_no_copies(settings)
+    return erased
+
+
+def leave_no_copies(settings: Settings, *, rewrite_conversations: bool = False) -> bool:
+    """Wipe what was just deleted from the files of both databases; False if some copy may remain (logged).
+
+    SQLite: the write-ahead logs are emptied into the files, where deleted data is zeroes.
+    PostgreSQL: the application tables are rewritten (``VACUUM FULL``); Rasa's ``events``
+    table, shared by every conversation and possibly large, only with ``rewrite_conversations``
+    (the daily purge), otherwise vacuumed in place. See ``wipe_deleted_rows``.
+    """
+    application = wipe_deleted_rows(get_engine(settings.database_url), PERSON_TABLES)
+    tracker = wipe_deleted_rows(
+        get_engine(settings.tracker_store_url), (conversations.events.name,), rewrite=rewrite_conversations
+    )
+    return application and tracker
+
+
+def _erase(settings: Settings, *, channel: str | None, sender_id: str, actor: str) -> bool:
+    """``erase_person`` without the wiping (the purge wipes once, after every erasure)."""
     with session_scope(settings.database_url) as session:
         try:
             volunteer_store.forget(session, sender_id=sender_id, channel=channel, actor=actor)
@@ -131,7 +161,7 @@ def purge(
         return report
 
     for volunteer in report.erased:
-        erase_person(settings, channel=volunteer.channel, sender_id=volunteer.sender_id, actor="retention")
+        _erase(settings, channel=volunteer.channel, sender_id=volunteer.sender_id, actor="retention")
     for sender in report.conversations:
         conversations.delete_conversation(settings.tracker_store_url, sender)
     with session_scope(settings.database_url) as session:
@@ -148,6 +178,9 @@ def purge(
                     details={"conversations": len(report.conversations), "handoff_requests": len(report.handoffs)},
                 )
             )
+    # Every day, erasures or not: also catches what the day's erasures could not wipe, and
+    # old values of rectified profiles (docs/privacy.md, 3.6).
+    leave_no_copies(settings, rewrite_conversations=True)
     sent = []
     for volunteer in report.notified:
         try:

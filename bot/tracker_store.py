@@ -16,7 +16,10 @@ Rasa's ``SQLTrackerStore`` with three changes to what is written:
 - When the erasure action ran in a turn (``action_forget_me``), the person's whole
   conversation is deleted at the end of the turn and nothing of the turn is written:
   Rasa's own ``save`` would otherwise re-insert the in-memory events the action's
-  deletion had just removed.
+  deletion had just removed. The database's files then keep no copy of the deleted events
+  (``bot.store.session.wipe_deleted_rows``). What this process remembers of a conversation
+  another process erased (the command line, the console) is dropped when its rows are
+  found gone, never written back.
 - A message the person wrote (not one the assistant sent on its own initiative through
   ``trigger_intent``) counts as activity for the retention rules (``bot privacy purge``).
 
@@ -28,6 +31,7 @@ rows read is remembered on the tracker for its next save, which Rasa counts agai
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
@@ -107,8 +111,11 @@ class PrivacyTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that redacts conversations without consent and deletes erased ones."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from bot.store.session import is_sqlite_file, private_sqlite_file, sqlite_file_engine
+
+        if "://" in str(kwargs.get("host") or ""):
+            private_sqlite_file(kwargs["host"])  # before Rasa's engine creates the file
         super().__init__(*args, **kwargs)
-        from bot.store.session import is_sqlite_file, sqlite_file_engine
 
         if is_sqlite_file(self.engine.url):
             # Rasa's engine opens the file again for every session; keep the connections instead.
@@ -144,13 +151,37 @@ class PrivacyTrackerStore(SQLTrackerStore):
         """Drop what this process remembers of an unconsented conversation."""
         self._pending.pop(sender_id, None)
 
+    def _still_stored(self, session: Any, sender_id: str, originals: dict[int, str]) -> dict[int, str]:
+        """The remembered originals whose rows are still stored; the others are forgotten.
+
+        Another process (``bot volunteers forget``, the console) may have erased the
+        conversation: its rows are gone and their ids may be reused, and what was said must
+        not come back with the next consent.
+        """
+        if not originals:
+            return originals
+        table = self.SQLEvent.__table__
+        stored = set(
+            session.execute(
+                sa.select(table.c.id).where(table.c.sender_id == sender_id, table.c.id.in_(list(originals)))
+            ).scalars()
+        )
+        if len(stored) == len(originals):
+            return originals
+        kept = {row_id: original for row_id, original in originals.items() if row_id in stored}
+        if kept:
+            self._pending[sender_id] = (self._pending[sender_id][0], kept)
+        else:
+            self.forget_pending(sender_id)
+        return kept
+
     # --- Rasa's interface ---------------------------------------------------------------------
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         statement = self._statements["all" if fetch_events_from_all_sessions else "session"]
         with self.session_scope() as session:
             rows = session.execute(statement, {"sender_id": sender_id}).all()
-            originals = self._pending_events(sender_id)
+            originals = self._still_stored(session, sender_id, self._pending_events(sender_id))
             events = [json.loads(originals.get(row.id, row.data)) for row in rows]
         if self.domain and events:
             tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
@@ -171,6 +202,7 @@ class PrivacyTrackerStore(SQLTrackerStore):
                 session.commit()
                 self.forget_pending(tracker.sender_id)
                 logger.info("conversation %s erased from the tracker store (%d events)", tracker.sender_id, deleted)
+                await self._wipe_erased()  # the commit gave the session's connection back
                 return
             await self.stream_events(tracker)
             keep = consented(tracker)
@@ -213,9 +245,15 @@ class PrivacyTrackerStore(SQLTrackerStore):
             data = json.loads(original)
             if data.get("event") != "slot":
                 continue
-            session.query(self.SQLEvent).filter(self.SQLEvent.id == row_id).update(
-                {"data": original}, synchronize_session=False
-            )
+            session.query(self.SQLEvent).filter(
+                self.SQLEvent.id == row_id, self.SQLEvent.sender_id == sender_id
+            ).update({"data": original}, synchronize_session=False)
+
+    async def _wipe_erased(self) -> None:
+        """Leave no copy of an erased conversation in the database's files (in a thread: it may wait for readers)."""
+        from bot.store.session import wipe_deleted_rows
+
+        await asyncio.to_thread(wipe_deleted_rows, self.engine, (self.SQLEvent.__tablename__,), rewrite=False)
 
 
 def _event_statements(table: sa.Table) -> dict[str, Any]:
