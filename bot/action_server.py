@@ -17,6 +17,7 @@ It listens on 127.0.0.1 only (ACTION_PORT).
 
 from __future__ import annotations
 
+import argparse
 import hmac
 import logging
 import traceback
@@ -71,13 +72,16 @@ def _action_name(request: Request) -> str:
     return name if isinstance(name, str) and name.isidentifier() else "?"
 
 
-def main() -> None:
-    """Run the action server on 127.0.0.1:ACTION_PORT until stopped."""
+def main(argv: list[str] | None = None) -> None:
+    """Run the action server on 127.0.0.1 (``--port``, by default ACTION_PORT) until stopped."""
     settings = get_settings()
+    parser = argparse.ArgumentParser(prog="python -m bot.action_server", description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=settings.action_port, help="port on 127.0.0.1")
+    port = parser.parse_args(argv).port
     configure(settings.log_level)
     app = build_app(settings)
-    logger.info("action server listening on 127.0.0.1:%d", settings.action_port)
-    app.run("127.0.0.1", settings.action_port, workers=1, access_log=False, motd=False)
+    logger.info("action server listening on 127.0.0.1:%d", port)
+    app.run("127.0.0.1", port, workers=1, access_log=False, motd=False)
 
 
 if __name__ == "__main__":

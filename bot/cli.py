@@ -29,6 +29,7 @@ from pathlib import Path
 
 from bot.config import get_settings
 from bot.errors import BotError, NotFoundError
+from bot.logs import configure
 
 logger = logging.getLogger(__name__)
 
@@ -336,7 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bot`` console script."""
-    logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
+    configure(get_settings().log_level, fmt="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))

@@ -117,8 +117,9 @@ def running_assistant(settings: Settings, model: Path, *, log_dir: Path | None =
     out_actions = logs[0] if logs else None
     out_rasa = logs[1] if logs else None
     actions = subprocess.Popen(
-        ACTION_SERVER, cwd=ROOT, env=env, stdout=out_actions, stderr=subprocess.STDOUT if logs else None
-    )
+        [*ACTION_SERVER, "--port", str(settings.action_port)],
+        cwd=ROOT, env=env, stdout=out_actions, stderr=subprocess.STDOUT if logs else None,
+    )  # fmt: skip
     rasa_command = [
         *RASA_SERVER, "run", "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
         "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
@@ -199,7 +200,7 @@ def shell(*, train_model: bool = True) -> int:
     prepare_database(settings)
     model = train(settings) if train_model else latest_model(Path(settings.models_dir))
     env = process_env(settings)
-    actions = subprocess.Popen(ACTION_SERVER, cwd=ROOT, env=env)
+    actions = subprocess.Popen([*ACTION_SERVER, "--port", str(settings.action_port)], cwd=ROOT, env=env)
     try:
         _wait_for(f"http://127.0.0.1:{settings.action_port}/health", actions, timeout=120)
         command = [

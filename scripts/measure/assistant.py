@@ -129,7 +129,7 @@ class RunningAssistant:
         pids = {}
         for pid in _children(os.getpid()):
             command = _command_line(pid)
-            if f"--port {self.settings.action_port}" in command and " run actions" in command:
+            if f"--port {self.settings.action_port}" in command and "bot.action_server" in command:
                 pids["action server"] = pid
             elif f"--port {self.settings.rasa_port}" in command and " run " in command:
                 pids["Rasa server"] = pid

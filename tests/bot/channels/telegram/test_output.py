@@ -93,7 +93,9 @@ def test_credentials_yml_loads_with_telegram_off_as_rasa_reads_it(monkeypatch: p
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("TELEGRAM_TOKEN", "")
     credentials = read_config_file(str(ROOT / "credentials.yml"))
-    assert set(credentials) == {"rest", "bot.channels.telegram.TelegramInput", "bot.channels.web.WebChatInput"}
+    assert set(credentials) == {
+        "bot.channels.rest.CheckedRestInput", "bot.channels.telegram.TelegramInput", "bot.channels.web.WebChatInput",
+    }  # fmt: skip
     channel_class = class_from_module_path("bot.channels.telegram.TelegramInput")
     telegram = channel_class.from_credentials(credentials["bot.channels.telegram.TelegramInput"])
     assert isinstance(telegram, TelegramInput)
