@@ -4,7 +4,9 @@ A person goes through a real conversation in French (everything said in the firs
 before consent; consent; profile; a mission; a contact request; access; rectification; a
 retention notice), then erases their data. The whole of both databases (application and
 Rasa's tracker store, every table, every column) is then searched for their email, phone
-and first name. The servers log at INFO, as in production, and the logs are searched too.
+and first name, and so is every byte on disk: each file of the SQLite databases' folder
+(write-ahead logs and free pages included) while the servers still run, or PostgreSQL's
+files of the tables. The servers log at INFO, as in production, and the logs are searched too.
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ from sqlalchemy import create_engine, inspect, select, text, update
 
 from bot.assistant_api import trigger_intent
 from bot.config import Settings
-from bot.privacy import months_before, purge
+from bot.privacy import PERSON_TABLES, months_before, purge
 from bot.serve import prepare_database, running_assistant
 from bot.store import models, retention
 from bot.store.session import get_engine, session_scope
 from tests.conftest import POSTGRES_ADMIN_URL, free_port, require_service
+from tests.security.test_erasure_on_disk import relation_files
 
 pytestmark = pytest.mark.e2e
 
@@ -132,6 +135,32 @@ def traces_in(dump: str) -> list[str]:
     return [trace for trace in TRACES if trace.lower() in dump.lower()]
 
 
+def traces_on_disk(content: bytes) -> list[str]:
+    """The traces in raw bytes, as UTF-8 or UTF-16 (SQLite's text encodings)."""
+    content = content.lower()
+    return [t for t in TRACES if t.lower().encode() in content or t.lower().encode("utf-16-le") in content]
+
+
+def files_left_with_traces(settings: Settings) -> dict[str, list[str]]:
+    """What reading the databases' files finds of the person right after an erasure.
+
+    SQLite: every file of their folder (databases, -wal, -shm, the servers' logs), while the
+    servers hold their connections. PostgreSQL: the files of the application's tables at
+    once; Rasa's ``events`` table is rewritten by the daily purge (docs/privacy.md, 3.6).
+    """
+    if settings.database_url.startswith("sqlite"):
+        folder = Path(settings.database_url.removeprefix("sqlite:///")).parent
+        files = sorted(path for path in folder.rglob("*") if path.is_file())
+        databases = [path for path in files if path.name.startswith(("bot.db", "tracker.db"))]
+        assert {oct(path.stat().st_mode & 0o777) for path in databases} == {"0o600"}
+        found = {path.name: traces_on_disk(path.read_bytes()) for path in files}
+    else:
+        found = {"application tables": traces_on_disk(relation_files(settings.database_url, PERSON_TABLES))}
+        purge(settings)
+        found["events"] = traces_on_disk(relation_files(settings.tracker_store_url, ("events",)))
+    return {where: traces for where, traces in found.items() if traces}
+
+
 def test_rights_end_to_end_then_nothing_left_anywhere(assistant: Assistant) -> None:
     sender = f"privacy-{uuid.uuid4().hex[:8]}"
     settings = assistant.settings
@@ -209,6 +238,7 @@ def test_rights_end_to_end_then_nothing_left_anywhere(assistant: Assistant) -> N
     assert traces_in(app) == [] and traces_in(tracker) == []
     assert sender not in app and sender not in tracker
     assert "audit_log" in app and "erase" in app  # the anonymous trace
+    assert files_left_with_traces(settings) == {}  # nor any copy on disk
 
     # The conversation goes on, as a stranger's.
     assert "bienvenue" in assistant.texts(sender, "bonjour").lower()
