@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from bot.config import Settings
-from bot.console import security
+from bot.console import lockout, security
 from bot.console.deps import DbSession, SettingsDep, redirect, render
 from bot.store import staff as staff_store
 from bot.store.leads import record_audit
@@ -51,29 +51,20 @@ def login(
     session: DbSession,
     settings: SettingsDep,
 ) -> Response:
-    """Check the password; a fresh session on success, a polite refusal otherwise."""
-    try:
-        member = staff_store.authenticate(session, email=email, password=password)
-    except staff_store.AccountLockedError:
-        session.commit()
+    """Check the password; a fresh session on success, one polite refusal for every failure."""
+    staff_id = lockout.check_password(session, email=email, password=password)
+    member = staff_store.get(session, staff_id=staff_id) if staff_id is not None else None
+    if member is None:
+        # Unknown e-mail, locked account or wrong password: the same page, the same status.
         minutes = int(staff_store.LOCKOUT.total_seconds() // 60)
         return _login_page(
             request,
             settings,
             next_url=_safe_next(next),
             email=email,
-            status=429,
-            error=f"Trop d'essais infructueux : ce compte est verrouillé pendant {minutes} minutes.",
-        )
-    if member is None:
-        session.commit()  # keep the failure count
-        return _login_page(
-            request,
-            settings,
-            next_url=_safe_next(next),
-            email=email,
             status=401,
-            error="Adresse e-mail ou mot de passe incorrect.",
+            error=f"Adresse e-mail ou mot de passe incorrect. Après {staff_store.MAX_FAILED_LOGINS} essais "
+            f"infructueux, le compte est verrouillé pendant {minutes} minutes.",
         )
     record_audit(session, actor=f"staff:{member.id}", action="login", subject=f"staff:{member.id}")
     session.commit()
