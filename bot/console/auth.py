@@ -7,10 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlalchemy import update
 
 from bot.config import Settings
 from bot.console import lockout, security
 from bot.console.deps import DbSession, SettingsDep, redirect, render
+from bot.store import models
 from bot.store import staff as staff_store
 from bot.store.leads import record_audit
 
@@ -70,13 +72,31 @@ def login(
     session.commit()
     logger.info("staff member %s logged in", member.id)
     response = redirect(_safe_next(next))
-    security.open_session(response, request, settings, staff_id=member.id, password_hash=member.password_hash)
+    security.open_session(
+        response,
+        request,
+        settings,
+        staff_id=member.id,
+        password_hash=member.password_hash,
+        version=member.session_version,
+    )
     return response
 
 
 @router.post("/logout")
-def logout() -> Response:
-    """End the session (the CSRF check already ran)."""
+def logout(*, request: Request, session: DbSession, settings: SettingsDep) -> Response:
+    """End the session on the server, and every other session of the account (the CSRF check already ran)."""
+    data = security.read_session(request, settings)
+    if data is not None:
+        staff = models.StaffMember
+        # Only a current session moves the version on: a stale copy of a cookie cannot log anyone out.
+        session.execute(
+            update(staff)
+            .where(staff.id == data["staff_id"], staff.session_version == data["sv"])
+            .values(session_version=staff.session_version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
     response = redirect("/console/login")
     security.close_session(response)
     return response

@@ -80,7 +80,9 @@ def current_staff(request: Request, session: DbSession, settings: SettingsDep) -
     if data is None:
         raise LoginRequired()
     member = staff_store.get(session, staff_id=data["staff_id"])
-    if member is None or security.password_fingerprint(member.password_hash) != data.get("pw"):
+    if member is None or not security.is_current(
+        data, password_hash=member.password_hash, version=member.session_version
+    ):
         raise LoginRequired()
     # A plain copy for templates: error pages render after the session is closed.
     request.state.staff = StaffView(member.id, member.email, member.role)
@@ -114,6 +116,8 @@ async def check_csrf(request: Request, settings: SettingsDep) -> None:
         value = form.get("csrf_token")
         sent = value if isinstance(value, str) else None
     session = security.read_session(request, settings)
+    if request.url.path == "/console/login":  # the login form's own token, even under an ended session's cookie
+        session = None
     expected = session["csrf"] if session else security.login_csrf(request, settings)
     if not security.same_token(sent, expected):
         raise CsrfRefused()

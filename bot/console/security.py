@@ -1,8 +1,10 @@
 """Console sessions and CSRF tokens: a signed HttpOnly cookie, a random token per session.
 
-The session cookie holds the staff id, a CSRF token and a fingerprint of the password hash
-(a new password ends every session), signed with ``bot.config.secret_key`` (itsdangerous).
-Before login, a second signed cookie carries the login form's CSRF token.
+The session cookie holds the staff id, a CSRF token, a fingerprint of the password hash (a new
+password ends every session) and the account's session version (logging out increments it in
+the database, which ends every session of the account, copies of the cookie included), signed
+with ``bot.config.secret_key`` (itsdangerous). Before login, a second signed cookie carries the
+login form's CSRF token.
 """
 
 from __future__ import annotations
@@ -46,17 +48,17 @@ def _set_cookie(response: Response, request: Request, name: str, value: str, max
 
 
 def open_session(
-    response: Response, request: Request, settings: Settings, *, staff_id: int, password_hash: str
+    response: Response, request: Request, settings: Settings, *, staff_id: int, password_hash: str, version: int
 ) -> None:
     """Log a staff member in: a fresh session cookie with a fresh CSRF token."""
-    payload = {"staff_id": staff_id, "csrf": new_token(), "pw": password_fingerprint(password_hash)}
+    payload = {"staff_id": staff_id, "csrf": new_token(), "pw": password_fingerprint(password_hash), "sv": version}
     token = _serializer(settings, "session").dumps(payload)
     _set_cookie(response, request, SESSION_COOKIE, token, SESSION_MAX_AGE)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path=COOKIE_PATH)
 
 
 def close_session(response: Response) -> None:
-    """Log out: forget the session cookie."""
+    """Forget the session cookie in the browser (the server ends the session itself: see auth.logout)."""
     response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
 
 
@@ -71,7 +73,14 @@ def read_session(request: Request, settings: Settings) -> dict[str, Any] | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("staff_id"), int) or not data.get("csrf"):
         return None
+    if not isinstance(data.get("sv"), int):  # a cookie from before session versions: log in again
+        return None
     return data
+
+
+def is_current(data: dict[str, Any], *, password_hash: str, version: int) -> bool:
+    """True while the password is unchanged and the account has not logged out since the session began."""
+    return data.get("pw") == password_fingerprint(password_hash) and data.get("sv") == version
 
 
 def login_csrf(request: Request, settings: Settings) -> str | None:

@@ -239,6 +239,8 @@ class StaffMember(Base):
     locked_until = Column(DateTime(timezone=True))
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     last_login_at = Column(DateTime(timezone=True))
+    # Part of every console session cookie; logging out increments it, which ends those sessions.
+    session_version = Column(Integer, nullable=False, default=0, server_default="0")
 
 
 class ApiToken(Base):

@@ -1,4 +1,5 @@
-"""The staff console attacked from outside: login lockout under concurrency, enumeration of staff e-mails."""
+"""The staff console attacked from outside: login lockout under concurrency, enumeration of staff
+e-mails, replayed session cookies."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from tests.bot.console.conftest import (
     ADMIN,
     COORDINATOR,
     csrf_of,
+    login,
     make_settings,
     seed_staff,
 )
@@ -135,3 +137,48 @@ def test_every_login_attempt_verifies_one_hash(fresh: TestClient, hash_checks: l
     for email, password in attempts:
         _refusal(fresh, email, password)
     assert hash_checks == ["a-1", "a-2", COORDINATOR[1]]
+
+
+# --------------------------------------------------------------------------- 3. sessions end on the server
+
+
+def _replay(fresh: TestClient, cookie: str) -> int:
+    with TestClient(fresh.app) as thief:  # type: ignore[arg-type]
+        thief.cookies.set("console_session", cookie, path="/console")
+        return thief.get("/console/leads", follow_redirects=False).status_code
+
+
+def test_a_cookie_copied_before_logout_is_refused_after_it(fresh: TestClient) -> None:
+    login(fresh, *COORDINATOR)
+    stolen = fresh.cookies["console_session"]
+    assert _replay(fresh, stolen) == 200
+    page = fresh.get("/console/leads")
+    assert fresh.post("/console/logout", data={"csrf_token": csrf_of(page.text)}).status_code == 200
+    assert _replay(fresh, stolen) == 303
+
+
+def test_logout_with_an_old_cookie_does_not_end_the_current_sessions(fresh: TestClient) -> None:
+    login(fresh, *COORDINATOR)
+    old = fresh.cookies["console_session"]
+    old_csrf = csrf_of(fresh.get("/console/leads").text)
+    fresh.post("/console/logout", data={"csrf_token": old_csrf})
+    login(fresh, *COORDINATOR)
+    current = fresh.cookies["console_session"]
+    with TestClient(fresh.app) as thief:  # type: ignore[arg-type]
+        thief.cookies.set("console_session", old, path="/console")
+        thief.post("/console/logout", data={"csrf_token": old_csrf})
+    assert _replay(fresh, current) == 200
+
+
+def test_a_deleted_account_or_a_new_password_ends_its_sessions(fresh: TestClient) -> None:
+    url = fresh.settings.database_url  # type: ignore[attr-defined]
+    login(fresh, *COORDINATOR)
+    cookie = fresh.cookies["console_session"]
+    with session_scope(url) as session:
+        staff.add(session, email=COORDINATOR[0], role="coordinator", password="un-nouveau-mot-de-passe")
+    assert _replay(fresh, cookie) == 303
+    login(fresh, COORDINATOR[0], "un-nouveau-mot-de-passe")
+    cookie = fresh.cookies["console_session"]
+    with session_scope(url) as session:
+        staff.delete(session, staff_id=staff.find_by_email(session, email=COORDINATOR[0]).id)
+    assert _replay(fresh, cookie) == 303
