@@ -45,6 +45,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.logs import pseudonym
+
 logger = logging.getLogger(__name__)
 
 ERASURE_ACTION = "action_forget_me"
@@ -201,7 +203,7 @@ class PrivacyTrackerStore(SQLTrackerStore):
                 deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == tracker.sender_id).delete()
                 session.commit()
                 self.forget_pending(tracker.sender_id)
-                logger.info("conversation %s erased from the tracker store (%d events)", tracker.sender_id, deleted)
+                logger.info("conversation %s erased (%d events)", pseudonym(tracker.sender_id), deleted)
                 await self._wipe_erased()  # the commit gave the session's connection back
                 return
             await self.stream_events(tracker)
@@ -308,4 +310,4 @@ def _record_activity(tracker: DialogueStateTracker) -> None:
         with session_scope() as session:
             retention.touch(session, channel=channel, sender_id=tracker.sender_id)
     except Exception:  # noqa: BLE001 - the application database being down must not stop the dialogue
-        logger.warning("could not record the activity of conversation %s", tracker.sender_id, exc_info=True)
+        logger.warning("could not record the activity of conversation %s", pseudonym(tracker.sender_id), exc_info=True)
