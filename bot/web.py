@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from bot.config import Settings, get_settings
+from bot.logs import install_record_guard
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -18,6 +19,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from bot.console import install as install_console
     from bot.console import router as console_router
 
+    install_record_guard()  # this process's log lines carry no personal data either (bot.logs)
     settings = settings or get_settings()
     app = FastAPI(title="Entraide — console et API", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.settings = settings
