@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from bot.console import access
 from bot.console.deps import DbSession, SettingsDep
 from bot.console.forms import resolve_town
 from bot.console.suggestions import suggest
@@ -95,13 +96,13 @@ class ProposalOut(BaseModel):
 
 
 class LeadDetail(BaseModel):
-    """Everything the lead page shows (except the conversation)."""
+    """Everything the lead page shows (except the conversation); contact details as ``bot.console.access`` says."""
 
     id: int
     channel: str
-    sender_id: str
+    sender_id: str | None = Field(description="id of the conversation; null with the contact details")
     first_name: str
-    email: str | None
+    email: str | None = Field(description="null when the lead is assigned to another staff member, or to nobody")
     phone: str | None
     city: str | None
     postcode: str | None
@@ -264,10 +265,10 @@ def api_lead(volunteer_id: LeadId, member: ApiStaff, session: DbSession) -> Lead
     """One lead: profile, proposals, applications and follow-up."""
     volunteer = lead_store.get(session, volunteer_id=volunteer_id)
     lead_store.record_audit(session, actor=_actor(member), action="view", subject=f"volunteer:{volunteer.id}")
-    return _detail(session, volunteer)
+    return _detail(session, volunteer, member)
 
 
-def _detail(session: Session, volunteer: models.Volunteer) -> LeadDetail:
+def _detail(session: Session, volunteer: models.Volunteer, member: models.StaffMember) -> LeadDetail:
     data = volunteer_store.export_one(volunteer)
     follow_up = session.get(models.LeadFollowUp, volunteer.id)
     data.update(
@@ -275,6 +276,8 @@ def _detail(session: Session, volunteer: models.Volunteer) -> LeadDetail:
         refusal_reason=follow_up.refusal_reason if follow_up else None,
         assigned_to=follow_up.assigned_staff.email if follow_up and follow_up.assigned_staff else None,
     )
+    if not access.sees_contact(member, assigned_staff_id=follow_up.assigned_staff_id if follow_up else None):
+        data.update(email=None, phone=None, sender_id=None)
     return LeadDetail.parse_obj(data)
 
 
@@ -286,7 +289,7 @@ def api_lead_status(volunteer_id: LeadId, change: StatusChange, member: ApiStaff
         session, actor=_actor(member), action="status", subject=f"volunteer:{volunteer_id}", status=change.status
     )
     session.commit()  # before the answer: a client's next call must see it
-    return _detail(session, lead_store.get(session, volunteer_id=volunteer_id))
+    return _detail(session, lead_store.get(session, volunteer_id=volunteer_id), member)
 
 
 def _mission_out(session: Session, mission: models.Mission) -> MissionOut:

@@ -50,7 +50,10 @@ class LoginRequired(Exception):
 
 
 class Forbidden(Exception):
-    """The staff member's role does not allow this page."""
+    """The staff member's role does not allow this page (the message says who may)."""
+
+    def __init__(self, message: str = "Cette page est réservée aux administrateurs.") -> None:
+        super().__init__(message)
 
 
 class CsrfRefused(Exception):
@@ -184,8 +187,8 @@ def install_error_pages(app: FastAPI) -> None:
         return RedirectResponse(f"/console/login?next={quote(target)}", status_code=303)
 
     @app.exception_handler(Forbidden)
-    async def _forbidden(request: Request, _: Forbidden) -> Response:
-        return _error_page(request, 403, "Accès réservé", "Cette page est réservée aux administrateurs.")
+    async def _forbidden(request: Request, error: Forbidden) -> Response:
+        return _error_page(request, 403, "Accès réservé", str(error))
 
     @app.exception_handler(CsrfRefused)
     async def _csrf(request: Request, _: CsrfRefused) -> Response:

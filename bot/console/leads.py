@@ -14,7 +14,8 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.console.deps import Admin, DbSession, SettingsDep, Staff, actor, download, redirect, render
+from bot.console import access
+from bot.console.deps import Admin, DbSession, Forbidden, SettingsDep, Staff, actor, download, redirect, render
 from bot.console.forms import (
     CHANNELS,
     cause_choices,
@@ -37,6 +38,12 @@ from bot.understanding import find_email, find_phone
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/leads")
+NOT_YOURS = (
+    "Seuls la personne qui suit ce candidat (« Suivi par ») et les administrateurs voient ses coordonnées "
+    "et corrigent son profil."
+)
+TAKE_IT = "Attribuez-vous ce candidat (« Suivi par ») pour voir ses coordonnées et sa conversation."
+FOLLOWED_BY_ANOTHER = "Ce candidat est suivi par un autre responsable : seul un administrateur peut le réattribuer."
 
 CSV_COLUMNS = (
     ("id", "Identifiant"), ("first_name", "Prénom"), ("email", "E-mail"), ("phone", "Téléphone"),
@@ -80,7 +87,7 @@ def _csv_cell(value: object) -> str:
 
 @router.get("/export.csv")
 def export_csv(*, request: Request, member: Staff, session: DbSession) -> Response:
-    """The filtered list as CSV (the whole list needs an admin)."""
+    """The filtered list as CSV (the whole list needs an admin; contact details follow ``access``)."""
     filters, errors = parse_lead_filter(request.query_params, with_paging=False)
     if errors:
         raise InvalidDataError(" ".join(errors))
@@ -91,9 +98,12 @@ def export_csv(*, request: Request, member: Staff, session: DbSession) -> Respon
     writer.writerow([label for _, label in CSV_COLUMNS])
     count = 0
     skill_labels, cause_labels = skill_choices(), cause_choices()
+    assigned = access.assignments(session)
     for v in lead_store.iterate(session, filters=filters):
+        contact = access.sees_contact(member, assigned_staff_id=assigned.get(v.id))
         row: dict[str, Any] = {
-            "id": v.id, "first_name": v.first_name, "email": v.email, "phone": v.phone, "city": v.city,
+            "id": v.id, "first_name": v.first_name, "email": v.email if contact else None,
+            "phone": v.phone if contact else None, "city": v.city,
             "postcode": v.postcode, "channel": CHANNELS.get(v.channel, v.channel),
             "status": lead_store.STATUS_LABELS.get(v.status, v.status),
             "skills": ", ".join(skill_labels.get(s.skill, s.skill) for s in v.skills),
@@ -118,13 +128,16 @@ def export_csv(*, request: Request, member: Staff, session: DbSession) -> Respon
     )
 
 
-def lead_details(session: Session, settings: Settings, volunteer: models.Volunteer) -> dict[str, Any]:
-    """Everything a lead's page shows besides the profile itself."""
+def lead_details(
+    session: Session, settings: Settings, volunteer: models.Volunteer, *, with_conversation: bool = True
+) -> dict[str, Any]:
+    """Everything a lead's page shows besides the profile itself (the conversation only when asked for)."""
+    transcript, transcript_error = [], None
     try:
-        transcript = read_transcript(settings.tracker_store_url, volunteer.sender_id)
-        transcript_error = None
+        if with_conversation:
+            transcript = read_transcript(settings.tracker_store_url, volunteer.sender_id)
     except TranscriptUnavailable:
-        transcript, transcript_error = [], "La conversation n'a pas pu être lue (base des conversations indisponible)."
+        transcript_error = "La conversation n'a pas pu être lue (base des conversations indisponible)."
     return {
         "follow_up": session.get(models.LeadFollowUp, volunteer.id),
         "notes": lead_store.notes(session, volunteer_id=volunteer.id),
@@ -147,9 +160,13 @@ def lead_page(
     """A lead's page: profile, consent, proposals, applications, conversation, notes, follow-up."""
     volunteer = lead_store.get(session, volunteer_id=volunteer_id)
     lead_store.record_audit(session, actor=actor(member), action="view", subject=f"volunteer:{volunteer.id}")
-    context = lead_details(session, settings, volunteer)
+    assigned = access.assigned_staff_id(session, volunteer_id=volunteer.id)
+    contact = access.sees_contact(member, assigned_staff_id=assigned)
+    context = lead_details(session, settings, volunteer, with_conversation=contact)
     context.update(
         volunteer=volunteer,
+        sees_contact=contact,
+        contact_hint=TAKE_IT if assigned is None else NOT_YOURS,
         next_statuses=lead_store.NEXT_STATUSES.get(volunteer.status, ()),
         members=staff_store.all_members(session),
     )
@@ -182,8 +199,11 @@ def lead_assign(
     member: Staff,
     session: DbSession,
 ) -> Response:
-    """Assign the lead to a staff member (or to nobody)."""
+    """Assign the lead to a staff member (or to nobody); a lead someone else follows, admins only."""
     target = int(staff_id) if staff_id.isdigit() and len(staff_id) < 10 else None
+    lead_store.get(session, volunteer_id=volunteer_id)
+    if not access.may_reassign(member, assigned_staff_id=access.assigned_staff_id(session, volunteer_id=volunteer_id)):
+        raise Forbidden(FOLLOWED_BY_ANOTHER)
     lead_store.assign(session, volunteer_id=volunteer_id, staff_id=target)
     lead_store.record_audit(
         session, actor=actor(member), action="assign", subject=f"volunteer:{volunteer_id}", staff_id=target
@@ -236,6 +256,8 @@ def lead_edit_form(
 ) -> Response:
     """The rectification form, filled with the stored profile."""
     volunteer = lead_store.get(session, volunteer_id=volunteer_id)
+    if not access.sees_contact_of(session, member, volunteer_id=volunteer.id):
+        raise Forbidden(NOT_YOURS)
     values = {
         "first_name": volunteer.first_name,
         "email": volunteer.email or "",
@@ -258,6 +280,8 @@ async def lead_edit(
 ) -> Response:
     """Correct the profile at the person's request; the audit log names the fields, not the values."""
     volunteer = lead_store.get(session, volunteer_id=volunteer_id)
+    if not access.sees_contact_of(session, member, volunteer_id=volunteer.id):
+        raise Forbidden(NOT_YOURS)
     form = await request.form()
     values = {
         "first_name": str(form.get("first_name") or "").strip(),

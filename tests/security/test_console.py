@@ -1,8 +1,10 @@
 """The staff console attacked from outside: login lockout under concurrency, enumeration of staff
-e-mails, replayed session cookies."""
+e-mails, replayed session cookies, coordinators reaching contact details they do not follow."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import threading
 from collections.abc import Iterator
@@ -17,12 +19,14 @@ from fastapi.testclient import TestClient
 
 from bot.config import Settings
 from bot.serve import running_web
+from bot.store import leads as lead_store
 from bot.store import models, staff
 from bot.store.session import session_scope
 from bot.web import create_app
 from tests.bot.console.conftest import (
     ADMIN,
     COORDINATOR,
+    add_volunteer,
     csrf_of,
     login,
     make_settings,
@@ -31,6 +35,7 @@ from tests.bot.console.conftest import (
 from tests.conftest import free_port
 
 ATTEMPTS = 30
+OTHER_COORDINATOR = ("autre@entraide.test", "autre-password-1")
 
 # --------------------------------------------------------------------------- 1. lockout under concurrency
 
@@ -182,3 +187,99 @@ def test_a_deleted_account_or_a_new_password_ends_its_sessions(fresh: TestClient
     with session_scope(url) as session:
         staff.delete(session, staff_id=staff.find_by_email(session, email=COORDINATOR[0]).id)
     assert _replay(fresh, cookie) == 303
+
+
+# --------------------------------------------------------------------------- 4. who sees contact details
+
+
+@pytest.fixture()
+def leads(fresh: TestClient) -> dict[str, int]:
+    """Three new leads: one followed by the coordinator, one by another coordinator, one by nobody."""
+    url = fresh.settings.database_url  # type: ignore[attr-defined]
+    ids = {
+        name: add_volunteer(url, sender_id=name, first_name=name.title(), email=f"{name}@exemple.fr",
+                            phone=f"+3361234567{n}")
+        for n, name in enumerate(("mine", "theirs", "nobodys"))
+    }  # fmt: skip
+    with session_scope(url) as session:
+        staff.add(session, email=OTHER_COORDINATOR[0], role="coordinator", password=OTHER_COORDINATOR[1])
+        coordinator = staff.find_by_email(session, email=COORDINATOR[0])
+        other = staff.find_by_email(session, email=OTHER_COORDINATOR[0])
+        lead_store.assign(session, volunteer_id=ids["mine"], staff_id=coordinator.id)
+        lead_store.assign(session, volunteer_id=ids["theirs"], staff_id=other.id)
+    return ids
+
+
+def _emails_on_pages(client: TestClient, ids: dict[str, int]) -> set[str]:
+    seen = set()
+    for lead_id in ids.values():
+        page = client.get(f"/console/leads/{lead_id}").text
+        emails = set(re.findall(r"[a-z]+@exemple\.fr", page))
+        assert bool(emails) == bool(re.search(r"\+3361234567\d", page))  # the phone goes with the e-mail
+        seen |= emails
+    return seen
+
+
+def _emails_in_csv(client: TestClient) -> set[str]:
+    response = client.get("/console/leads/export.csv?status=nouveau")
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff")), delimiter=";"))
+    assert len(rows) == 3  # every lead is listed; only the contact columns depend on who asks
+    for row in rows:
+        assert bool(row["E-mail"]) == bool(row["Téléphone"])
+    return {row["E-mail"] for row in rows if row["E-mail"]}
+
+
+def _emails_in_api(client: TestClient, email: str) -> set[str]:
+    url = client.settings.database_url  # type: ignore[attr-defined]
+    with session_scope(url) as session:
+        token = staff.create_token(session, email=email)
+    headers = {"Authorization": f"Bearer {token}"}
+    listing = client.get("/api/leads", params={"status": "nouveau"}, headers=headers).json()
+    details = [client.get(f"/api/leads/{item['id']}", headers=headers).json() for item in listing["items"]]
+    assert len(details) == 3
+    for lead in details:
+        assert (lead["email"] is None) == (lead["phone"] is None)
+    return {lead["email"] for lead in details if lead["email"]}
+
+
+def test_a_coordinator_sees_contact_details_of_their_own_leads_only_on_pages_csv_and_api(
+    fresh: TestClient, leads: dict[str, int]
+) -> None:
+    login(fresh, *COORDINATOR)
+    expected = {"mine@exemple.fr"}
+    assert _emails_on_pages(fresh, leads) == expected
+    assert _emails_in_csv(fresh) == expected
+    assert _emails_in_api(fresh, COORDINATOR[0]) == expected
+
+
+def test_an_admin_sees_every_contact_detail_on_pages_csv_and_api(fresh: TestClient, leads: dict[str, int]) -> None:
+    login(fresh, *ADMIN)
+    expected = {"mine@exemple.fr", "theirs@exemple.fr", "nobodys@exemple.fr"}
+    assert _emails_on_pages(fresh, leads) == expected
+    assert _emails_in_csv(fresh) == expected
+    assert _emails_in_api(fresh, ADMIN[0]) == expected
+
+
+def test_a_coordinator_cannot_read_others_contact_details_through_the_edit_form_or_the_conversation(
+    fresh: TestClient, leads: dict[str, int]
+) -> None:
+    login(fresh, *COORDINATOR)
+    assert fresh.get(f"/console/leads/{leads['theirs']}/edit").status_code == 403
+    page = fresh.get(f"/console/leads/{leads['theirs']}").text
+    assert 'id="transcript"' not in page and "Suivi par" in page
+    assert 'id="transcript"' in fresh.get(f"/console/leads/{leads['mine']}").text
+    assert fresh.get(f"/console/leads/{leads['mine']}/edit").status_code == 200
+
+
+def test_a_coordinator_takes_a_free_lead_but_not_one_another_coordinator_follows(
+    fresh: TestClient, leads: dict[str, int]
+) -> None:
+    login(fresh, *COORDINATOR)
+    with session_scope(fresh.settings.database_url) as session:  # type: ignore[attr-defined]
+        my_id = str(staff.find_by_email(session, email=COORDINATOR[0]).id)
+    for name, expected in (("theirs", 403), ("nobodys", 200)):
+        path = f"/console/leads/{leads[name]}"
+        token = csrf_of(fresh.get(path).text)
+        assert fresh.post(f"{path}/assign", data={"staff_id": my_id, "csrf_token": token}).status_code == expected
+    assert _emails_on_pages(fresh, leads) == {"mine@exemple.fr", "nobodys@exemple.fr"}

@@ -16,9 +16,17 @@ from rasa.shared.core.events import UserUttered
 
 from bot.config import Settings
 from bot.profile import TimeSlot
-from bot.store import conversations, models
+from bot.store import conversations, models, staff
 from bot.store.session import session_scope
-from tests.bot.console.conftest import BRON, GRENOBLE, XSS, add_volunteer, csrf_of, record_conversation
+from tests.bot.console.conftest import (
+    BRON,
+    COORDINATOR,
+    GRENOBLE,
+    XSS,
+    add_volunteer,
+    csrf_of,
+    record_conversation,
+)
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc).timestamp()
 
@@ -163,7 +171,21 @@ def test_csv_cells_cannot_become_formulas(admin: TestClient, console_settings: S
             session.delete(session.get(models.Volunteer, volunteer_id))
 
 
-def test_lead_page_shows_profile_consent_and_conversation(coordinator: TestClient, people: dict[str, int]) -> None:
+def take(client: TestClient, lead: int, url: str) -> None:
+    """The coordinator takes the lead ("Suivi par"): its contact details and conversation become visible."""
+    with session_scope(url) as session:
+        staff_id = staff.find_by_email(session, email=COORDINATOR[0]).id
+    path = f"/console/leads/{lead}"
+    assert _post(client, path, f"{path}/assign", {"staff_id": str(staff_id)}).status_code == 200
+
+
+def test_lead_page_shows_profile_consent_and_conversation(
+    coordinator: TestClient, people: dict[str, int], console_settings: Settings
+) -> None:
+    before = coordinator.get(f"/console/leads/{people['julie']}").text
+    assert "julie.martin@exemple.fr" not in before and "bonjour, je voudrais aider" not in before
+    assert "Attribuez-vous ce candidat" in before
+    take(coordinator, people["julie"], console_settings.database_url)
     page = coordinator.get(f"/console/leads/{people['julie']}")
     assert page.status_code == 200
     text = page.text
@@ -224,7 +246,7 @@ def test_assignment_and_notes(coordinator: TestClient, admin: TestClient, people
     assert "Attribution enregistrée." in assigned.text
     assert f'<option value="{staff_ids["coord@entraide.test"]}" selected>' in assigned.text
     mine = coordinator.get(f"/console/leads?assigned={staff_ids['coord@entraide.test']}")
-    assert names(mine.text) == ["Marc"]
+    assert "Marc" in names(mine.text) and "Zoé" not in names(mine.text)  # Julie too, if an earlier test took her
     noted = _post(coordinator, path, f"{path}/notes", {"text": "Appelé, rappeler <b>jeudi</b>"})
     assert "Note ajoutée." in noted.text and "Appelé, rappeler &lt;b&gt;jeudi&lt;/b&gt;" in noted.text
     assert _post(coordinator, path, f"{path}/notes", {"text": "   "}).status_code == 400
@@ -235,6 +257,8 @@ def test_rectification_changes_fields_and_audits_names_not_values(
 ) -> None:
     lead = add_volunteer(console_settings.database_url, sender_id="rect", first_name="Paule")
     path = f"/console/leads/{lead}"
+    assert coordinator.get(f"{path}/edit").status_code == 403  # nobody follows it yet
+    take(coordinator, lead, console_settings.database_url)
     form = {"first_name": "Paula", "email": "paula@exemple.fr", "phone": "06 11 22 33 44", "town": "Bron",
             "skills": ["driving", "cooking"], "causes": ["health"], "availability": ["sunday:evening"]}  # fmt: skip
     token = csrf_of(coordinator.get(f"{path}/edit").text)

@@ -1,0 +1,45 @@
+"""Who sees what of a lead: the one rule the console's pages, its CSV export and the JSON API apply.
+
+Every staff member sees every lead's profile (first name, town, skills, causes, availability,
+status, proposals, applications, follow-up): coordinators sort, filter, match and invite on it.
+A lead's contact details (e-mail, phone, and the conversation with its id, which usually repeat
+them) are for admins, and for the coordinator the lead is assigned to ("Suivi par"). A
+coordinator takes an unassigned lead to contact it, one audited action per person; a lead
+another coordinator follows is reassigned by an admin. So no filter, export or API call gives
+a coordinator the contact details of leads they do not follow.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.store import models
+
+
+def sees_contact(member: models.StaffMember, *, assigned_staff_id: int | None) -> bool:
+    """The rule: admins see every lead's contact details; a coordinator, those of the leads assigned to them."""
+    return member.role == "admin" or (assigned_staff_id is not None and assigned_staff_id == member.id)
+
+
+def may_reassign(member: models.StaffMember, *, assigned_staff_id: int | None) -> bool:
+    """Admins assign any lead; a coordinator, a lead nobody follows or one they follow themselves."""
+    return member.role == "admin" or assigned_staff_id is None or assigned_staff_id == member.id
+
+
+def assigned_staff_id(session: Session, *, volunteer_id: int) -> int | None:
+    """The staff member a lead is assigned to, if any."""
+    follow_up = session.get(models.LeadFollowUp, volunteer_id)
+    return follow_up.assigned_staff_id if follow_up is not None else None
+
+
+def sees_contact_of(session: Session, member: models.StaffMember, *, volunteer_id: int) -> bool:
+    """The rule applied to one lead."""
+    return sees_contact(member, assigned_staff_id=assigned_staff_id(session, volunteer_id=volunteer_id))
+
+
+def assignments(session: Session) -> dict[int, int]:
+    """Lead id → the staff member it is assigned to, for every assigned lead (to apply the rule to a list)."""
+    f = models.LeadFollowUp
+    rows = session.execute(select(f.volunteer_id, f.assigned_staff_id).where(f.assigned_staff_id.is_not(None)))
+    return {volunteer_id: staff_id for volunteer_id, staff_id in rows}
