@@ -23,7 +23,7 @@ PYTHON := $(shell for p in python3.10 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/ver
 PYTHON := $(or $(PYTHON),3.10)
 BIN := .venv/bin
 
-.PHONY: help install run shell test lint validate clean eval bench
+.PHONY: help install run shell test lint validate clean eval bench fuzz
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ eval: install  ## measure understanding and simulated volunteers over HTTP (writ
 
 bench: install  ## measure speed and memory beside Rasa's defaults (writes docs/benchmarks.md, ~15 min)
 	MEASURE_COMMAND="make bench" $(BIN)/python -m scripts.benchmark
+
+fuzz: install  ## send 10,000 hostile inputs to every channel beside real conversations (writes docs/benchmarks.md, ~10 min)
+	MEASURE_COMMAND="make fuzz" $(BIN)/python -m scripts.fuzz
 
 clean:  ## remove the environment, trained models and local databases
 	rm -rf .venv .tools models var tests/.artifacts results
