@@ -18,6 +18,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from bot.channels.widget import router as widget_router
     from bot.console import install as install_console
     from bot.console import router as console_router
+    from bot.console.headers import SecurityHeaders
 
     install_record_guard()  # this process's log lines carry no personal data either (bot.logs)
     settings = settings or get_settings()
@@ -37,4 +38,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(widget_router)
     app.include_router(console_router, prefix="/console")
     install_console(app)  # the JSON API at /api/ and the console's French error pages
+    app.add_middleware(SecurityHeaders, rasa_port=settings.rasa_port)  # on every route, not only the console's
     return app

@@ -26,14 +26,6 @@ from bot.store.session import session_scope
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 install_filters(TEMPLATES.env)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-    "script-src 'self'; form-action 'self'; frame-ancestors 'none'",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
 
 
 @dataclass(frozen=True)
@@ -134,29 +126,20 @@ def actor(member: models.StaffMember) -> str:
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
-    """A console page, with the staff member, the CSRF token and the security headers."""
+    """A console page, with the staff member and the CSRF token (security headers: ``bot.console.headers``)."""
     values = {
         "staff": getattr(request.state, "staff", None),
         "csrf_token": getattr(request.state, "csrf", ""),
         "flash": request.query_params.get("ok"),
     }
     values.update(context or {})
-    response = TEMPLATES.TemplateResponse(request, template, values, status_code=status_code)
-    response.headers.update(SECURITY_HEADERS)
-    return response
+    return TEMPLATES.TemplateResponse(request, template, values, status_code=status_code)
 
 
 def download(content: str, *, filename: str, media_type: str) -> Response:
-    """A file to save (CSV, JSON of personal data): never cached, never sniffed as another type."""
-    return Response(
-        content,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    """A file to save (CSV, JSON of personal data); never cached nor sniffed (``bot.console.headers``)."""
+    disposition = f'attachment; filename="{filename}"'
+    return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
 def redirect(url: str, message: str | None = None) -> RedirectResponse:

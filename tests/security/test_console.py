@@ -1,5 +1,6 @@
-"""The staff console attacked from outside: login lockout under concurrency, enumeration of staff
-e-mails, replayed session cookies, coordinators reaching contact details they do not follow."""
+"""The staff console and the web app attacked from outside: login lockout under concurrency,
+enumeration of staff e-mails, replayed session cookies, coordinators reaching contact details
+they do not follow, and security headers on every public route."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -283,3 +285,78 @@ def test_a_coordinator_takes_a_free_lead_but_not_one_another_coordinator_follows
         token = csrf_of(fresh.get(path).text)
         assert fresh.post(f"{path}/assign", data={"staff_id": my_id, "csrf_token": token}).status_code == expected
     assert _emails_on_pages(fresh, leads) == {"mine@exemple.fr", "nobodys@exemple.fr"}
+
+
+# --------------------------------------------------------------------------- 5. headers on every route
+
+
+def _public_get_routes(app: Any) -> list[str]:
+    """Every GET route of the web app that takes no path parameter."""
+    paths = [route.path for route in app.routes if "GET" in getattr(route, "methods", set())]
+    return sorted(path for path in paths if "{" not in path)
+
+
+def test_every_get_route_is_covered_below(fresh: TestClient) -> None:
+    assert set(_public_get_routes(fresh.app)) <= set(ROUTES)
+
+
+ROUTES = [
+    "/", "/confidentialite", "/health", "/widget.js", "/widget.css", "/api/openapi.json", "/api/leads",
+    "/api/missions", "/console/login", "/console/", "/console/leads", "/console/leads/export.csv",
+    "/console/missions", "/console/missions/besoin", "/console/missions/nouvelle", "/console/missions/importer",
+    "/console/handoffs", "/console/admin/staff", "/console/admin/audit", "/console/admin/export.json",
+    "/console/static/console.css", "/nulle-part", "/console/nulle-part", "/console/leads/1", "/api/leads/1",
+    "/console/missions/M001", "/api/missions/M001/suggestions",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", ROUTES)
+def test_every_route_carries_the_security_headers(fresh: TestClient, path: str) -> None:
+    response = fresh.get(path, follow_redirects=False)
+    policy = response.headers.get("content-security-policy", "")
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy, path
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy.split("script-src", 1)[1].split(";")[0]
+    assert response.headers.get("x-frame-options") == "DENY"
+    assert response.headers.get("x-content-type-options") == "nosniff"
+    assert response.headers.get("referrer-policy") == "same-origin"
+    assert response.headers.get("cache-control")
+
+
+def test_personal_data_is_never_cached(fresh: TestClient) -> None:
+    login(fresh, *ADMIN)
+    for path in ("/api/leads", "/console/leads", "/console/leads/export.csv", "/console/admin/export.json"):
+        assert fresh.get(path).headers["cache-control"] == "no-store", path
+
+
+def test_the_demo_page_may_reach_the_assistant_it_names_and_nothing_else(fresh: TestClient) -> None:
+    response = fresh.get("http://127.0.0.1:8000/")
+    server = re.search(r'data-server="([^"]+)"', response.text).group(1)  # type: ignore[union-attr]
+    directives = dict(part.strip().split(" ", 1) for part in response.headers["content-security-policy"].split(";"))
+    assert directives["connect-src"] == f"'self' {server.replace('http', 'ws', 1)}"
+    assert fresh.get("/widget.js").headers["cache-control"] == "public, max-age=300"  # the bubble stays cacheable
+
+
+@pytest.fixture()
+def web(tmp_path: Path) -> Iterator[str]:
+    """The web app as `bot serve` runs it, with nothing on the assistant's port."""
+    settings = make_settings(tmp_path, web_port=free_port(), rasa_port=free_port())
+    with running_web(settings, log_dir=tmp_path) as url:
+        yield url
+
+
+def test_the_demo_page_runs_the_bubble_under_its_policy(web: str, page: Any) -> None:
+    page.add_init_script(
+        "window.__violations = [];"
+        "document.addEventListener('securitypolicyviolation', e => window.__violations.push(e.violatedDirective));"
+    )
+    sockets: list[str] = []
+    page.on("websocket", lambda socket: sockets.append(socket.url))
+    page.goto(f"{web}/")
+    page.get_by_role("button", name="Discuter avec l'assistant bénévolat").click()
+    page.wait_for_function("document.querySelector('#entraide-widget').shadowRoot.querySelector('.panel')")
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__violations") == []
+    assert sockets and sockets[0].startswith("ws://127.0.0.1:")
+    assert page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor") != "rgba(0, 0, 0, 0)"
+    page.goto(f"{web}/confidentialite")
+    assert page.evaluate("window.__violations") == []

@@ -222,7 +222,7 @@ def test_a_reload_keeps_the_conversation(servers: Servers, page: Any) -> None:
 
     page.reload()
     # the history comes back from the server (nothing of it is kept in the browser)
-    page.wait_for_function(f"{SHADOW}.querySelectorAll('.message').length === {len(before)}")
+    page.wait_for_function(f"() => {SHADOW}.querySelectorAll('.message').length === {len(before)}")
     assert page.locator(".message").all_inner_texts() == before
     assert page.get_by_role("dialog").is_visible()  # the bubble stays open across the reload
     assert conversation_id(page, servers) == sender
@@ -240,7 +240,8 @@ def test_a_page_from_a_disallowed_origin_is_refused(servers: Servers, page: Any)
     refused = servers.web.replace("127.0.0.1", "localhost")
     page.goto(f"{refused}/")
     page.get_by_role("button", name="Discuter avec l'assistant bénévolat").click()
-    page.wait_for_function(f"{SHADOW}.querySelector('.panel').dataset.connection === 'reconnecting'")
+    # functions, not bare expressions: Playwright polls an expression with eval, which the page's CSP refuses
+    page.wait_for_function(f"() => {SHADOW}.querySelector('.panel').dataset.connection === 'reconnecting'")
     assert page.locator(".message.bot").count() == 0
     assert page.get_by_role("button", name="Réessayer maintenant").is_visible()
     assert f"refused a chat bubble connection from origin '{refused}'" in servers.rasa_log()
@@ -310,7 +311,9 @@ def test_the_console_can_push_a_message_into_an_open_bubble(servers: Servers, pa
     say(page, "est-ce que je suis assuré ?")
     before = bot_count(page)
     trigger_intent(servers.settings, sender_id=conversation_id(page, servers), intent="faq_training")
-    page.wait_for_function(f"{SHADOW}.querySelectorAll('.message.bot').length > {before}", timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_function(
+        f"() => {SHADOW}.querySelectorAll('.message.bot').length > {before}", timeout=ANSWER_TIMEOUT_MS
+    )
     assert "formation" in last_bot_text(page).lower()
 
 
