@@ -72,11 +72,26 @@ def guard(record: logging.LogRecord) -> logging.LogRecord:
     except Exception:  # noqa: BLE001 - a bad format string must not lose the line
         message = str(record.msg)
     if record.exc_info and record.exc_info[0] is not None:
-        record.exc_text = scrub(traceback_without_messages(record.exc_info[1]))
+        error = record.exc_info[1]
+        if is_client_error(error):
+            name = f"{type(error).__module__}.{type(error).__qualname__}"
+            record.exc_text = f"{name}: a client's request, not a fault here"
+        else:
+            record.exc_text = scrub(traceback_without_messages(error))
         record.exc_info = None
     record.msg = scrub(message)
     record.args = ()
     return record
+
+
+def is_client_error(error: BaseException | None) -> bool:
+    """True for an HTTP error a client caused (Sanic's 4xx exceptions): its traceback says nothing.
+
+    Sanic 21.12 logs one with a traceback when a malformed chunked body is found after the answer
+    was sent (``protocol.connection_task uncaught``); one line is enough.
+    """
+    status = getattr(error, "status_code", None)
+    return isinstance(status, int) and 400 <= status < 500
 
 
 def traceback_without_messages(error: BaseException | None) -> str:

@@ -9,7 +9,9 @@ the assistant offered in this conversation (a button of one of its messages); an
 loses its leading slashes and is understood like any other message.
 
 Channels' own payloads (the bubble's opening ``/greet``, Telegram's commands and shared
-locations) are made by the channel, not typed, and do not come through here.
+locations) are made by the channel, not typed, and do not come through here. Telegram's
+buttons do: the data behind a tapped button is whatever the client sends, so it is vetted
+like typed text, with the channel's own help buttons allowed besides the assistant's.
 
 Usage::
 
@@ -19,11 +21,12 @@ Usage::
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from rasa.shared.core.events import BotUttered
 
+from bot.channels import plain_text
 from bot.logs import pseudonym
 
 logger = logging.getLogger(__name__)
@@ -53,11 +56,16 @@ def as_text(text: str) -> str:
     return text.strip().lstrip(PREFIX).strip() or "?"
 
 
-async def vetted_text(text: str, sender_id: str, tracker_store: Any) -> str:
-    """``text`` as Rasa may receive it from a person of this conversation (see the module docstring)."""
+async def vetted_text(text: str, sender_id: str, tracker_store: Any, channel_payloads: Collection[str] = ()) -> str:
+    """``text`` as Rasa may receive it from a person of this conversation (see the module docstring):
+    as :func:`bot.channels.plain_text`, and a payload only if the assistant offered it or it is one
+    of the channel's own (``channel_payloads``: Telegram's help buttons)."""
+    text = plain_text(text)
     if not looks_like_payload(text):
         return text
     payload = text.strip()
+    if payload in channel_payloads:
+        return payload
     if tracker_store is not None:
         try:
             tracker = await tracker_store.retrieve(sender_id)

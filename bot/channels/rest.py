@@ -40,6 +40,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import owner_of
+from bot.channels.framing import guard_framing
 from bot.channels.payloads import vetted_text
 from bot.config import Settings
 from bot.logs import pseudonym
@@ -90,10 +91,10 @@ def read_message(body: bytes) -> tuple[str, str]:
         raise RequestRefused(413, f"body over {MAX_BODY_BYTES} bytes")
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise RequestRefused(400, 'the body must be a JSON object: {"sender": "...", "message": "..."}') from None
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: arrays nested thousands deep
+        raise RequestRefused(400, NOT_AN_OBJECT) from None
     if not isinstance(data, dict):
-        raise RequestRefused(400, 'the body must be a JSON object: {"sender": "...", "message": "..."}')
+        raise RequestRefused(400, NOT_AN_OBJECT)
     sender = data.get("sender")
     if not isinstance(sender, str) or not sender:
         raise RequestRefused(400, "'sender' must be a non-empty string: the id of the conversation")
@@ -132,6 +133,7 @@ class CheckedRestInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Health and webhook routes."""
         rest = Blueprint("bot_rest_webhook", __name__)
+        guard_framing(rest)  # for every route of the Rasa server, not only these (bot.channels.framing)
 
         @rest.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

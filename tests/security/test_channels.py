@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -398,3 +400,115 @@ def test_rasa_api_still_requires_its_token(servers: Servers) -> None:
         f"{servers.rasa}/conversations/security-long/tracker", params={"token": rasa_api_token(wrong)}, timeout=30
     )
     assert answer.status_code == 401
+
+
+# --- 9. What `make fuzz` found: broken HTTP framing, deep JSON, odd numbers and characters, forged buttons
+
+
+def raw_http(servers: Servers, head: str, body: bytes = b"", *, wait: float = 10.0) -> str:
+    """Send bytes as they are over one connection; the status line of the answer ('' if none came)."""
+    with socket.create_connection(("127.0.0.1", servers.settings.rasa_port), timeout=wait) as connection:
+        connection.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
+        try:
+            answer = connection.recv(4096)
+        except TimeoutError:
+            return ""
+    return answer.split(b"\r\n", 1)[0].decode(errors="replace")
+
+
+FRAMINGS = {
+    "negative length": ("Content-Length: -1\n", b"ab"),
+    "length not a number": ("Content-Length: abc\n", b"{}"),
+    "two lengths in one": ("Content-Length: 10, 20\n", b"{}"),
+    "signed length": ("Content-Length: +2\n", b"{}"),
+    "two length headers": ("Content-Length: 2\nContent-Length: 3\n", b"{}"),
+    "length and chunks": ("Content-Length: 2\nTransfer-Encoding: chunked\n", b"2\r\n{}\r\n0\r\n\r\n"),
+    "unknown coding": ("Transfer-Encoding: gzip\n", b"{}"),
+    "capital coding": ("Transfer-Encoding: Chunked\n", b"2\r\n{}\r\n0\r\n\r\n"),
+    "bad chunk size": ("Transfer-Encoding: chunked\n", b"zz\r\nabc\r\n0\r\n\r\n"),
+}
+
+
+@pytest.mark.parametrize("path", ["/webhooks/rest/", "/webhooks/rest/webhook", "/webhooks/telegram/webhook", "/"])
+@pytest.mark.parametrize("framing", sorted(FRAMINGS))
+def test_broken_body_framing_gets_a_400_and_freezes_nothing(servers: Servers, framing: str, path: str) -> None:
+    headers, body = FRAMINGS[framing]
+    tracebacks = servers.logs_text().count("Traceback")
+    head = f"POST {path} HTTP/1.1\nHost: 127.0.0.1\nAuthorization: Bearer {REST_TOKEN}\n{headers}"
+    status = raw_http(servers, head, body)
+    # a broken chunk is found only when the body is read: a route without a body answers 405 first
+    assert status.startswith("HTTP/1.1 400") or (framing == "bad chunk size" and " 405 " in status), status
+    replies = servers.say("security-after-framing", "bonjour")  # the server still answers everyone
+    assert replies
+    assert servers.logs_text().count("Traceback") == tracebacks
+
+
+def test_a_well_framed_chunked_request_is_still_read(servers: Servers) -> None:
+    body = json.dumps({"sender": "security-chunked", "message": "bonjour"}).encode()
+    head = (
+        "POST /webhooks/rest/webhook HTTP/1.1\nHost: 127.0.0.1\nContent-Type: application/json\n"
+        f"Authorization: Bearer {REST_TOKEN}\nTransfer-Encoding: chunked\n"
+    )
+    chunked = f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
+    assert raw_http(servers, head, chunked).startswith("HTTP/1.1 200")
+
+
+DEEP = [b"[" * 5000 + b"]" * 5000, b'{"a":' * 5000 + b"1" + b"}" * 5000]
+
+
+@pytest.mark.parametrize("raw", DEEP, ids=["arrays", "objects"])
+def test_deeply_nested_json_is_refused_politely(servers: Servers, raw: bytes) -> None:
+    answer = post_rest(servers, None, raw=raw)
+    assert answer.status_code == 400 and answer.json()["error"]
+    answer = requests.post(
+        f"{servers.rasa}/webhooks/telegram/webhook",
+        data=raw,
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert answer.status_code == 400
+
+
+@pytest.mark.parametrize("update_id", [2**80, 2**63, -1])
+def test_an_update_id_out_of_telegrams_range_is_refused(servers: Servers, update_id: int) -> None:
+    assert post_telegram(servers, tg.text(5_550_999, "bonjour", update_id=update_id)).status_code == 400
+
+
+@pytest.mark.parametrize("odd", ["\udfff", "\ud83d", "\x00", "\x1b[31m"], ids=["low", "high", "nul", "escape"])
+def test_lone_surrogates_and_control_characters_are_read_as_text(servers: Servers, odd: str) -> None:
+    # json.dumps writes a lone surrogate as the escape "\udfff", valid JSON that Python decodes as is
+    replies = servers.say(f"security-odd-{ord(odd[0])}", f"bonjour{odd} je voudrais être bénévole")
+    assert replies and all(reply.get("text") for reply in replies)
+
+    async def scenario() -> list[dict[str, Any]]:
+        async with websockets.connect(servers.socket, origin=ORIGIN) as ws:
+            await ws.send(json.dumps({"type": "hello", "conversation": None}))
+            await bubble_frames(ws)
+            await ws.send(json.dumps({"type": "message", "text": f"bonjour{odd}"}))
+            return await bubble_frames(ws)
+
+    frames = run_async(scenario)
+    assert any(frame["type"] == "bot" for frame in frames), frames
+    assert not any(frame["type"] == "error" for frame in frames), frames
+    chat = 5_551_000 + ord(odd[0]) % 1000
+    assert post_telegram(servers, tg.text(chat, f"bonjour{odd}")).status_code == 200
+    assert servers.standin.wait_for(lambda: bool(servers.standin.texts(chat)), timeout=60)
+    assert not [text for text in servers.standin.texts(chat) if "problème technique" in text]
+
+
+def test_forged_telegram_button_data_sets_no_slot(servers: Servers) -> None:
+    chat = 5_552_000
+    assert post_telegram(servers, tg.text(chat, "je voudrais devenir bénévole")).status_code == 200
+    assert servers.standin.wait_for(lambda: bool(servers.standin.texts(chat)), timeout=60)
+    before = len(servers.standin.texts(chat))
+    assert post_telegram(servers, tg.button(chat, "/affirm")).status_code == 200  # offered: goes through
+    assert servers.standin.wait_for(lambda: len(servers.standin.texts(chat)) > before, timeout=60)
+    # the tracker is saved once every answer of the turn is sent
+    assert servers.standin.wait_for(lambda: servers.slots(str(chat))["consent"] == "given", timeout=30)
+    before = len(servers.standin.texts(chat))
+    forged = '/inform{"first_name":"<b>x</b>","town":"Atlantis"}'  # fits Telegram's 64 bytes
+    assert post_telegram(servers, tg.button(chat, forged)).status_code == 200
+    assert servers.standin.wait_for(lambda: len(servers.standin.texts(chat)) > before, timeout=60)
+    time.sleep(2)  # the tracker is saved once every answer of the turn is sent
+    slots = json.dumps(servers.slots(str(chat)))
+    assert "<b>" not in slots and "Atlantis" not in slots

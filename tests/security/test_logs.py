@@ -86,3 +86,16 @@ def test_pseudonyms_are_stable_short_and_do_not_reveal_the_id() -> None:
     assert pseudonym("web-abc") == pseudonym("web-abc")
     assert pseudonym("web-abc") != pseudonym("web-abd")
     assert "abc" not in pseudonym("web-abc") and len(pseudonym("4242")) == len("conv:") + 8
+
+
+def test_a_clients_malformed_request_is_one_line_not_a_traceback(captured: io.StringIO) -> None:
+    from sanic.exceptions import InvalidUsage, ServerError
+
+    for error in (InvalidUsage("Bad chunked encoding"), ServerError("boom")):
+        try:
+            raise error
+        except Exception:
+            logging.getLogger("sanic.error").exception("protocol.connection_task uncaught")
+    client, server = captured.getvalue().split("ERROR sanic.error")[1:]
+    assert "a client's request, not a fault here" in client and "Traceback" not in client
+    assert "Traceback" in server and "ServerError (message not logged)" in server

@@ -35,10 +35,11 @@ from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 
+from bot.channels.payloads import vetted_text
 from bot.channels.telegram.api import bot_id, make_bot, webhook_secret
 from bot.channels.telegram.output import ButtonPayloads, TelegramOutput
 from bot.channels.telegram.texts import TelegramTexts, load_texts
-from bot.channels.telegram.updates import Ignore, Reply, SharedLocation, Step, ToAssistant, interpret
+from bot.channels.telegram.updates import COMMAND_INTENTS, Ignore, Reply, SharedLocation, Step, ToAssistant, interpret
 from bot.config import Settings, get_settings
 from bot.logs import pseudonym
 
@@ -48,6 +49,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 256 * 1024  # real updates are a few kilobytes
 PRUNE_EVERY = 3600.0  # seconds between two clean-ups of old update ids
 RECENT_IN_MEMORY = 10_000
+MAX_UPDATE_ID = 2**52  # Telegram's identifiers have at most 52 significant bits; the database keeps 63
 
 
 class TelegramInput(InputChannel):
@@ -117,11 +119,11 @@ class TelegramInput(InputChannel):
             return response.json({"error": "payload too large"}, status=413)
         try:
             data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: JSON nested thousands deep
             logger.warning("Telegram webhook call refused: the body is not JSON")
             return response.json({"error": "malformed JSON"}, status=400)
         update_id = data.get("update_id") if isinstance(data, dict) else None
-        if not isinstance(update_id, int) or isinstance(update_id, bool):
+        if not isinstance(update_id, int) or isinstance(update_id, bool) or not 0 <= update_id < MAX_UPDATE_ID:
             logger.warning("Telegram webhook call refused: no update id")
             return response.json({"error": "not a Telegram update"}, status=400)
         if not await self._first_delivery(update_id):
@@ -138,7 +140,8 @@ class TelegramInput(InputChannel):
             if step.callback_query_id:
                 self._spawn(TelegramOutput(self.bot, self.payloads).answer_button(step.callback_query_id))
             return response.json({"status": "ignored"})
-        self._spawn(self._handle(update_id, step, on_new_message))
+        store = getattr(getattr(request.app.ctx, "agent", None), "tracker_store", None)
+        self._spawn(self._handle(update_id, step, on_new_message, store))
         return response.json({"status": "accepted"})
 
     async def _first_delivery(self, update_id: int) -> bool:
@@ -176,7 +179,11 @@ class TelegramInput(InputChannel):
     # --- processing -----------------------------------------------------------------------
 
     async def _handle(
-        self, update_id: int, step: Step, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self,
+        update_id: int,
+        step: Step,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        tracker_store: Any = None,
     ) -> None:
         """Process one update in its chat's turn; failures are logged and answered politely."""
         assert self.bot is not None and self.texts is not None
@@ -188,7 +195,7 @@ class TelegramInput(InputChannel):
             self._spawn(output.answer_button(callback_query_id))
         async with lock:
             try:
-                await self._process(update_id, step, output, on_new_message)
+                await self._process(update_id, step, output, on_new_message, tracker_store)
             except Exception as error:  # noqa: BLE001 - one bad update must not stop the others
                 logger.error(
                     "update %s for chat %s failed: %s", update_id, pseudonym(chat_id), type(error).__name__,
@@ -203,6 +210,7 @@ class TelegramInput(InputChannel):
         step: Step,
         output: TelegramOutput,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        tracker_store: Any = None,
     ) -> None:
         assert self.texts is not None
         if isinstance(step, SharedLocation):
@@ -212,10 +220,14 @@ class TelegramInput(InputChannel):
             await output.send(step.chat_id, step.text, step.buttons)
             return
         if isinstance(step, ToAssistant):
-            text = self.payloads.payload_for(step.text) if step.callback_query_id else step.text
-            if text is None:
-                await output.send(step.chat_id, self.texts.expired_button)
-                return
+            text: str | None = step.text
+            if step.callback_query_id:  # the data behind a button is what the client sent: vetted as typed text
+                text = self.payloads.payload_for(step.text)
+                if text is None:
+                    await output.send(step.chat_id, self.texts.expired_button)
+                    return
+                own = {button["payload"] for button in self.texts.help_buttons} | set(COMMAND_INTENTS.values())
+                text = await vetted_text(text, str(step.chat_id), tracker_store, own)
             logger.info("update %s for chat %s goes to the assistant", update_id, pseudonym(step.chat_id))
             await output.typing(step.chat_id)
             await on_new_message(

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from telegram import Message, Update
 
+from bot.channels import plain_text
 from bot.channels.telegram.texts import TelegramTexts
 
 # Commands → what the assistant receives. "aide" / "help" are answered by the channel.
@@ -142,7 +143,7 @@ def _text(chat_id: int, text: str, texts: TelegramTexts) -> Step:
     if len(text) > MAX_TEXT_CHARS:
         return Reply(chat_id, texts.too_long.format(limit=MAX_TEXT_CHARS))
     if not text.strip().startswith("/"):  # Rasa strips the text before it looks for "/"
-        return ToAssistant(chat_id, text)
+        return ToAssistant(chat_id, plain_text(text))
     match = COMMAND_RE.match(text.strip())
     command = match.group(1).lower() if match else ""
     if command == "start":
