@@ -75,6 +75,13 @@ class Settings:
     action_endpoint: str = field(
         default="http://127.0.0.1:5055/webhook", metadata={"help": "URL the Rasa server calls to run custom actions."}
     )
+    action_timeout: int = field(
+        default=8,
+        metadata={
+            "help": "Seconds the Rasa server waits for a custom action; past that, or when the action server "
+            "fails, the volunteer is told politely and the conversation is kept (0: Rasa's own 300 s, silence)."
+        },
+    )
     tracker_store_url: str = field(
         default=f"sqlite:///{DATA_DIR / 'tracker.db'}",
         metadata={
