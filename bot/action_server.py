@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hmac
 import logging
+import time
 import traceback
 
 from rasa_sdk.endpoint import create_app
@@ -29,6 +30,7 @@ from sanic.response import HTTPResponse
 
 from bot.config import Settings, action_token, get_settings
 from bot.logs import configure
+from bot.understanding import warm_up
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +82,9 @@ def main(argv: list[str] | None = None) -> None:
     port = parser.parse_args(argv).port
     configure(settings.log_level)
     app = build_app(settings)
+    started = time.monotonic()
+    warm_up()  # the gazetteer and lexicons: ~3 s the first volunteer would wait otherwise (before /health answers)
+    logger.info("understanding warmed up in %.1f s", time.monotonic() - started)
     logger.info("action server listening on 127.0.0.1:%d", port)
     app.run("127.0.0.1", port, workers=1, access_log=False, motd=False)
 

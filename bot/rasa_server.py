@@ -4,8 +4,9 @@
 ``rasa run … --auth-token TOKEN``: a process's command line is readable by every user of
 the machine (``ps``), its environment only by its owner. This entry point reads the API
 token from the settings (RASA_API_TOKEN, or derived from the signing secret), adds it to
-Rasa's own arguments inside the process, installs the log guard (:mod:`bot.logs`) and
-hands over to Rasa's command line.
+Rasa's own arguments inside the process, installs the log guard (:mod:`bot.logs`) and the
+polite answer to failed custom actions (:mod:`bot.action_fallback`), and hands over to
+Rasa's command line.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import logging
 import sys
 
+from bot.action_fallback import install as install_action_fallback
 from bot.config import get_settings, rasa_api_token
 from bot.logs import install_record_guard
 
@@ -23,9 +25,11 @@ def main() -> None:
 
     install_record_guard()
     logging.captureWarnings(True)  # Rasa's warnings can quote a message: through the guard too
+    settings = get_settings()
+    install_action_fallback(settings.action_timeout)
     arguments = sys.argv[1:]
     if "--enable-api" in arguments:
-        arguments += ["--auth-token", rasa_api_token(get_settings())]
+        arguments += ["--auth-token", rasa_api_token(settings)]
     sys.argv = ["rasa", *arguments]
     rasa_main()
 

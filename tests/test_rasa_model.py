@@ -62,7 +62,8 @@ def _used_outside_stories(warning: str) -> bool:
     if match is None:
         return False
     response = match.group(1)
-    code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "actions").glob("*.py"))
+    sources = [*(ROOT / "actions").glob("*.py"), ROOT / "bot" / "action_fallback.py"]
+    code = "\n".join(p.read_text(encoding="utf-8") for p in sources)
     form_slots = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["forms"]["profile_form"]
     asked = {f"utter_ask_{slot}" for slot in form_slots["required_slots"]}
     not_understood = {f"utter_not_understood_{slot}" for slot in form_slots["required_slots"]}
