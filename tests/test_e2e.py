@@ -188,3 +188,10 @@ def test_the_assistant_can_be_made_to_speak_through_its_http_api_with_the_token(
     assert "bénévolat" in " ".join(m.get("text", "") for m in messages)
     with pytest.raises(AssistantUnavailableError, match="HTTP 401"):
         trigger_intent(replace(assistant.settings, rasa_api_token="wrong"), sender_id="e2e-api", intent="greet")
+
+
+def test_the_model_is_warmed_up_before_the_server_says_it_is_ready(assistant: Assistant) -> None:
+    # bot serve waits for GET /webhooks/rest/ to answer 200, which it does only after the warm-up
+    health = requests.get(assistant.webhook.rsplit("/", 1)[0] + "/", timeout=10)
+    assert health.status_code == 200 and health.json() == {"status": "ok"}
+    assert "model warmed up in" in (assistant.logs / "rasa.log").read_text(encoding="utf-8")

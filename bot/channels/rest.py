@@ -3,7 +3,7 @@
 Declared in ``credentials.yml`` as ``bot.channels.rest.CheckedRestInput``; it serves Rasa's
 usual routes and contract::
 
-    GET  /webhooks/rest/            {"status": "ok"}
+    GET  /webhooks/rest/            {"status": "ok"} (503 {"status": "loading"} while warming up)
     POST /webhooks/rest/webhook     {"sender": "...", "message": "..."}
          → [{"recipient_id": "...", "text": "...", "buttons": [...]}, ...]
 
@@ -42,6 +42,7 @@ from sanic.response import HTTPResponse
 from bot.channels import owner_of
 from bot.channels.framing import guard_framing
 from bot.channels.payloads import vetted_text
+from bot.channels.warm_up import is_warm, register_warm_up
 from bot.config import Settings
 from bot.logs import pseudonym
 from bot.texts import widget_texts
@@ -134,9 +135,12 @@ class CheckedRestInput(InputChannel):
         """Health and webhook routes."""
         rest = Blueprint("bot_rest_webhook", __name__)
         guard_framing(rest)  # for every route of the Rasa server, not only these (bot.channels.framing)
+        register_warm_up(rest)  # the first volunteer does not pay for the model's first run
 
         @rest.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
+        async def health(request: Request) -> HTTPResponse:
+            if not is_warm(request.app):
+                return response.json({"status": "loading"}, status=503)
             return response.json({"status": "ok"})
 
         @rest.route("/webhook", methods=["POST"])
