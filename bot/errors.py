@@ -19,3 +19,7 @@ class ConsentRequiredError(BotError):
 
 class AssistantUnavailableError(BotError):
     """The Rasa server could not be reached or refused a request."""
+
+
+class TrainingFailedError(BotError):
+    """``rasa train`` failed or left no model."""
