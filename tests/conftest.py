@@ -91,20 +91,18 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
-    """The one model of the test run: trained once (Rasa skips training when nothing changed)."""
-    from bot.serve import TRAINING_DATA, latest_model
+    """The one model of the test run, trained only when its inputs changed since the last run (bot.training)."""
+    from bot.errors import TrainingFailedError
+    from bot.training import trained_model as up_to_date_model
 
-    out = ARTIFACTS / "models"
-    command = [
-        str(Path(sys.executable).with_name("rasa")), "train", "--data", *TRAINING_DATA,
-        "--config", "config.yml", "--domain", "domain.yml", "--out", str(out),
-    ]  # fmt: skip
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with open(ARTIFACTS / "train.log", "wb") as log:
-        result = subprocess.run(command, cwd=ROOT, env=env, check=False, stdout=log, stderr=subprocess.STDOUT)
-    assert result.returncode == 0, f"training failed, see {ARTIFACTS / 'train.log'}"
-    return latest_model(out)
+        try:
+            # keep=4: other test sessions in this checkout may still be using the previous models
+            return up_to_date_model(ARTIFACTS / "models", env=env, output=log, keep=4)
+        except TrainingFailedError:
+            pytest.fail(f"training failed, see {ARTIFACTS / 'train.log'}")
 
 
 @pytest.fixture()

@@ -14,7 +14,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.importers.importer import TrainingDataImporter
 
 from bot.config import ROOT
-from bot.serve import TRAINING_DATA
+from bot.training import TRAINING_DATA
 
 
 @pytest.fixture(scope="session")
