@@ -149,6 +149,15 @@ def trained_model(
     return model
 
 
+def newest_recorded_model(out: Path) -> Path:
+    """The newest intact model this module trained in ``out``, whatever its inputs (``--no-train``)."""
+    for model in _own_models(out.resolve()):
+        record = model_record(model)
+        if record is not None and _archive_digest(model) == record.get("model_sha256"):
+            return model
+    raise FileNotFoundError(f"no trained model in {out} (bot serve trains one)")
+
+
 def model_record(model: Path) -> dict[str, Any] | None:
     """What was recorded beside ``model`` after its training, or None (no record, or not readable)."""
     try:

@@ -278,6 +278,18 @@ def test_a_model_whose_inputs_were_edited_during_its_training_is_used_once_not_r
     assert (train() != edited, trainings(calls)) == (True, 2)
 
 
+def test_the_newest_recorded_model_is_served_without_training_whatever_its_inputs(
+    train: Callable[..., Path], project: Path, tmp_path: Path
+) -> None:
+    models = tmp_path / "models"
+    with pytest.raises(FileNotFoundError):
+        training.newest_recorded_model(models)
+    model = train()
+    _edit("domain.yml", "  - goodbye\n")(project)
+    (models / "20991231-235959-000000000000.tar.gz").write_bytes(b"half-written")
+    assert training.newest_recorded_model(models) == model
+
+
 def test_force_trains_even_when_the_model_is_up_to_date(train: Callable[..., Path], calls: Path) -> None:
     first = train()
     assert (train(force=True) != first, trainings(calls)) == (True, 2)
