@@ -99,16 +99,23 @@ def _volunteers_forget(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_training_flags(command: argparse.ArgumentParser) -> None:
+    """--no-train and --train: by default a model is trained only when its inputs changed (bot.training)."""
+    training = command.add_mutually_exclusive_group()
+    training.add_argument("--no-train", action="store_true", help="ne pas entraîner, utiliser le dernier modèle")
+    training.add_argument("--train", action="store_true", help="entraîner un modèle même si rien n'a changé")
+
+
 def _serve(args: argparse.Namespace) -> int:
     from bot.serve import serve
 
-    return serve(train_model=not args.no_train)
+    return serve(no_train=args.no_train, force_train=args.train)
 
 
 def _shell(args: argparse.Namespace) -> int:
     from bot.serve import shell
 
-    return shell(train_model=not args.no_train)
+    return shell(no_train=args.no_train, force_train=args.train)
 
 
 # --- Telegram (docs/telegram.md) -------------------------------------------------------------
@@ -154,13 +161,13 @@ def _telegram_poll(args: argparse.Namespace) -> int:
     import contextlib
 
     from bot.channels.telegram.manage import forward_updates, local_webhook_url
-    from bot.serve import latest_model, prepare_database, running_assistant, train
+    from bot.serve import model_for, prepare_database, running_assistant
 
     settings = get_settings()
     if not settings.telegram_token:
         raise BotError("TELEGRAM_TOKEN est vide : indiquez le jeton donné par @BotFather (voir docs/telegram.md)")
     prepare_database(settings)
-    model = train(settings) if not args.no_train else latest_model(Path(settings.models_dir))
+    model = model_for(settings, no_train=args.no_train, force_train=args.train)
     with running_assistant(settings, model):
         print(
             "\nL'assistant répond sur Telegram (relève des messages, sans webhook). Ctrl-C pour arrêter.\n", flush=True
@@ -183,7 +190,7 @@ def _add_telegram_commands(commands: argparse._SubParsersAction) -> None:
     telegram.add_parser("delete-webhook", help="supprimer le webhook").set_defaults(handler=_telegram_delete_webhook)
     telegram.add_parser("status", help="état du bot et du webhook").set_defaults(handler=_telegram_status)
     poll = telegram.add_parser("poll", help="servir Telegram sans adresse publique (relève des messages)")
-    poll.add_argument("--no-train", action="store_true", help="ne pas entraîner, utiliser le dernier modèle")
+    _add_training_flags(poll)
     poll.set_defaults(handler=_telegram_poll)
 
 
@@ -325,10 +332,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_privacy_commands(commands)
 
     serve = commands.add_parser("serve", help="lancer l'assistant (serveur Rasa et serveur d'actions)")
-    serve.add_argument("--no-train", action="store_true", help="ne pas entraîner, utiliser le dernier modèle")
+    _add_training_flags(serve)
     serve.set_defaults(handler=_serve)
     chat = commands.add_parser("shell", help="discuter avec l'assistant dans le terminal")
-    chat.add_argument("--no-train", action="store_true", help="ne pas entraîner, utiliser le dernier modèle")
+    _add_training_flags(chat)
     chat.set_defaults(handler=_shell)
     _add_telegram_commands(commands)
     _add_staff_commands(commands)

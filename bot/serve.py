@@ -22,10 +22,8 @@ from bot.config import ROOT, Settings, action_token, get_settings, rasa_api_toke
 
 logger = logging.getLogger(__name__)
 
-RASA = str(Path(sys.executable).with_name("rasa"))
 ACTION_SERVER = [sys.executable, "-m", "bot.action_server"]
 RASA_SERVER = [sys.executable, "-m", "bot.rasa_server"]
-TRAINING_DATA = ("data/nlu", "data/rules", "data/stories")
 
 
 def process_env(settings: Settings) -> dict[str, str]:
@@ -56,27 +54,24 @@ def prepare_database(settings: Settings) -> None:
             logger.info("loaded %d demo missions", created)
 
 
-def train(settings: Settings, *, out: str | None = None) -> Path:
-    """Train a model unless data, domain and config are unchanged since the newest one."""
-    out = out or settings.models_dir
-    command = [
-        RASA,
-        "train",
-        "--data",
-        *TRAINING_DATA,
-        "--config",
-        "config.yml",
-        "--domain",
-        "domain.yml",
-        "--out",
-        out,
-    ]
-    subprocess.run(command, cwd=ROOT, env=process_env(settings), check=True)
-    return latest_model(Path(out))
+def model_for(settings: Settings, *, no_train: bool = False, force_train: bool = False) -> Path:
+    """The model to serve: trained only when data, domain, config or components changed (bot.training).
+
+    ``no_train``: the newest model trained before, whatever changed since; ``force_train``: train anyway.
+    """
+    from bot.training import newest_recorded_model, trained_model
+
+    folder = Path(settings.models_dir)
+    if no_train:
+        try:
+            return newest_recorded_model(folder)
+        except FileNotFoundError:
+            return latest_model(folder)  # a model trained before bot.training kept records
+    return trained_model(folder, env=process_env(settings), force=force_train)
 
 
 def latest_model(folder: Path) -> Path:
-    """The newest trained model in ``folder``."""
+    """The newest model archive in ``folder``, recorded or not."""
     models = sorted(folder.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     if not models:
         raise FileNotFoundError(f"no trained model in {folder}")
@@ -171,11 +166,11 @@ def first_account_hint(settings: Settings) -> str:
     return " (aucun compte encore : .venv/bin/bot staff add VOTRE@EMAIL --role admin)"
 
 
-def serve(*, train_model: bool = True) -> int:
+def serve(*, no_train: bool = False, force_train: bool = False) -> int:
     """Everything `make run` does after installing: prepare, train if needed, serve until Ctrl-C."""
     settings = get_settings()
     prepare_database(settings)
-    model = train(settings) if train_model else latest_model(Path(settings.models_dir))
+    model = model_for(settings, no_train=no_train, force_train=force_train)
     with running_assistant(settings, model) as webhook, running_web(settings) as web:
         print(
             "\nL'assistant est prêt.\n"
@@ -194,17 +189,17 @@ def serve(*, train_model: bool = True) -> int:
     return 0
 
 
-def shell(*, train_model: bool = True) -> int:
+def shell(*, no_train: bool = False, force_train: bool = False) -> int:
     """Chat with the assistant in the terminal (`make shell`): action server plus `rasa shell`."""
     settings = get_settings()
     prepare_database(settings)
-    model = train(settings) if train_model else latest_model(Path(settings.models_dir))
+    model = model_for(settings, no_train=no_train, force_train=force_train)
     env = process_env(settings)
     actions = subprocess.Popen([*ACTION_SERVER, "--port", str(settings.action_port)], cwd=ROOT, env=env)
     try:
         _wait_for(f"http://127.0.0.1:{settings.action_port}/health", actions, timeout=120)
-        command = [
-            RASA,
+        command = [  # through bot.rasa_server: the log guard and the polite answer to failed actions
+            *RASA_SERVER,
             "shell",
             "--model",
             str(model),

@@ -64,6 +64,9 @@ DISTRIBUTIONS = ("rasa", "rasa-sdk", "spacy", "tensorflow", "tensorflow-macos", 
 # Inputs whose change Rasa's training cache does not see (see trained_model).
 FULL_TRAINING = frozenset({"components", "versions"})
 MODELS_KEPT = 2
+# Imported by the components but without effect on what a model computes: settings, error
+# classes, logging. Left out, or every new setting would retrain from scratch (2-3 minutes).
+NOT_MODEL_CODE = frozenset({"bot.config", "bot.errors", "bot.logs"})
 RECORD_SUFFIX = ".fingerprint"
 # Bump when what the fingerprint covers changes, so that every older model is trained again.
 FORMAT = 1
@@ -370,7 +373,7 @@ def _import_closure(root: Path, modules: Iterable[str]) -> list[str]:
     todo = list(modules)
     while todo:
         module = todo.pop()
-        if module in seen:
+        if module in seen or module in NOT_MODEL_CODE:
             continue
         path = _module_file(root, module)
         if path is None:

@@ -7,6 +7,7 @@ Rasa's own ``RemoteAction`` calls a real HTTP server here: nothing listening, on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -60,10 +61,8 @@ class ActionServer:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # Rasa gave up waiting: intended
                     self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):  # Rasa gave up waiting: as intended
-                    pass
 
         self.http = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
