@@ -73,7 +73,7 @@ class Settings:
     )
     action_port: int = field(default=5055, metadata={"help": "Port of the action server, bound to 127.0.0.1 only."})
     action_endpoint: str = field(
-        default="http://127.0.0.1:5055/webhook", metadata={"help": "URL the Rasa server calls to run custom actions."}
+        default="http://127.0.0.1:5055/webhook", metadata={"help": "URL the Rasa server calls to run custom actions (unset: follows ACTION_PORT)."}
     )
     action_timeout: int = field(
         default=8,
@@ -143,7 +143,8 @@ class Settings:
     )
     public_url: str = field(
         default="http://localhost:8000",
-        metadata={"help": "Public address of the web app, used in links the assistant sends (privacy notice)."},
+        metadata={"help": "Public address of the web app, used in links the assistant sends (privacy notice); "
+            "unset: http://localhost:WEB_PORT."},
     )
 
     @classmethod
@@ -156,6 +157,12 @@ class Settings:
             if raw is None or raw == "":
                 continue
             values[item.name] = int(raw) if isinstance(item.default, int) else raw
+        # Addresses that follow a port unless set themselves: ACTION_PORT=5155 alone must not leave
+        # Rasa calling 5055, where any local program could listen and receive every conversation.
+        if "action_endpoint" not in values and "action_port" in values:
+            values["action_endpoint"] = f"http://127.0.0.1:{values['action_port']}/webhook"
+        if "public_url" not in values and "web_port" in values:
+            values["public_url"] = f"http://localhost:{values['web_port']}"
         return cls(**values)  # type: ignore[arg-type]
 
     def as_env(self) -> dict[str, str]:
