@@ -73,7 +73,8 @@ class Settings:
     )
     action_port: int = field(default=5055, metadata={"help": "Port of the action server, bound to 127.0.0.1 only."})
     action_endpoint: str = field(
-        default="http://127.0.0.1:5055/webhook", metadata={"help": "URL the Rasa server calls to run custom actions (unset: follows ACTION_PORT)."}
+        default="http://127.0.0.1:5055/webhook",
+        metadata={"help": "URL the Rasa server calls to run custom actions (unset: follows ACTION_PORT)."},
     )
     action_timeout: int = field(
         default=8,
@@ -143,8 +144,10 @@ class Settings:
     )
     public_url: str = field(
         default="http://localhost:8000",
-        metadata={"help": "Public address of the web app, used in links the assistant sends (privacy notice); "
-            "unset: http://localhost:WEB_PORT."},
+        metadata={
+            "help": "Public address of the web app, used in links the assistant sends (privacy notice); "
+            "unset: http://localhost:WEB_PORT."
+        },
     )
 
     @classmethod

@@ -49,6 +49,11 @@ FIELD_RE = re.compile(
     re.DOTALL,
 )
 
+# A Telegram bot token in a Bot API address (https://api.telegram.org/bot<id>:<secret>/sendMessage):
+# whoever reads it owns the bot. httpx logs every such address at INFO.
+BOT_TOKEN_RE = re.compile(r"(?<=/bot)\d+:[\w-]+")
+QUIET_LOGGERS = ("httpx", "httpcore")  # one line per HTTP call, with the address: WARNING and above only
+
 _installed = False
 _pseudonym_key = b""
 
@@ -57,6 +62,7 @@ def scrub(text: str, limit: int = MAX_RECORD_CHARS) -> str:
     """``text`` without e-mails, phone numbers or message field values, at most ``limit`` characters."""
     if len(text) > 4 * limit:  # no need to scan megabytes that will be cut anyway
         text = text[: 4 * limit]
+    text = BOT_TOKEN_RE.sub("[jeton]", text)
     text = FIELD_RE.sub(lambda match: match.group("key") + f'"{REDACTED}"', text)
     text = EMAIL_RE.sub("[e-mail]", text)
     text = PHONE_RE.sub("[téléphone]", text)
@@ -124,6 +130,8 @@ def install_record_guard() -> None:
     if _installed:
         return
     _installed = True
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     make_record = logging.getLogRecordFactory()
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:

@@ -55,7 +55,13 @@ MAX_BODY_BYTES = 64 * 1024  # 2,000 characters as JSON escapes them (12 bytes an
 MAX_SENDER_CHARS = 128
 SENDER_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:@")
 NOT_AN_OBJECT = 'the body must be a JSON object: {"sender": "...", "message": "..."}'
-FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
+# Any of these says a proxy or a tunnel passed the request on: without REST_TOKEN, not served.
+# (A proxy that adds none of them cannot be told apart: set REST_TOKEN whenever one is in front.)
+FORWARDING_HEADERS = (
+    "x-forwarded-for", "forwarded", "x-real-ip", "via", "x-forwarded-proto", "x-forwarded-host",
+    "x-forwarded-port", "x-forwarded-server", "x-original-forwarded-for", "x-client-ip", "client-ip",
+    "true-client-ip", "cf-connecting-ip", "fastly-client-ip", "x-cluster-client-ip",
+)  # fmt: skip
 
 
 class RequestRefused(Exception):

@@ -11,15 +11,23 @@ a coordinator the contact details of leads they do not follow.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.store import models
+from bot.store.leads import LeadFilter
 
 
 def sees_contact(member: models.StaffMember, *, assigned_staff_id: int | None) -> bool:
     """The rule: admins see every lead's contact details; a coordinator, those of the leads assigned to them."""
     return member.role == "admin" or (assigned_staff_id is not None and assigned_staff_id == member.id)
+
+
+def search_as(member: models.StaffMember, filters: LeadFilter) -> LeadFilter:
+    """``filters`` as ``member`` may run them: a coordinator's search matches only their own leads' e-mails."""
+    return replace(filters, email_search_for=None if member.role == "admin" else member.id)
 
 
 def may_reassign(member: models.StaffMember, *, assigned_staff_id: int | None) -> bool:

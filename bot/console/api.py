@@ -246,7 +246,7 @@ def api_leads(
         channel=channel, created_from=created_from, created_to=created_to, search=q,
         sort=sort if sort != "distance" or place else "recent", page=page, per_page=per_page,
     )  # fmt: skip
-    result = lead_store.search(session, filters=filters)
+    result = lead_store.search(session, filters=access.search_as(member, filters))
     lead_store.record_audit(session, actor=_actor(member), action="view", subject="leads:list", rows=len(result.rows))
     return LeadPageOut(
         total=result.total,

@@ -57,6 +57,7 @@ CSV_COLUMNS = (
 def lead_list(*, request: Request, member: Staff, session: DbSession) -> Response:
     """The leads, filtered, sorted and paged."""
     filters, errors = parse_lead_filter(request.query_params)
+    filters = access.search_as(member, filters)
     page = lead_store.search(session, filters=filters)
     params = request.query_params
     return render(
@@ -89,6 +90,7 @@ def _csv_cell(value: object) -> str:
 def export_csv(*, request: Request, member: Staff, session: DbSession) -> Response:
     """The filtered list as CSV (the whole list needs an admin; contact details follow ``access``)."""
     filters, errors = parse_lead_filter(request.query_params, with_paging=False)
+    filters = access.search_as(member, filters)
     if errors:
         raise InvalidDataError(" ".join(errors))
     if filters.is_empty and member.role != "admin":

@@ -512,3 +512,21 @@ def test_forged_telegram_button_data_sets_no_slot(servers: Servers) -> None:
     time.sleep(2)  # the tracker is saved once every answer of the turn is sent
     slots = json.dumps(servers.slots(str(chat)))
     assert "<b>" not in slots and "Atlantis" not in slots
+
+
+def test_the_telegram_bot_token_is_never_logged(servers: Servers) -> None:
+    chat = 5_553_000
+    assert post_telegram(servers, tg.text(chat, "bonjour")).status_code == 200
+    assert servers.standin.wait_for(lambda: bool(servers.standin.texts(chat)), timeout=60)
+    assert TOKEN.split(":", 1)[1] not in servers.logs_text()
+
+
+@pytest.mark.parametrize("chat_id", ["security-victim", "12", 12.5, True])
+def test_a_telegram_chat_id_that_is_not_a_number_is_refused(servers: Servers, chat_id: Any) -> None:
+    victim = "security-victim"
+    servers.say(victim, "bonjour")
+    update = tg.text(5_554_000, "mon nouvel e-mail est hijack@evil.fr")
+    update["message"]["chat"]["id"] = chat_id
+    assert post_telegram(servers, update).status_code == 400
+    time.sleep(1)
+    assert servers.slots(victim)["email"] is None

@@ -287,6 +287,37 @@ def test_a_coordinator_takes_a_free_lead_but_not_one_another_coordinator_follows
     assert _emails_on_pages(fresh, leads) == {"mine@exemple.fr", "nobodys@exemple.fr"}
 
 
+def _found_by_search(client: TestClient, query: str, headers: dict[str, str] | None = None) -> tuple[set, set]:
+    """Lead ids a search finds on the console's list page and through the API."""
+    page = client.get("/console/leads", params={"q": query}).text
+    on_page = {int(lead_id) for lead_id in re.findall(r'href="/console/leads/(\d+)"', page)}
+    if headers is None:
+        return on_page, set()
+    api = client.get("/api/leads", params={"q": query}, headers=headers).json()
+    return on_page, {item["id"] for item in api["items"]}
+
+
+def test_a_coordinator_cannot_spell_out_a_hidden_email_through_search(fresh: TestClient, leads: dict[str, int]) -> None:
+    login(fresh, *COORDINATOR)
+    with session_scope(fresh.settings.database_url) as session:  # type: ignore[attr-defined]
+        headers = {"Authorization": f"Bearer {staff.create_token(session, email=COORDINATOR[0])}"}
+    for hidden in ("theirs", "nobodys"):
+        for query in (f"{hidden[1:4]}@", f"{hidden}@exemple.fr", "@exemple"):
+            on_page, in_api = _found_by_search(fresh, query, headers)
+            assert leads[hidden] not in on_page and leads[hidden] not in in_api, query
+    on_page, in_api = _found_by_search(fresh, "ine@exem", headers)  # their own lead's e-mail: searchable
+    assert leads["mine"] in on_page and leads["mine"] in in_api
+    on_page, in_api = _found_by_search(fresh, "Theirs", headers)  # every lead's first name: searchable
+    assert leads["theirs"] in on_page and leads["theirs"] in in_api
+    assert fresh.get("/console/leads/export.csv", params={"q": "eirs@"}).text.count("\n") == 1  # header row only
+
+
+def test_an_admin_still_finds_a_lead_by_its_email(fresh: TestClient, leads: dict[str, int]) -> None:
+    login(fresh, *ADMIN)
+    on_page, _ = _found_by_search(fresh, "eirs@exemple")
+    assert on_page == {leads["theirs"]}
+
+
 # --------------------------------------------------------------------------- 5. headers on every route
 
 

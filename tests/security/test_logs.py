@@ -99,3 +99,11 @@ def test_a_clients_malformed_request_is_one_line_not_a_traceback(captured: io.St
     client, server = captured.getvalue().split("ERROR sanic.error")[1:]
     assert "a client's request, not a fault here" in client and "Traceback" not in client
     assert "Traceback" in server and "ServerError (message not logged)" in server
+
+
+def test_a_telegram_bot_token_never_reaches_a_log(captured: io.StringIO) -> None:
+    url = "https://api.telegram.org/bot123456789:AAF-secret_Token-xyz/sendMessage"
+    logging.getLogger("bot.test").warning("HTTP Request: POST %s", url)
+    logging.getLogger("httpx").info("HTTP Request: POST %s %s", url, "HTTP/1.1 200 OK")  # below WARNING: dropped
+    assert "AAF-secret_Token-xyz" not in captured.getvalue() and "123456789" not in captured.getvalue()
+    assert "/bot[jeton]/sendMessage" in captured.getvalue()

@@ -52,6 +52,15 @@ RECENT_IN_MEMORY = 10_000
 MAX_UPDATE_ID = 2**52  # Telegram's identifiers have at most 52 significant bits; the database keeps 63
 
 
+def ids_are_numbers(update: Update) -> bool:
+    """True when the update's chat and sender, if any, have whole-number ids, as Telegram's always do."""
+    for entity in (update.effective_chat, update.effective_user):
+        identifier = getattr(entity, "id", 0)
+        if not isinstance(identifier, int) or isinstance(identifier, bool):
+            return False
+    return True
+
+
 class TelegramInput(InputChannel):
     """Receives Telegram updates (webhook, or forwarded by the poller) and answers through the Bot API."""
 
@@ -131,6 +140,11 @@ class TelegramInput(InputChannel):
             return response.json({"status": "duplicate"})
         try:
             update = Update.de_json(data, self.bot)
+            if not ids_are_numbers(update):  # a chat id "victim" would address a REST conversation
+                logger.warning(
+                    "Telegram webhook call refused: update %s has a chat or user id that is not a number", update_id
+                )
+                return response.json({"error": "not a Telegram update"}, status=400)
             step = interpret(update, self.texts)
         except Exception as error:  # noqa: BLE001 - anything unreadable is logged and acknowledged
             logger.warning("update %s could not be read (%s): ignored", update_id, type(error).__name__)

@@ -49,3 +49,12 @@ def test_a_body_over_the_limit_is_not_parsed() -> None:
     with pytest.raises(RequestRefused) as error:
         read_message(b"{" + b" " * MAX_BODY_BYTES + b"}")
     assert error.value.status == 413
+
+
+@pytest.mark.parametrize(
+    "header", ["Via", "X_Forwarded_Proto", "CF_Connecting_IP", "X_Client_IP", "True_Client_IP", "X_Forwarded_Host"]
+)
+def test_without_a_token_any_sign_of_a_proxy_is_refused(header: str) -> None:
+    with pytest.raises(RequestRefused) as error:
+        check_access(request("127.0.0.1", **{header: "1.1 proxy"}), "")
+    assert error.value.status == 403
