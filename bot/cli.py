@@ -6,7 +6,7 @@ bot missions list
 bot volunteers export --format json|csv
 bot volunteers forget SENDER_ID [--channel CHANNEL]
 bot privacy purge [--dry-run]     (retention: notices, then erasure of inactive volunteers)
-bot serve                         (what `make run` starts)
+bot serve                         (what `make run` starts; exit code 3 when a process keeps dying)
 bot shell                         (what `make shell` starts)
 bot telegram set-webhook URL      (register the Telegram webhook with its secret)
 bot telegram delete-webhook
@@ -331,7 +331,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_privacy_commands(commands)
 
-    serve = commands.add_parser("serve", help="lancer l'assistant (serveur Rasa et serveur d'actions)")
+    serve = commands.add_parser(
+        "serve",
+        help="lancer l'assistant (serveur d'actions, serveur Rasa, application web), relancés s'ils s'arrêtent",
+    )
     _add_training_flags(serve)
     serve.set_defaults(handler=_serve)
     chat = commands.add_parser("shell", help="discuter avec l'assistant dans le terminal")

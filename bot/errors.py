@@ -23,3 +23,7 @@ class AssistantUnavailableError(BotError):
 
 class TrainingFailedError(BotError):
     """``rasa train`` failed or left no model."""
+
+
+class ChildFailedError(BotError):
+    """A process that ``bot serve`` runs did not start, or kept exiting."""

@@ -1,14 +1,15 @@
-"""Start the assistant: database, demo missions, model, action server and Rasa server.
+"""Start the assistant: database, demo missions, model, then the action server, the Rasa server and the web app.
 
-``make run`` calls ``bot serve``; the end-to-end tests use :func:`running_assistant` to
-start the very same processes on other ports and databases.
+``make run`` calls ``bot serve``; the end-to-end tests use :func:`running_assistant` and
+:func:`running_web` to start the very same processes on other ports and databases. All of
+them run under a :class:`~bot.supervise.Supervisor`: a process that dies is started again,
+and ``bot serve`` exits with :data:`~bot.supervise.EXIT_GAVE_UP` when one keeps dying.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bot.config import ROOT, Settings, action_token, get_settings, rasa_api_token, secret_key, widget_allowed_origins
+from bot.supervise import Child, Supervisor, sigterm_as_interrupt
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +29,7 @@ RASA_SERVER = [sys.executable, "-m", "bot.rasa_server"]
 
 
 def process_env(settings: Settings) -> dict[str, str]:
-    """The environment of the Rasa and action servers: every setting, explicitly."""
+    """The environment of the Rasa and action servers and the web app: every setting, explicitly."""
     env = dict(os.environ)
     env.update(settings.as_env())
     env["SECRET_KEY"] = secret_key(settings).decode()  # one secret for every process, even when generated
@@ -91,68 +93,64 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], timeout: float) -> Non
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@contextmanager
-def running_assistant(settings: Settings, model: Path, *, log_dir: Path | None = None) -> Iterator[str]:
-    """Run the action server and the Rasa server; yields the REST webhook URL."""
-    env = process_env(settings)
-    logs = []
-    if log_dir is not None:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        logs = [open(log_dir / "actions.log", "wb"), open(log_dir / "rasa.log", "wb")]  # noqa: SIM115
-    out_actions = logs[0] if logs else None
-    out_rasa = logs[1] if logs else None
-    actions = subprocess.Popen(
-        [*ACTION_SERVER, "--port", str(settings.action_port)],
-        cwd=ROOT, env=env, stdout=out_actions, stderr=subprocess.STDOUT if logs else None,
+def action_server(settings: Settings, *, log_dir: Path | None = None) -> Child:
+    """The action server as bot serve runs it (127.0.0.1:ACTION_PORT)."""
+    return Child(
+        "action server", "le serveur d'actions", [*ACTION_SERVER, "--port", str(settings.action_port)],
+        ready_url=f"http://127.0.0.1:{settings.action_port}/health", ready_timeout=120,
+        env=process_env(settings), cwd=ROOT, log_file=log_dir / "actions.log" if log_dir else None,
     )  # fmt: skip
-    rasa_command = [
+
+
+def rasa_server(settings: Settings, model: Path, *, log_dir: Path | None = None) -> Child:
+    """The Rasa server as bot serve runs it; it serves once the model is loaded and warmed up."""
+    command = [
         *RASA_SERVER, "run", "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
         "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
     ]  # fmt: skip
     # The HTTP API lets the console deliver invitations; it always requires the token, which
     # bot.rasa_server adds from the environment (a command line is readable by every local user).
-    rasa_command += ["--enable-api"]
-    rasa = subprocess.Popen(
-        rasa_command, cwd=ROOT, env=env, stdout=out_rasa, stderr=subprocess.STDOUT if logs else None
-    )
-    try:
-        _wait_for(f"http://127.0.0.1:{settings.action_port}/health", actions, timeout=120)
-        _wait_for(f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/", rasa, timeout=300)
-        yield f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook"
-    finally:
-        _stop(rasa)
-        _stop(actions)
-        for log in logs:
-            log.close()
+    command += ["--enable-api"]
+    return Child(
+        "Rasa server", "le serveur Rasa", command,
+        ready_url=f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/", ready_timeout=300,  # 503 while loading
+        env=process_env(settings), cwd=ROOT, log_file=log_dir / "rasa.log" if log_dir else None,
+    )  # fmt: skip
 
 
-@contextmanager
-def running_web(settings: Settings, *, log_dir: Path | None = None) -> Iterator[str]:
-    """Run the web app (console, chat bubble script, demo page); yields its base URL."""
-    env = process_env(settings)
-    log = open(log_dir / "web.log", "wb") if log_dir is not None else None  # noqa: SIM115
+def web_app(settings: Settings, *, log_dir: Path | None = None) -> Child:
+    """The web app (console, chat bubble script, demo page) as bot serve runs it."""
     command = [
         sys.executable, "-m", "uvicorn", "bot.web:create_app", "--factory", "--ws", "wsproto",
         "--host", settings.web_host, "--port", str(settings.web_port), "--no-access-log",
     ]  # fmt: skip
-    web = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT if log else None)
-    try:
-        _wait_for(f"http://127.0.0.1:{settings.web_port}/health", web, timeout=60)
+    return Child(
+        "web app", "l'application web", command,
+        # any answer says the web app itself serves (its /health is about the other parts too)
+        ready_url=f"http://127.0.0.1:{settings.web_port}/health", any_status_is_ready=True, ready_timeout=60,
+        env=process_env(settings), cwd=ROOT, log_file=log_dir / "web.log" if log_dir else None,
+    )  # fmt: skip
+
+
+def webhook_url(settings: Settings) -> str:
+    """The REST channel's webhook on this machine."""
+    return f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook"
+
+
+@contextmanager
+def running_assistant(settings: Settings, model: Path, *, log_dir: Path | None = None) -> Iterator[str]:
+    """Run the action server and the Rasa server, restarted if they die; yields the REST webhook URL."""
+    with Supervisor() as supervisor:
+        supervisor.start(action_server(settings, log_dir=log_dir), rasa_server(settings, model, log_dir=log_dir))
+        yield webhook_url(settings)
+
+
+@contextmanager
+def running_web(settings: Settings, *, log_dir: Path | None = None) -> Iterator[str]:
+    """Run the web app (console, chat bubble script, demo page), restarted if it dies; yields its base URL."""
+    with Supervisor() as supervisor:
+        supervisor.start(web_app(settings, log_dir=log_dir))
         yield f"http://127.0.0.1:{settings.web_port}"
-    finally:
-        _stop(web)
-        if log is not None:
-            log.close()
 
 
 def first_account_hint(settings: Settings) -> str:
@@ -167,26 +165,57 @@ def first_account_hint(settings: Settings) -> str:
 
 
 def serve(*, no_train: bool = False, force_train: bool = False) -> int:
-    """Everything `make run` does after installing: prepare, train if needed, serve until Ctrl-C."""
+    """Everything `make run` does after installing: prepare, train if needed, serve until Ctrl-C or SIGTERM.
+
+    Returns 0 when asked to stop, EXIT_GAVE_UP when a process kept dying.
+    """
     settings = get_settings()
-    prepare_database(settings)
-    model = model_for(settings, no_train=no_train, force_train=force_train)
-    with running_assistant(settings, model) as webhook, running_web(settings) as web:
+    started = time.monotonic()
+    with sigterm_as_interrupt():
+        try:
+            prepare_database(settings)
+            model = model_for(settings, no_train=no_train, force_train=force_train)
+            code = _serve(settings, model, started)
+        except KeyboardInterrupt:
+            code = 0
+    if code == 0:
+        print("\nL'assistant est arrêté.", file=sys.stderr, flush=True)
+    return code
+
+
+def _serve(settings: Settings, model: Path, started: float) -> int:
+    print(
+        f"\nDémarrage de l'assistant avec le modèle {model.name} : le serveur Rasa charge le modèle "
+        "(une minute environ), les lignes qui suivent sont les journaux des trois processus.\n",
+        flush=True,
+    )
+    with Supervisor() as supervisor:
+        supervisor.start(action_server(settings), rasa_server(settings, model), web_app(settings))
+        web, webhook = f"http://127.0.0.1:{settings.web_port}", webhook_url(settings)
         print(
-            "\nL'assistant est prêt.\n"
+            f"\nL'assistant est prêt ({time.monotonic() - started:.0f} s).\n"
             f"  Page de démonstration avec la bulle de discussion : {web}/\n"
             f"  Console des responsables : {web}/console/{first_account_hint(settings)}\n"
             f"  Canal REST : POST {webhook}\n"
             f"  Essayez : curl -s {webhook} -H 'Content-Type: application/json' "
             '-d \'{"sender": "essai", "message": "bonjour"}\'\n'
             "  Dans un terminal : make shell\n"
-            "Ctrl-C pour arrêter.\n",
+            f"  État de chaque partie : {web}/health\n"
+            "Un processus qui s'arrête est relancé aussitôt. Ctrl-C pour arrêter.\n",
             flush=True,
         )
-        # wait for Ctrl-C or a stop request, then stop both servers cleanly
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
-    return 0
+        code = supervisor.wait()
+        failed = supervisor.failed
+    if failed is not None:
+        policy = supervisor.policy
+        print(
+            f"\nErreur : {failed.label} s'est arrêté {policy.max_deaths} fois en moins de {policy.window / 60:.0f} "
+            f"minutes ; bot serve abandonne et arrête l'assistant (code de sortie {code}). La cause est dans "
+            "ses journaux ci-dessus. En production, le gestionnaire de services le relance (docs/operations.md).",
+            file=sys.stderr,
+            flush=True,
+        )
+    return code
 
 
 def shell(*, no_train: bool = False, force_train: bool = False) -> int:
@@ -195,9 +224,8 @@ def shell(*, no_train: bool = False, force_train: bool = False) -> int:
     prepare_database(settings)
     model = model_for(settings, no_train=no_train, force_train=force_train)
     env = process_env(settings)
-    actions = subprocess.Popen([*ACTION_SERVER, "--port", str(settings.action_port)], cwd=ROOT, env=env)
-    try:
-        _wait_for(f"http://127.0.0.1:{settings.action_port}/health", actions, timeout=120)
+    with Supervisor() as supervisor:
+        supervisor.start(action_server(settings))
         command = [  # through bot.rasa_server: the log guard and the polite answer to failed actions
             *RASA_SERVER,
             "shell",
@@ -209,5 +237,3 @@ def shell(*, no_train: bool = False, force_train: bool = False) -> int:
             str(settings.rasa_port),
         ]
         return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
-    finally:
-        _stop(actions)
