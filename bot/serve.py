@@ -126,7 +126,7 @@ def web_app(settings: Settings, *, log_dir: Path | None = None) -> Child:
     ]  # fmt: skip
     return Child(
         "web app", "l'application web", command,
-        # any answer says the web app itself serves (its /health is about the other parts too)
+        # /health answers 503 while another part is down: any answer says the web app itself serves
         ready_url=f"http://127.0.0.1:{settings.web_port}/health", any_status_is_ready=True, ready_timeout=60,
         env=process_env(settings), cwd=ROOT, log_file=log_dir / "web.log" if log_dir else None,
     )  # fmt: skip

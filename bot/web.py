@@ -7,9 +7,10 @@ Run by ``bot serve`` as ``uvicorn bot.web:create_app --factory``; tests start it
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from bot.config import Settings, get_settings
+from bot.health import RETRY_AFTER, HealthCheck
 from bot.logs import install_record_guard
 
 
@@ -25,10 +26,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Entraide — console et API", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.settings = settings
 
-    @app.get("/health", include_in_schema=False, response_class=PlainTextResponse)
-    def health() -> str:
-        """Liveness probe for `bot serve` and the tests."""
-        return "ok"
+    health_check = HealthCheck(settings)
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> JSONResponse:
+        """What is up, part by part (bot.health): 200 when every part is, 503 otherwise."""
+        report = await health_check.report()
+        headers = {"Retry-After": RETRY_AFTER} if report.status_code == 503 else {}
+        return JSONResponse(report.as_json(), status_code=report.status_code, headers=headers)
 
     @app.get("/confidentialite", include_in_schema=False, response_class=HTMLResponse)
     def privacy_notice() -> str:

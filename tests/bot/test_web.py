@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import requests
 
 from bot.config import Settings
 from bot.serve import running_web
@@ -49,3 +50,20 @@ def test_make_run_says_how_to_create_the_first_console_account(sqlite_url: str) 
     with session_scope(sqlite_url) as session:
         staff.add(session, email="admin@exemple.fr", role="admin", password="un mot de passe solide")
     assert first_account_hint(settings) == ""
+
+
+def test_while_the_assistant_is_down_health_says_so_and_the_bubble_is_reconnecting(
+    page: object, tmp_path: Path
+) -> None:
+    """Nothing on the Rasa port (stopped, being restarted, loading its model): nobody is told it is there."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'bot.db'}", web_port=free_port(), rasa_port=free_port(),
+                        action_endpoint=f"http://127.0.0.1:{free_port()}/webhook", secret_key="test")  # fmt: skip
+    with running_web(settings, log_dir=tmp_path) as url:
+        health = requests.get(f"{url}/health", timeout=10)
+        assert health.status_code == 503 and health.json()["parts"]["rasa"] == "down"
+        page.goto(f"{url}/")  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Discuter avec l'assistant bénévolat").click()  # type: ignore[attr-defined]
+        panel = "document.querySelector('#entraide-widget').shadowRoot.querySelector('.panel')"
+        page.wait_for_function(f"{panel}?.getAttribute('data-connection') === 'reconnecting'")  # type: ignore[attr-defined]
+        status = page.evaluate(f"{panel}.querySelector('.status').textContent")  # type: ignore[attr-defined]
+        assert status.startswith("Connexion perdue. Nouvelle tentative dans")
