@@ -25,11 +25,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import os
 import re
 import traceback
 from typing import Any
 
+from bot.config import ROOT
+
 MAX_RECORD_CHARS = 2000  # a log line, traceback included
+OUR_PACKAGES = ("bot", "actions", "scripts")  # warnings raised in their code always show
 REDACTED = "[masqué]"
 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -53,6 +57,15 @@ FIELD_RE = re.compile(
 # whoever reads it owns the bot. httpx logs every such address at INFO.
 BOT_TOKEN_RE = re.compile(r"(?<=/bot)\d+:[\w-]+")
 QUIET_LOGGERS = ("httpx", "httpcore")  # one line per HTTP call, with the address: WARNING and above only
+# Lines a person starting the assistant has no use for, at every start: WARNING and above only.
+QUIET_AT_START = (
+    "alembic.runtime.plugins",  # "setup plugin alembic.autogenerate.schemas", seven times
+    "rasa_sdk.executor",  # "Registered function for 'action_greet'", once per action
+)
+# A warning as logging.captureWarnings logs it: "path:line: Category: message".
+CAPTURED_WARNING_RE = re.compile(r"(?P<path>[^\n]+?):\d+: (?P<category>\w+): ")
+# Deprecations: DeprecationWarning and the libraries' own (PyparsingDeprecationWarning, SQLAlchemy's MovedIn20Warning).
+DEPRECATION_RE = re.compile(r"\w*(Deprecat\w*|MovedIn\d+|RemovedIn\d+)Warning")
 
 _installed = False
 _pseudonym_key = b""
@@ -130,14 +143,32 @@ def install_record_guard() -> None:
     if _installed:
         return
     _installed = True
-    for name in QUIET_LOGGERS:
+    for name in QUIET_LOGGERS + QUIET_AT_START:
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("py.warnings").addFilter(hide_dependency_deprecations)
     make_record = logging.getLogRecordFactory()
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         return guard(make_record(*args, **kwargs))
 
     logging.setLogRecordFactory(factory)
+
+
+def hide_dependency_deprecations(record: logging.LogRecord) -> bool:
+    """False for a captured deprecation warning raised in a dependency's code, unless logging at DEBUG.
+
+    Rasa, TensorFlow and their dependencies warn about each other's deprecated APIs at every
+    start (pkg_resources, pyparsing, distutils): nothing the person running the assistant can
+    act on. A warning raised in our own code (``bot/``, ``actions/``, ``scripts/``), or
+    about another category, still shows.
+    """
+    match = CAPTURED_WARNING_RE.match(record.getMessage())
+    if match is None or not DEPRECATION_RE.fullmatch(match["category"]):
+        return True
+    if logging.getLogger().isEnabledFor(logging.DEBUG):
+        return True
+    path = os.path.abspath(match["path"])
+    return any(path.startswith(f"{ROOT / package}{os.sep}") for package in OUR_PACKAGES)
 
 
 def set_pseudonym_key(key: bytes) -> None:

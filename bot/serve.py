@@ -26,6 +26,15 @@ logger = logging.getLogger(__name__)
 
 ACTION_SERVER = [sys.executable, "-m", "bot.action_server"]
 RASA_SERVER = [sys.executable, "-m", "bot.rasa_server"]
+# The dependencies' deprecation warnings (dozens at each start) tell the person running the assistant
+# nothing they can act on; developers see them in test runs, LOG_LEVEL=DEBUG shows them here. Sanic
+# asks for every DeprecationWarning "once" as soon as it is imported, overriding PYTHONWARNINGS: the two
+# raised before our code runs are silenced at their source, the later ones by bot.logs (captured).
+QUIET_DEPENDENCIES = {
+    "PYTHONWARNINGS": "ignore::DeprecationWarning,ignore::PendingDeprecationWarning",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",  # Rasa's tracker store uses SQLAlchemy 1.4's declarative_base
+    "SETUPTOOLS_USE_DISTUTILS": "stdlib",  # sanic-cors compares versions with distutils: the quiet one
+}
 
 
 def process_env(settings: Settings) -> dict[str, str]:
@@ -39,6 +48,9 @@ def process_env(settings: Settings) -> dict[str, str]:
     env["SANIC_HOST"] = "127.0.0.1"  # the action server is never exposed
     env["RASA_TELEMETRY_ENABLED"] = "false"  # nothing about conversations leaves this machine
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if settings.log_level.upper() != "DEBUG":
+        for name, value in QUIET_DEPENDENCIES.items():
+            env.setdefault(name, value)
     return env
 
 
