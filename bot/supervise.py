@@ -201,8 +201,8 @@ class Supervisor:
             delay = self.policy.delay(deaths)
             watched.restart_at = now + delay
             logger.warning(
-                "%s exited (%s, pid %d): starting it again in %.1f s (exit %d of %d allowed within %.0f s)",
-                child.name, describe_exit(code), pid, delay, deaths, self.policy.max_deaths - 1, self.policy.window,
+                "%s exited (%s, pid %d): starting it again in %.1f s (exit %d within %.0f s; gives up at %d)",
+                child.name, describe_exit(code), pid, delay, deaths, self.policy.window, self.policy.max_deaths,
             )  # fmt: skip
         if watched.process is None and now >= watched.restart_at:
             try:
