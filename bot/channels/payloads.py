@@ -34,6 +34,11 @@ logger = logging.getLogger(__name__)
 PREFIX = "/"
 
 
+def tracker_store_of(holder: Any) -> Any:
+    """The tracker store of the agent a Sanic app's ``ctx`` (or any object with ``agent``) holds, if any."""
+    return getattr(getattr(holder, "agent", None), "tracker_store", None)
+
+
 def looks_like_payload(text: str) -> bool:
     """True when Rasa would read ``text`` as an intent rather than understand it."""
     return text.strip().startswith(PREFIX)

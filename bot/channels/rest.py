@@ -41,7 +41,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels import owner_of
 from bot.channels.framing import guard_framing
-from bot.channels.payloads import vetted_text
+from bot.channels.payloads import tracker_store_of, vetted_text
 from bot.channels.warm_up import is_warm, register_warm_up
 from bot.config import Settings
 from bot.logs import pseudonym
@@ -160,8 +160,7 @@ class CheckedRestInput(InputChannel):
             if len(message) > MAX_TEXT_CHARS:
                 logger.info("REST message of %d characters not read", len(message))
                 return response.json([{"recipient_id": sender, "text": self.too_long}])
-            store = getattr(getattr(request.app.ctx, "agent", None), "tracker_store", None)
-            text = await vetted_text(message, sender, store)
+            text = await vetted_text(message, sender, tracker_store_of(request.app.ctx))
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(text, collector, sender, input_channel=CHANNEL))

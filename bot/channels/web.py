@@ -38,7 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import WEB_PREFIX
-from bot.channels.payloads import vetted_text
+from bot.channels.payloads import tracker_store_of, vetted_text
 from bot.config import Settings, secret_key, widget_allowed_origins
 from bot.logs import pseudonym
 from bot.texts import widget_texts
@@ -393,7 +393,7 @@ class Session:
 
     def tracker_store(self) -> Any:
         """Rasa's tracker store, when the server has loaded its agent."""
-        return getattr(getattr(self.server, "agent", None), "tracker_store", None)
+        return tracker_store_of(self.server)
 
     async def history(self, conversation_id: str) -> list[dict[str, Any]]:
         """The conversation so far, from Rasa's tracker store."""

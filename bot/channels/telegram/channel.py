@@ -35,7 +35,7 @@ from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 
-from bot.channels.payloads import vetted_text
+from bot.channels.payloads import tracker_store_of, vetted_text
 from bot.channels.telegram.api import bot_id, make_bot, webhook_secret
 from bot.channels.telegram.output import ButtonPayloads, TelegramOutput
 from bot.channels.telegram.texts import TelegramTexts, load_texts
@@ -86,6 +86,9 @@ class TelegramInput(InputChannel):
         self.secret = (secret or webhook_secret(settings)) if token else ""
         self.texts: TelegramTexts | None = load_texts(settings.association_dir) if token else None
         self.payloads = ButtonPayloads()
+        # Payloads the channel itself puts behind buttons and commands: allowed besides the assistant's.
+        own = {button["payload"] for button in self.texts.help_buttons} if self.texts else set()
+        self.own_payloads = frozenset(own | set(COMMAND_INTENTS.values()))
         self._recent: OrderedDict[int, None] = OrderedDict()
         self._chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -154,8 +157,7 @@ class TelegramInput(InputChannel):
             if step.callback_query_id:
                 self._spawn(TelegramOutput(self.bot, self.payloads).answer_button(step.callback_query_id))
             return response.json({"status": "ignored"})
-        store = getattr(getattr(request.app.ctx, "agent", None), "tracker_store", None)
-        self._spawn(self._handle(update_id, step, on_new_message, store))
+        self._spawn(self._handle(update_id, step, on_new_message, tracker_store_of(request.app.ctx)))
         return response.json({"status": "accepted"})
 
     async def _first_delivery(self, update_id: int) -> bool:
@@ -240,8 +242,7 @@ class TelegramInput(InputChannel):
                 if text is None:
                     await output.send(step.chat_id, self.texts.expired_button)
                     return
-                own = {button["payload"] for button in self.texts.help_buttons} | set(COMMAND_INTENTS.values())
-                text = await vetted_text(text, str(step.chat_id), tracker_store, own)
+                text = await vetted_text(text, str(step.chat_id), tracker_store, self.own_payloads)
             logger.info("update %s for chat %s goes to the assistant", update_id, pseudonym(step.chat_id))
             await output.typing(step.chat_id)
             await on_new_message(
