@@ -18,8 +18,11 @@ connections, the stack traces in the servers' logs (with the inputs in flight wh
 written, and sent again alone to find which one writes it), and checks that no typed
 payload became an intent. When the Rasa server freezes (not even its health route answers),
 it is started again and the first inputs left unanswered are sent alone: the one that freezes
-it again is named and its kind left out of the rest of the run. The section ``fuzz`` of
-docs/benchmarks.md is rewritten; the exit status is 1 when a target is missed.
+it again is named and its kind left out of the rest of the run. After the rounds, each kind is
+sent alone, a few cases one at a time (``--cost``), to tell which inputs cost the servers the
+most CPU beside an ordinary turn: a slowdown under fuzz that no kind explains is volume, not a
+bad input. The section ``fuzz`` of docs/benchmarks.md is rewritten; the exit status is 1 when a
+target is missed.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ import contextlib
 import hashlib
 import json
 import multiprocessing
+import os
+import random
 import re
 import shutil
 import signal
@@ -49,7 +54,7 @@ from typing import Any
 import requests
 
 from bot.config import ROOT, Settings, rasa_api_token
-from scripts.measure.assistant import free_port, train_model
+from scripts.measure.assistant import command_line, descendants, free_port, process_cpu_seconds, train_model
 from scripts.measure.hostile import (
     CHANNELS,
     WEB_SOCKET_PATH,
@@ -357,6 +362,88 @@ def send_chunk(chunk: Chunk) -> ChunkResult:
     return asyncio.run(_send_chunk(chunk))
 
 
+# --------------------------------------------------------------------------- what each kind costs
+
+COST_INDEX = 10_000_000  # case indexes of the cost probe: apart from the rounds' (Telegram update ids differ)
+
+
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """User and system CPU seconds used so far by these processes (those gone count 0)."""
+    return sum(process_cpu_seconds(pid) for pid in pids)
+
+
+def server_pids() -> tuple[int, ...]:
+    """The Rasa and action servers this process started (what a hostile input makes work)."""
+    return tuple(
+        pid for pid in descendants(os.getpid())
+        if any(f"-m {module} " in command_line(pid) + " " for module in ("bot.rasa_server", "bot.action_server"))
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CostProbe:
+    """Each kind alone, a few cases one at a time, with the servers' CPU read before and after."""
+
+    base_url: str
+    seed: int
+    secrets: Secrets
+    kinds: tuple[str, ...]
+    per_kind: int
+    pids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class KindCost:
+    """What one kind of input cost the servers, background work (Telegram's) included."""
+
+    kind: str
+    cases: int
+    messages: int
+    cpu_ms: float  # the servers' CPU per message
+    slowest_ms: float  # the slowest case, wall clock
+
+
+async def _settled(pids: tuple[int, ...], *, step: float = 0.25, limit: float = 15.0) -> float:
+    """Wait until the servers stop using CPU (work in the background is over); their CPU seconds then."""
+    deadline = time.monotonic() + limit
+    last = cpu_seconds(pids)
+    while time.monotonic() < deadline:
+        await asyncio.sleep(step)
+        now = cpu_seconds(pids)
+        if now - last < 0.02:
+            return now
+        last = now
+    return last
+
+
+async def _probe(probe: CostProbe) -> list[KindCost]:
+    import aiohttp
+
+    costs = []
+    async with aiohttp.ClientSession() as http:
+        for number, kind in enumerate(probe.kinds):
+            chosen = [
+                make_case(probe.seed, COST_INDEX + number * probe.per_kind + i, probe.secrets, only=frozenset({kind}))
+                for i in range(probe.per_kind)
+            ]  # fmt: skip
+            before = await _settled(probe.pids)
+            slowest = 0.0
+            for case in chosen:
+                began = time.perf_counter()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(_run_case(case, http, probe.base_url), CASE_TIMEOUT_SECONDS)
+                slowest = max(slowest, time.perf_counter() - began)
+            used = await _settled(probe.pids) - before
+            messages = sum(case.messages for case in chosen)
+            costs.append(KindCost(kind, len(chosen), messages, 1000 * used / max(messages, 1), 1000 * slowest))
+    return costs
+
+
+def probe_costs(probe: CostProbe) -> list[KindCost]:
+    """Run the cost probe (in the sending process, like the fuzz)."""
+    return asyncio.run(_probe(probe))
+
+
 # --------------------------------------------------------------------------- ordinary conversations
 
 
@@ -381,19 +468,29 @@ class Turns:
         self.completed += other.completed
 
 
-def converse(webhook: str, headers: dict[str, str], stop: threading.Event, *, label: str, concurrency: int) -> Turns:
-    """Simulated volunteers over REST, ``concurrency`` at a time, until ``stop`` is set."""
+def converse(
+    webhook: str, headers: dict[str, str], stop: threading.Event, *, label: str, concurrency: int,
+    think: tuple[float, float] = (0.0, 0.0),
+) -> Turns:  # fmt: skip
+    """Simulated volunteers over REST, ``concurrency`` at a time, until ``stop`` is set.
+
+    Each waits ``think`` seconds (drawn between the two bounds) before each message, as a person
+    reads and types; (0, 0) sends the next message as soon as the answer is in.
+    """
     personas = load_personas()
     reader = QuestionReader.from_domain()
     turns = Turns()
     lock = threading.Lock()
     numbers = iter(range(10**9))
 
-    def worker() -> None:
+    def worker(number: int) -> None:
+        pause = random.Random(f"{label}:{number}")
         with requests.Session() as session:
             session.headers.update(headers)
 
             def post(url: str, body: dict[str, str]) -> list[dict[str, Any]]:
+                if think[1] > 0:
+                    stop.wait(pause.uniform(*think))
                 if stop.is_set():
                     raise _Stopped
                 began = time.perf_counter()
@@ -421,7 +518,7 @@ def converse(webhook: str, headers: dict[str, str], stop: threading.Event, *, la
                     turns.conversations += 1
                     turns.completed += result.completed
 
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    threads = [threading.Thread(target=worker, args=(number,), daemon=True) for number in range(concurrency)]
     for thread in threads:
         thread.start()
     stop.wait()
@@ -718,6 +815,8 @@ class Run:
     left_out: list[str] = field(default_factory=list)  # kinds that froze the server, not sent after that
     frozen_cases: set[int] = field(default_factory=set)  # sent in a round the server froze in
     starts: int = 0
+    costs: list[KindCost] = field(default_factory=list)  # each kind alone (--cost)
+    turn_cpu: list[tuple[float, int]] = field(default_factory=list)  # servers' CPU seconds, turns: each baseline
 
     @property
     def baseline(self) -> Turns:
@@ -849,6 +948,7 @@ class Fuzzer:
                     if not self.one_round(webhook, base_url, standin):
                         break
                 else:
+                    self.measure_costs(base_url)
                     self.read_logs()  # what the measured rounds wrote (the replay below writes more)
                     self.run.injections = injected_intents(settings, self.run.outcomes, self.args.injection_checks)
                     self.replay(base_url, logs)
@@ -879,15 +979,31 @@ class Fuzzer:
         )
         return True
 
+    def measure_costs(self, base_url: str) -> None:
+        """Each kind alone, a few cases one at a time: the servers' CPU per message (--cost)."""
+        if not self.args.cost:
+            return
+        kinds = tuple(
+            kind for kind in all_kinds()
+            if (self.only is None or {kind, kind.split("/")[0]} & self.only) and kind not in self.skip
+        )  # fmt: skip
+        _log(f"what each kind costs: {len(kinds)} kinds, {self.args.cost} cases each, one at a time...")
+        probe = CostProbe(base_url, self.args.seed, self.secrets, kinds, self.args.cost, server_pids())
+        self.run.costs = self.pool.submit(probe_costs, probe).result()
+
     def converse_for(self, webhook: str, seconds: float, label: str) -> Turns:
         """Ordinary conversations for ``seconds``."""
-        return converse_for(webhook, self.headers, seconds, label=label, concurrency=self.args.concurrency)
+        return converse_for(
+            webhook, self.headers, seconds, label=label, concurrency=self.args.concurrency, think=tuple(self.args.think)
+        )
 
     def one_round(self, webhook: str, base_url: str, standin: BotAPIStandIn) -> bool:
         """A baseline window, then the fuzz beside the same conversations; False when the server froze."""
         args, run, number = self.args, self.run, len(self.run.rounds) + 1
         _log(f"round {number}/{args.rounds}: baseline, {args.baseline_seconds:.0f} s of conversations...")
+        pids, cpu_before = server_pids(), cpu_seconds(server_pids())
         baseline = self.converse_for(webhook, args.baseline_seconds, f"base{number}")
+        run.turn_cpu.append((cpu_seconds(pids) - cpu_before, len(baseline.latencies_ms)))
         _log(f"round {number}/{args.rounds}: {self.per_round} hostile messages beside the conversations...")
         chunk = Chunk(
             base_url, args.seed, self.next_index, self.per_round, self.secrets, args.rate, args.in_flight,
@@ -896,7 +1012,9 @@ class Fuzzer:
         stop = threading.Event()
         future = self.pool.submit(send_chunk, chunk)
         future.add_done_callback(lambda _: stop.set())
-        under_fuzz = converse(webhook, self.headers, stop, label=f"fuzz{number}", concurrency=args.concurrency)
+        under_fuzz = converse(
+            webhook, self.headers, stop, label=f"fuzz{number}", concurrency=args.concurrency, think=tuple(args.think)
+        )
         result = future.result()
         (run.frozen_rounds if result.frozen else run.rounds).append((baseline, under_fuzz))
         if result.frozen:
@@ -992,6 +1110,26 @@ def targets(run: Run) -> list[tuple[str, str, str, bool, str]]:
     ]  # fmt: skip
 
 
+def cost_lines(run: Run, shown: int = 15) -> list[str]:
+    """The costliest kinds of input, beside an ordinary turn."""
+    if not run.costs:
+        return []
+    cpu, turns = sum(c for c, _ in run.turn_cpu), sum(n for _, n in run.turn_cpu)
+    ordinary = f"{1000 * cpu / turns:.0f} ms" if turns else "not measured"
+    costliest = sorted(run.costs, key=lambda cost: cost.cpu_ms, reverse=True)
+    lines = [
+        "", "## What each kind costs the servers", "",
+        f"Each of {len(run.costs)} kinds sent alone after the rounds, {run.args.cost} cases one at a time: the Rasa "
+        "and action servers' CPU per message (work in the background included), and the slowest case's wall "
+        f"time. An ordinary conversation turn costs {ordinary} of CPU (baseline windows). The {shown} costliest:", "",
+    ]  # fmt: skip
+    lines += table(
+        ["input", "cases", "messages", "CPU ms per message", "slowest case ms"],
+        [[c.kind, c.cases, c.messages, f"{c.cpu_ms:.0f}", f"{c.slowest_ms:.0f}"] for c in costliest[:shown]],
+    )
+    return lines
+
+
 def report(run: Run, took: float) -> list[str]:
     """The report's lines after the context."""
     args = run.args
@@ -1049,6 +1187,7 @@ def report(run: Run, took: float) -> list[str]:
     missing = sorted(set(all_kinds()) - {f"{o.channel}/{o.kind}" for o in outcomes})
     if missing and not args.only:
         lines += ["", f"Kinds not drawn this run: {', '.join(missing)}."]
+    lines += cost_lines(run)
 
     base, under = run.baseline, run.under_fuzz
     lines += ["", "## Ordinary conversations beside the fuzz", ""]
@@ -1193,12 +1332,17 @@ def main() -> None:
     parser.add_argument("--baseline-seconds", type=float, default=20.0, help="baseline window per round (default 20)")
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds of conversations before measuring")
     parser.add_argument("--concurrency", type=int, default=2, help="ordinary conversations at once (default 2)")
+    parser.add_argument(
+        "--think", type=float, nargs=2, default=[0.0, 0.0], metavar=("MIN", "MAX"),
+        help="seconds an ordinary volunteer thinks before each message (default 0 0: none)",
+    )  # fmt: skip
     parser.add_argument("--max-seconds", type=float, default=420.0, help="time limit of the fuzz, all rounds (420)")
     parser.add_argument("--only", nargs="+", help="channels or channel/kind to send (default: all)")
     parser.add_argument("--skip", nargs="+", help="channels or channel/kind to leave out (default: none)")
     parser.add_argument("--restarts", type=int, default=4, help="times the servers may be started again after freezes")
     parser.add_argument("--replays", type=int, default=10, help="suspects sent again per kind of stack trace (10)")
     parser.add_argument("--injection-checks", type=int, default=150, help="conversations checked for typed payloads")
+    parser.add_argument("--cost", type=int, default=4, help="cases per kind sent alone to time each kind (4; 0: none)")
     parser.add_argument("--show", type=int, metavar="INDEX", help="print case INDEX of --seed and stop")
     parser.add_argument("--report", type=Path, default=ROOT / "docs" / "benchmarks.md", help="markdown file to write")
     parser.add_argument(

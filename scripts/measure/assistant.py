@@ -53,7 +53,7 @@ def train_model(out: Path, *, config: Path = ROOT / "config.yml", cache: Path | 
     return latest_model(out), elapsed
 
 
-def _children(pid: int) -> list[int]:
+def descendants(pid: int) -> list[int]:
     """Every descendant process of ``pid``."""
     parents: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
@@ -73,7 +73,7 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _command_line(pid: int) -> str:
+def command_line(pid: int) -> str:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
             return cmdline.read().replace(b"\0", b" ").decode(errors="replace")
@@ -93,7 +93,7 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def _cpu_seconds(pid: int) -> float:
+def process_cpu_seconds(pid: int) -> float:
     """CPU time (user + system) a process has used so far; 0 when it is gone."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
@@ -128,8 +128,8 @@ class RunningAssistant:
     def server_pids(self) -> dict[str, int]:
         """The process ids of the Rasa server and of the action server (children of this process)."""
         pids = {}
-        for pid in _children(os.getpid()):
-            command = _command_line(pid)
+        for pid in descendants(os.getpid()):
+            command = command_line(pid)
             if f"--port {self.settings.action_port}" in command and "bot.action_server" in command:
                 pids["action server"] = pid
             elif f"--port {self.settings.rasa_port}" in command and " run " in command:
@@ -139,14 +139,14 @@ class RunningAssistant:
     def cpu_seconds(self) -> dict[str, float]:
         """CPU time each server has used so far, with its child processes, in seconds."""
         return {
-            name: _cpu_seconds(pid) + sum(_cpu_seconds(child) for child in _children(pid))
+            name: process_cpu_seconds(pid) + sum(process_cpu_seconds(child) for child in descendants(pid))
             for name, pid in self.server_pids().items()
         }
 
     def peak_rss_mb(self) -> dict[str, float]:
         """Peak resident memory of each server, with its child processes if it has any, in MB."""
         return {
-            name: _peak_rss_mb(pid) + sum(_peak_rss_mb(child) for child in _children(pid))
+            name: _peak_rss_mb(pid) + sum(_peak_rss_mb(child) for child in descendants(pid))
             for name, pid in self.server_pids().items()
         }
 

@@ -129,3 +129,27 @@ def test_the_inputs_sent_again_first_are_those_over_represented_near_the_traces(
     [(signature, indexes)] = suspects_of(traces, outcomes, per_signature=4)
     assert signature == "rasa.log: RecursionError"
     assert indexes[0] == 2000 and {outcomes[600 + n].index for n in range(6)} & set(indexes[1:3])
+
+
+def test_the_cost_table_puts_the_costliest_kind_first_beside_an_ordinary_turn() -> None:
+    import argparse
+    from pathlib import Path
+
+    from scripts.fuzz import KindCost, Run, cost_lines
+
+    run = Run(argparse.Namespace(cost=4), Path("model.tar.gz"), SECRETS)
+    run.turn_cpu = [(2.0, 100), (1.0, 50)]  # 20 ms per turn in both windows
+    run.costs = [KindCost("rest/json_null", 4, 4, 1.0, 3.0), KindCost("telegram/text:long", 4, 4, 48.0, 90.0)]
+    lines = cost_lines(run)
+    assert any("ordinary conversation turn costs 20 ms" in line for line in lines)
+    rows = [line for line in lines if line.startswith("| ") and "/" in line]
+    assert rows[0].startswith("| telegram/text:long |") and rows[1].startswith("| rest/json_null |")
+
+
+def test_cpu_seconds_reads_this_process_and_ignores_processes_that_are_gone() -> None:
+    import os
+
+    from scripts.fuzz import cpu_seconds
+
+    assert cpu_seconds([os.getpid()]) > 0
+    assert cpu_seconds([2**22 + 12345]) == 0  # above Linux's pid_max: never a process
