@@ -8,9 +8,10 @@ It is rasa-sdk's own app (``rasa_sdk.endpoint.create_app``) with three changes:
   secret when empty): another program or user of the machine that reaches the port cannot
   run ``action_show_my_data`` for someone else's conversation;
 - no cross-origin requests (rasa-sdk allows every origin by default);
-- a failing action is logged by name and exception type only, and answered with a 500
-  that does not echo the request (rasa-sdk sends the whole request back, which Rasa then
-  logs at ERROR: slots, messages and domain).
+- a failing action is logged by name and exception type only (and, when the database failed,
+  how: "locked", "full", "unreachable"), and answered with a 500 that does not echo the
+  request (rasa-sdk sends the whole request back, which Rasa then logs at ERROR: slots,
+  messages and domain).
 
 It listens on 127.0.0.1 only (ACTION_PORT).
 """
@@ -30,6 +31,7 @@ from sanic.response import HTTPResponse
 
 from bot.config import Settings, action_token, get_settings
 from bot.logs import configure
+from bot.store.session import database_failure
 from bot.understanding import warm_up
 
 logger = logging.getLogger(__name__)
@@ -58,7 +60,13 @@ def build_app(settings: Settings, *, actions_package: str = ACTIONS_PACKAGE) -> 
         frame = traceback.extract_tb(exception.__traceback__)[-1:] if exception.__traceback__ else []
         where = f"{frame[0].filename}:{frame[0].lineno}" if frame else "?"
         action = _action_name(request)
-        logger.error("action %s failed: %s at %s", action, type(exception).__name__, where)
+        failure = database_failure(exception)
+        if failure is not None:  # the Rasa server tells the volunteer; the operator needs to know which part failed
+            logger.error(
+                "action %s failed: the database is %s (%s at %s)", action, failure, type(exception).__name__, where
+            )
+        else:
+            logger.error("action %s failed: %s at %s", action, type(exception).__name__, where)
         return response.json({"error": "the action failed", "action_name": action}, status=500)
 
     app.error_handler.add(Exception, on_error)

@@ -27,3 +27,15 @@ class TrainingFailedError(BotError):
 
 class ChildFailedError(BotError):
     """A process that ``bot serve`` runs did not start, or kept exiting."""
+
+
+class DatabaseUnavailableError(BotError):
+    """The database could not be read or written just now; nothing of the unit of work was written.
+
+    ``kind`` says why, in words fit for a log line: "locked", "full", "unreachable" or "failing"
+    (``bot.store.session.database_failure``). The message carries no statement and no value.
+    """
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"the database is {kind}")
+        self.kind = kind

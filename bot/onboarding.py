@@ -1,7 +1,10 @@
 """What the conversation does with the database: the services behind the Rasa actions.
 
 Actions pass plain slot values in and get plain values back; every function opens one
-unit of work, so a profile is either stored whole with its consent, or not at all.
+unit of work, so a profile is either stored whole with its consent, or not at all. Those that
+are safe to run twice (reads, and writes that create or replace) run once more when the
+database connection is lost in their middle; any other database failure reaches the action,
+and the volunteer is told politely (``bot.action_fallback``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from bot.profile import ConsentRecord, Mission, Place, ProfileSubmission, Propos
 from bot.store import missions as mission_store
 from bot.store import models
 from bot.store import volunteers as volunteer_store
-from bot.store.session import session_scope
+from bot.store.session import retried_if_disconnected, session_scope
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +100,7 @@ class StoredVolunteer:
     last_active: datetime | None = None
 
 
+@retried_if_disconnected
 def load_volunteer(*, channel: str, sender_id: str) -> StoredVolunteer | None:
     """The stored profile behind this conversation, or None.
 
@@ -117,6 +121,7 @@ def load_volunteer(*, channel: str, sender_id: str) -> StoredVolunteer | None:
         )
 
 
+@retried_if_disconnected
 def open_handoffs(*, channel: str, sender_id: str) -> list[datetime]:
     """When the person asked to talk to somebody (requests on record)."""
     with session_scope() as session:
@@ -153,6 +158,7 @@ def consent_from_slot(value: str | None, channel: str) -> ConsentRecord | None:
         return None
 
 
+@retried_if_disconnected
 def save_profile(
     *, channel: str, sender_id: str, slots: Mapping[str, Any], consent: ConsentRecord | None
 ) -> ProfileSubmission:
@@ -182,6 +188,7 @@ def propose_missions(*, channel: str, sender_id: str, exclude: Sequence[str] = (
         return ranked
 
 
+@retried_if_disconnected
 def browse_missions(*, slots: Mapping[str, Any], exclude: Sequence[str] = ()) -> list[tuple[Proposal, Mission]]:
     """Missions for somebody without a stored profile, ranked on what the conversation says (nothing stored)."""
     profile = VolunteerProfile(
@@ -205,6 +212,7 @@ def _rank(
     return [(p, by_id[p.mission_id]) for p in proposals]
 
 
+@retried_if_disconnected
 def apply_to_mission(*, channel: str, sender_id: str, mission_id: str) -> tuple[str, bool]:
     """Record the volunteer's interest in a mission; returns (mission title, newly recorded)."""
     with session_scope() as session:
@@ -218,6 +226,7 @@ def apply_to_mission(*, channel: str, sender_id: str, mission_id: str) -> tuple[
         return mission.title, created
 
 
+@retried_if_disconnected
 def request_handoff(*, channel: str, sender_id: str) -> None:
     """Record that the person asked to talk to somebody."""
     with session_scope() as session:

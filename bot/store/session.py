@@ -4,6 +4,13 @@ A SQLite database, its write-ahead log (-wal) and the log's index (-shm) are rea
 service's user only, in a folder only it can open. Deleted rows are overwritten with zeroes
 (``secure_delete``) and, after an erasure, :func:`wipe_deleted_rows` empties the log, so no
 file keeps a copy; PostgreSQL's tables are vacuumed instead (docs/privacy.md, 3.6).
+
+When the database fails, a unit of work fails whole (``session_scope`` rolls it back) and the
+next one works as soon as the database does, without a restart: a SQLite file another
+program has locked is waited for (``BUSY_TIMEOUT``), a PostgreSQL connection that was lost is
+replaced before it is used (``pool_pre_ping``), and a unit of work that is safe to run twice is
+run once more when its connection is lost in its middle (:func:`retried_if_disconnected`).
+:func:`database_failure` says in a word what went wrong, for log lines that name no one.
 """
 
 from __future__ import annotations
@@ -13,20 +20,21 @@ import os
 import sqlite3
 import stat
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, suppress
-from functools import cache
+from functools import cache, wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import URL, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from bot.config import DATA_DIR, get_settings
+from bot.errors import DatabaseUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +45,18 @@ SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 CHECKPOINT_ATTEMPTS = 3
 # How long a PostgreSQL rewrite waits for the tables' users before falling back to a plain VACUUM.
 REWRITE_LOCK_TIMEOUT = "5s"
+# Seconds a SQLite connection waits for another's write lock before it gives up ("database is locked"):
+# SQLite's own bounded retry. Shorter than ACTION_TIMEOUT (8 s), so a custom action still fails in time to be
+# answered; the Rasa server's tracker store waits less at a time (bot.tracker_store).
+BUSY_TIMEOUT = 5.0
+# Pause before a unit of work whose connection was lost is run again.
+RECONNECT_PAUSE = 0.2
+# What went wrong with a database (database_failure), and which of these may clear within a moment.
+LOCKED, FULL, UNREACHABLE, FAILING = "locked", "full", "unreachable", "failing"
+TRANSIENT = frozenset({LOCKED, UNREACHABLE})
+
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
@@ -111,7 +131,7 @@ def _use_write_ahead_log(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def sqlite_file_engine(url: str | URL, **kwargs: Any) -> Engine:
+def sqlite_file_engine(url: str | URL, *, busy_timeout: float | None = None, **kwargs: Any) -> Engine:
     """An engine for a SQLite file that keeps its connections open between sessions.
 
     SQLAlchemy 1.4 opens a new connection to a SQLite file for every session (``NullPool``),
@@ -124,9 +144,15 @@ def sqlite_file_engine(url: str | URL, **kwargs: Any) -> Engine:
 
     The file is private to this user, and deleted data is overwritten (``private_sqlite_file``,
     ``secure_delete``); after an erasure, :func:`wipe_deleted_rows` empties the log.
+
+    A write waits up to ``busy_timeout`` seconds (default ``BUSY_TIMEOUT``) for another
+    connection's write lock, then fails with "database is locked".
     """
     private_sqlite_file(url)
-    engine = create_engine(url, poolclass=QueuePool, connect_args={"check_same_thread": False}, **kwargs)
+    timeout = BUSY_TIMEOUT if busy_timeout is None else busy_timeout
+    engine = create_engine(
+        url, poolclass=QueuePool, connect_args={"check_same_thread": False, "timeout": timeout}, **kwargs
+    )
     event.listen(engine, "connect", _delete_securely)
     event.listen(engine, "connect", _use_write_ahead_log)
     return engine
@@ -237,3 +263,60 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def database_failure(error: BaseException) -> str | None:
+    """What went wrong with the database, in a word fit for a log line; None when ``error`` is something else.
+
+    "locked": another connection holds what was needed (SQLite's write lock after ``BUSY_TIMEOUT``,
+    a PostgreSQL deadlock or lock timeout); "full": no room to write (disk or file size limit);
+    "unreachable": no connection (refused, lost, the server shutting down); "failing": any other
+    failure of the database itself (an I/O error, a read-only file). A constraint violated or a
+    bad statement is a bug, not the database failing: None.
+    """
+    if isinstance(error, DatabaseUnavailableError):
+        return error.kind
+    if not isinstance(error, (OperationalError, InterfaceError, DisconnectionError)):
+        return None
+    if getattr(error, "connection_invalidated", False):
+        return UNREACHABLE
+    original = getattr(error, "orig", None)
+    if isinstance(original, sqlite3.Error):
+        words = str(original).lower()  # Python 3.10's sqlite3 gives no error code, only SQLite's message
+        if "locked" in words or "busy" in words:
+            return LOCKED
+        return FULL if "full" in words else FAILING
+    code = getattr(original, "pgcode", None)
+    if not code:  # PostgreSQL gave no answer: the connection was refused, reset or closed
+        return UNREACHABLE
+    if code == "53100":  # disk_full
+        return FULL
+    if code.startswith(("08", "57P")) or code == "53300":  # connection exceptions, shutdowns, too many connections
+        return UNREACHABLE
+    if code.startswith("40") or code == "55P03":  # deadlock, serialization failure, lock not available
+        return LOCKED
+    return FAILING
+
+
+def retried_if_disconnected(work: Callable[Params, Result]) -> Callable[Params, Result]:
+    """``work``, a whole unit of work that is safe to run twice, run once more if its connection was lost in its middle.
+
+    A connection lost between units of work is replaced before it is used (``pool_pre_ping``); one
+    lost while a unit of work ran fails that unit, which was rolled back, or committed if the
+    connection died just as the commit was answered: hence "safe to run twice" (a read, or a
+    write that creates or replaces). A lock is not waited for again here: SQLite already waited
+    ``BUSY_TIMEOUT`` for it.
+    """
+
+    @wraps(work)
+    def run(*args: Params.args, **kwargs: Params.kwargs) -> Result:
+        try:
+            return work(*args, **kwargs)
+        except (OperationalError, InterfaceError, DisconnectionError) as error:
+            if database_failure(error) != UNREACHABLE:
+                raise
+            logger.warning("database connection lost during %s: running it once more", work.__name__)
+        time.sleep(RECONNECT_PAUSE)
+        return work(*args, **kwargs)
+
+    return run
