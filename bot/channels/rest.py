@@ -21,7 +21,10 @@ A message over :data:`MAX_TEXT_CHARS` (the chat bubble's limit) is not read: the
 asked, politely and in the usual answer format, to shorten it. Any other message is passed
 on as the REST channel's (a client cannot claim another input channel or metadata), with
 typed payload syntax read as words unless it is a button the assistant offered
-(:mod:`bot.channels.payloads`). Nothing a person wrote is logged.
+(:mod:`bot.channels.payloads`). A turn that fails (the conversation could not be read or
+stored: ``bot.tracker_store``) is answered, in the usual format, with the bubble's polite
+"problème technique, réessayez" (``unavailable`` in widget.yml), never with nothing and never
+with answers the conversation does not hold. Nothing a person wrote is logged.
 """
 
 from __future__ import annotations
@@ -131,11 +134,13 @@ class CheckedRestInput(InputChannel):
         credentials = credentials or {}
         settings = Settings.from_env()
         token = str(credentials.get("token") or "").strip() or settings.rest_token
-        return cls(token=token, too_long=widget_texts(settings.association_dir)["errors"]["too_long"])
+        errors = widget_texts(settings.association_dir)["errors"]
+        return cls(token=token, too_long=errors["too_long"], unavailable=errors["unavailable"])
 
-    def __init__(self, *, token: str = "", too_long: str | None = None) -> None:
+    def __init__(self, *, token: str = "", too_long: str | None = None, unavailable: str | None = None) -> None:
         self.token = token
         self.too_long = (too_long or widget_texts()["errors"]["too_long"]).format(limit=MAX_TEXT_CHARS)
+        self.unavailable = unavailable or widget_texts()["errors"]["unavailable"]
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Health and webhook routes."""
@@ -161,13 +166,22 @@ class CheckedRestInput(InputChannel):
                 logger.info("REST message of %d characters not read", len(message))
                 return response.json([{"recipient_id": sender, "text": self.too_long}])
             text = await vetted_text(message, sender, tracker_store_of(request.app.ctx))
-            collector = CollectingOutputChannel()
-            try:
-                await on_new_message(UserMessage(text, collector, sender, input_channel=CHANNEL))
-            except asyncio.CancelledError:
-                logger.error("REST message of %s timed out", pseudonym(sender))
-            except Exception as error:  # noqa: BLE001 - the client gets what was said so far, the server goes on
-                logger.error("REST message of %s failed: %s", pseudonym(sender), type(error).__name__)
-            return response.json(collector.messages)
+            return response.json(await self.answer(on_new_message, sender, text))
 
         return rest
+
+    async def answer(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], sender: str, text: str
+    ) -> list[dict[str, Any]]:
+        """The assistant's messages for one turn, or the polite apology when the turn failed."""
+        collector = CollectingOutputChannel()
+        try:
+            await on_new_message(UserMessage(text, collector, sender, input_channel=CHANNEL))
+        except asyncio.CancelledError:
+            logger.error("REST message of %s timed out", pseudonym(sender))
+        except Exception as error:  # noqa: BLE001 - the person is told, the server goes on
+            logger.error("REST message of %s failed: %s", pseudonym(sender), type(error).__name__)
+        else:
+            return collector.messages
+        # the turn was not stored: what it said so far is not part of the conversation
+        return [{"recipient_id": sender, "text": self.unavailable}]

@@ -38,6 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import WEB_PREFIX
+from bot.channels.delivery import HeldOutput
 from bot.channels.payloads import tracker_store_of, vetted_text
 from bot.config import Settings, secret_key, widget_allowed_origins
 from bot.logs import pseudonym
@@ -452,9 +453,9 @@ class Session:
         try:
             if echo:  # typed (or a button): payload syntax only as the assistant offered it
                 text = await vetted_text(text, self.conversation_id, self.tracker_store())
-            await self.on_new_message(
-                UserMessage(text, WebChatOutput(connections), self.conversation_id, input_channel=CHANNEL)
-            )
+            output = HeldOutput(WebChatOutput(connections))  # shown once the turn is stored (bot.channels.delivery)
+            await self.on_new_message(UserMessage(text, output, self.conversation_id, input_channel=CHANNEL))
+            await output.deliver()
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - the visitor gets a polite answer, the server goes on

@@ -1,4 +1,4 @@
-"""A locked SQLite file, a full disk, a PostgreSQL connection lost: nothing half-written, and recovery.
+"""A locked SQLite file, a full disk, a PostgreSQL connection lost: a polite answer, nothing half-written, recovery.
 
 The application database behind the actions (``bot.onboarding``, ``bot.store.session``),
 with real failures: another connection holding ``BEGIN EXCLUSIVE`` on the SQLite file; a full
@@ -6,30 +6,41 @@ disk, which SQLite reports when the file may not grow (``PRAGMA max_page_count``
 file's size on the store's own connections: SQLite answers SQLITE_FULL as on a full disk);
 the pool's PostgreSQL connections killed (``pg_terminate_backend``), between units of work and
 in the middle of one. A custom action that meets such a failure is answered politely by the
-Rasa server (``bot.action_fallback``, tests/test_action_failure_e2e.py).
+Rasa server (``bot.action_fallback``, tests/test_action_failure_e2e.py); a turn that fails as a
+whole is answered politely by the channel, without the answers the conversation does not hold.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rasa.core.channels.channel import UserMessage
 from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import Engine
 
 from bot import onboarding
-from bot.config import get_settings
+from bot.channels.rest import CheckedRestInput
+from bot.channels.telegram.channel import TelegramInput
+from bot.channels.telegram.output import TelegramOutput
+from bot.channels.telegram.updates import ToAssistant
+from bot.channels.web import Session, WebChatInput
+from bot.config import Settings, get_settings
+from bot.errors import DatabaseUnavailableError
 from bot.profile import ConsentRecord
 from bot.store import models
 from bot.store import session as store_session
 from bot.store.migrate import upgrade
 from bot.store.session import get_engine, session_scope
+from bot.texts import widget_texts
 
 SENDER = "conv-julie-4242"
 FIRST_WORDS = "Je m'appelle Julie"
@@ -39,6 +50,7 @@ SLOTS = {
     "email": "julie.martin@exemple.fr", "phone": None,
 }  # fmt: skip
 CONSENT = ConsentRecord(text_version="v1", given_at=datetime(2026, 1, 5, tzinfo=timezone.utc), channel="rest")
+APOLOGY = widget_texts()["errors"]["unavailable"]
 
 
 @pytest.fixture()
@@ -197,3 +209,65 @@ def test_a_postgres_connection_killed_while_a_profile_is_saved_is_retried_once_a
         ]  # fmt: skip
         assert len(session.execute(select(models.Consent)).scalars().all()) == 2
     get_settings.cache_clear()
+
+
+# --- what the volunteer sees: the channels -----------------------------------------------------
+
+
+def failing_turn() -> Callable[[UserMessage], Any]:
+    """A turn that fails at its end, as when the tracker store cannot store it (its answers were ready)."""
+
+    async def on_new_message(message: UserMessage) -> None:
+        await message.output_channel.send_response(message.sender_id, {"text": "Quel âge avez-vous ?"})
+        raise DatabaseUnavailableError("locked")
+
+    return on_new_message
+
+
+def test_the_rest_channel_answers_a_failed_turn_politely_instead_of_with_nothing(caplog: Any) -> None:
+    channel = CheckedRestInput()
+    with caplog.at_level("INFO"):
+        answer = asyncio.run(channel.answer(failing_turn(), SENDER, FIRST_WORDS))
+    assert answer == [{"recipient_id": SENDER, "text": APOLOGY}]
+    assert_nothing_personal_logged(caplog)
+
+
+class Socket:
+    """The chat bubble's socket, as the channel sees it."""
+
+    def __init__(self) -> None:
+        self.frames: list[dict[str, Any]] = []
+
+    async def send(self, data: str) -> None:
+        self.frames.append(json.loads(data))
+
+
+def test_the_chat_bubble_shows_an_apology_and_none_of_the_unsaved_answers() -> None:
+    channel = WebChatInput(allowed_origins=[], key=b"k")
+    socket = Socket()
+    session = Session(channel, socket, failing_turn())
+    session.conversation_id = "web-abc"
+    channel.connections.add("web-abc", socket)
+    asyncio.run(session.handle("Julie", echo=False))
+    shown = [frame for frame in socket.frames if frame["type"] != "typing"]
+    assert shown == [{"type": "error", "code": "unavailable", "text": APOLOGY}]
+
+
+def test_telegram_sends_an_apology_and_none_of_the_unsaved_answers(
+    application: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[str] = []
+
+    async def send(self: TelegramOutput, recipient_id: Any, words: str, buttons: Any = ()) -> None:
+        sent.append(words)
+
+    async def typing(self: TelegramOutput, chat_id: int) -> None:
+        pass
+
+    monkeypatch.setattr(TelegramOutput, "send", send)
+    monkeypatch.setattr(TelegramOutput, "typing", typing)
+    channel = TelegramInput(
+        token="123456:TEST-token", api_url="http://127.0.0.1:9/bot", settings=Settings(database_url=application)
+    )
+    asyncio.run(channel._handle(7, ToAssistant(chat_id=4242, text="Julie"), failing_turn()))
+    assert channel.texts is not None and sent == [channel.texts.unavailable]

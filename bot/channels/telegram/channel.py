@@ -35,6 +35,7 @@ from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 
+from bot.channels.delivery import HeldOutput
 from bot.channels.payloads import tracker_store_of, vetted_text
 from bot.channels.telegram.api import bot_id, make_bot, webhook_secret
 from bot.channels.telegram.output import ButtonPayloads, TelegramOutput
@@ -245,16 +246,18 @@ class TelegramInput(InputChannel):
                 text = await vetted_text(text, str(step.chat_id), tracker_store, self.own_payloads)
             logger.info("update %s for chat %s goes to the assistant", update_id, pseudonym(step.chat_id))
             await output.typing(step.chat_id)
+            held = HeldOutput(output)  # sent once the turn is stored (bot.channels.delivery)
             await on_new_message(
                 UserMessage(
                     text,
-                    output,
+                    held,
                     str(step.chat_id),
                     input_channel=self.name(),
                     message_id=f"telegram-{update_id}",
                     metadata={"telegram_update_id": update_id},
                 )
             )
+            await held.deliver()
 
     async def _place_from_location(self, step: SharedLocation) -> Step:
         """A shared location as the volunteer's commune (the nearest one), or a polite answer."""
