@@ -27,25 +27,49 @@ It also reads a conversation back with SQL statements built once (the events of 
 session as ``(id, data)`` rows, and their number), where Rasa builds an ORM query and an
 object per stored event on every turn: the same rows, a fraction of the CPU. The number of
 rows read is remembered on the tracker for its next save, which Rasa counts again.
+
+When the database fails, a turn is stored whole or not at all, and the volunteer is told:
+
+- A read or a save is one transaction. One that meets a lock or a lost connection is tried
+  again a few times (``RETRY_PAUSES``, about 3 s in all, the event loop free in between: a
+  SQLite lock is waited for ``BUSY_TIMEOUT`` at a time, not SQLite's usual 5 s that would
+  stop every other conversation); a save tried again counts the stored events again, so
+  events committed just before the connection died are not written twice. PostgreSQL
+  connections lost between turns are replaced before use (``pool_pre_ping``).
+- What still fails raises :class:`bot.errors.DatabaseUnavailableError`, logged in one line
+  (the conversation's pseudonym, "locked", "full" or "unreachable"), and what this process
+  remembers of an unconsented conversation changes only once a save is committed.
+- Rasa's agent wraps every tracker store in its ``FailSafeTrackerStore``, which hides such a
+  failure: a conversation it could not read is handled as a new one (consent and profile
+  forgotten for the turn, its events then written after the stored ones), a turn it could
+  not save goes to a memory nothing reads (the volunteer saw the answers, the conversation
+  does not have them). :func:`install`, run by the Rasa server's entry point, makes that
+  wrapper pass the failure on instead: the turn stops, nothing of it is written, and the
+  channel answers politely (``bot.channels.delivery``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.errors import DatabaseUnavailableError
 from bot.logs import pseudonym
+from bot.store.session import FAILING, TRANSIENT, database_failure
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +87,17 @@ PENDING_TTL = 2 * 60 * 60  # seconds: the conversation's session expiry (domain.
 PENDING_MAX_CONVERSATIONS = 10_000
 # Attribute of a tracker read from this store: how many stored events it was read from.
 _STORED_COUNT = "_privacy_store_rows_read"
+# Seconds a SQLite write waits at a time for another connection's lock: the event loop stands still meanwhile.
+BUSY_TIMEOUT = 0.25
+# Pauses (event loop free) between the attempts at a read or a save that met a lock or a lost connection.
+RETRY_PAUSES = (0.1, 0.25, 0.5, 1.0)
+# The Rasa version whose Agent._create_tracker_store `install` replaces.
+CHECKED_RASA = "3.6.21"
+_MARK = "_bot_tracker_store_failures_passed_on"
+Result = TypeVar("Result")
+MAX_RECORDING = 4  # activity records under way at once (_record_activity_beside)
+ACTIVITY_WAIT = 0.5  # seconds a turn's answer waits for its activity record
+_recording: set[asyncio.Future[None]] = set()
 
 
 def consented(tracker: DialogueStateTracker) -> bool:
@@ -119,10 +154,17 @@ class PrivacyTrackerStore(SQLTrackerStore):
             private_sqlite_file(kwargs["host"])  # before Rasa's engine creates the file
         super().__init__(*args, **kwargs)
 
-        if is_sqlite_file(self.engine.url):
+        url = self.engine.url
+        if is_sqlite_file(url):
             # Rasa's engine opens the file again for every session; keep the connections instead.
             self.engine.dispose()
-            self.engine = sqlite_file_engine(self.engine.url)
+            self.engine = sqlite_file_engine(url, busy_timeout=BUSY_TIMEOUT)
+            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+        elif url.get_backend_name() != "sqlite":
+            # Rasa's engine hands out a connection the server dropped (a restart, an idle timeout)
+            # and the turn fails; test each one before use and replace it if it is gone.
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         self._statements = _event_statements(self.SQLEvent.__table__)
         # sender id -> (last use, {event row id: original serialised event})
@@ -181,10 +223,14 @@ class PrivacyTrackerStore(SQLTrackerStore):
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         statement = self._statements["all" if fetch_events_from_all_sessions else "session"]
-        with self.session_scope() as session:
-            rows = session.execute(statement, {"sender_id": sender_id}).all()
-            originals = self._still_stored(session, sender_id, self._pending_events(sender_id))
-            events = [json.loads(originals.get(row.id, row.data)) for row in rows]
+
+        async def read() -> tuple[list[Any], list[dict[str, Any]]]:
+            with self.session_scope() as session:
+                rows = session.execute(statement, {"sender_id": sender_id}).all()
+                originals = self._still_stored(session, sender_id, self._pending_events(sender_id))
+                return rows, [json.loads(originals.get(row.id, row.data)) for row in rows]
+
+        rows, events = await self._retrying("read", sender_id, read)
         if self.domain and events:
             tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
             if not fetch_events_from_all_sessions:
@@ -195,6 +241,19 @@ class PrivacyTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Write the turn's new events: redacted without consent, none at all after an erasure."""
+        written = await self._retrying("saved", tracker.sender_id, lambda: self._write(tracker))
+        if written.erased is not None:
+            logger.info("conversation %s erased (%d events)", pseudonym(tracker.sender_id), written.erased)
+            await self._wipe_erased()  # the commit gave the session's connection back
+            return
+        if written.consented and any(is_written_by_person(data) for data in written.events):
+            recording = _record_activity_beside(tracker.get_latest_input_channel() or "rest", tracker.sender_id)
+            if recording is not None:  # done before the answer, as a rule; a slow database is not waited for
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(recording), ACTIVITY_WAIT)
+
+    async def _write(self, tracker: DialogueStateTracker) -> _Written:
+        """One attempt at writing the turn, in one transaction; this process's memory follows only its commit."""
         with self.session_scope() as session:
             # each new event serialised once: the checks below and the rows all read it
             new_events = [(event, event.as_dict()) for event in self._additional_events(session, tracker)]
@@ -203,13 +262,12 @@ class PrivacyTrackerStore(SQLTrackerStore):
                 deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == tracker.sender_id).delete()
                 session.commit()
                 self.forget_pending(tracker.sender_id)
-                logger.info("conversation %s erased (%d events)", pseudonym(tracker.sender_id), deleted)
-                await self._wipe_erased()  # the commit gave the session's connection back
-                return
+                return _Written(serialised, consented=False, erased=deleted)
             await self.stream_events(tracker)
             keep = consented(tracker)
             rows = [_row(tracker.sender_id, event, data, data if keep else redact(data)) for event, data in new_events]
             insert = self.SQLEvent.__table__.insert()
+            originals: dict[int, str] = {}
             if keep:
                 if rows:
                     session.execute(insert, rows)  # one statement for the turn's events
@@ -220,13 +278,34 @@ class PrivacyTrackerStore(SQLTrackerStore):
                     session.execute(insert, row).inserted_primary_key[0]: json.dumps(data)
                     for row, (_, data) in zip(rows, new_events, strict=True)
                 }
-                if tracker.get_slot("consent") == "refused" and _refused_now(serialised):
-                    self.forget_pending(tracker.sender_id)
-                else:
-                    self._remember(tracker.sender_id, originals)
             session.commit()
-        if keep and any(is_written_by_person(data) for data in serialised):
-            _record_activity(tracker)
+        if keep or (tracker.get_slot("consent") == "refused" and _refused_now(serialised)):
+            self.forget_pending(tracker.sender_id)
+        else:
+            self._remember(tracker.sender_id, originals)
+        return _Written(serialised, consented=keep)
+
+    async def _retrying(self, doing: str, sender_id: str, attempt: Callable[[], Awaitable[Result]]) -> Result:
+        """``attempt`` (one transaction), tried again after a lock or a lost connection; then DatabaseUnavailableError.
+
+        Each attempt starts afresh: a save counts the stored events again (``_additional_events``),
+        so one committed just before its connection died is not written twice.
+        """
+        for pause in (*RETRY_PAUSES, None):
+            try:
+                return await attempt()
+            except SQLAlchemyError as error:
+                kind = database_failure(error) or FAILING
+                if pause is None or kind not in TRANSIENT:
+                    logger.error(
+                        "conversation %s not %s: the database is %s (%s); the volunteer is asked to try again",
+                        pseudonym(sender_id), doing, kind, type(error).__name__,
+                    )  # fmt: skip
+                    raise DatabaseUnavailableError(kind) from error
+                if pause == RETRY_PAUSES[0]:
+                    logger.info("conversation %s not %s yet: the database is %s", pseudonym(sender_id), doing, kind)
+            await asyncio.sleep(pause)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterable[Event]:
         """The tracker's events of the latest session that are not stored yet (as Rasa counts them).
@@ -240,9 +319,11 @@ class PrivacyTrackerStore(SQLTrackerStore):
         return itertools.islice(tracker.events, stored, len(tracker.events))
 
     def _restore_profile_slots(self, session: Any, sender_id: str) -> None:
-        """Consent given: write back the profile slot values said before it (not the texts)."""
+        """Consent given: write back the profile slot values said before it (not the texts).
+
+        The memory of them is dropped by the caller once the turn is committed.
+        """
         originals = self._pending_events(sender_id)
-        self.forget_pending(sender_id)
         for row_id, original in originals.items():
             data = json.loads(original)
             if data.get("event") != "slot":
@@ -300,14 +381,79 @@ def _refused_now(events: Iterable[Mapping[str, Any]]) -> bool:
     return any(data.get("event") == "slot" and data.get("name") == "consent" for data in events)
 
 
-def _record_activity(tracker: DialogueStateTracker) -> None:
+@dataclass(frozen=True)
+class _Written:
+    """What a save wrote: the turn's new events (serialised), whether kept whole, how many erased."""
+
+    events: list[dict[str, Any]]
+    consented: bool
+    erased: int | None = None
+
+
+def _record_activity_beside(channel: str, sender_id: str) -> asyncio.Future[None] | None:
+    """Record the person's activity in a thread, beside the turn; None when skipped.
+
+    The application database may keep it waiting (a lock: up to ``BUSY_TIMEOUT``, 5 s): the
+    turn waits for it ``ACTIVITY_WAIT`` at most, the other conversations not at all. Best
+    effort: with ``MAX_RECORDING`` records under way already, the database is slow and this
+    one is skipped (the next message records it; activity counts to within ten minutes).
+    """
+    if len(_recording) >= MAX_RECORDING:
+        logger.info("activity of conversation %s not recorded: the database is slow", pseudonym(sender_id))
+        return None
+    task = asyncio.ensure_future(asyncio.to_thread(_record_activity, channel, sender_id))
+    _recording.add(task)
+    task.add_done_callback(_recording.discard)
+    return task
+
+
+def _record_activity(channel: str, sender_id: str) -> None:
     """The person wrote: they are active (retention). Never breaks the conversation."""
     from bot.store import retention
     from bot.store.session import session_scope
 
-    channel = tracker.get_latest_input_channel() or "rest"
     try:
         with session_scope() as session:
-            retention.touch(session, channel=channel, sender_id=tracker.sender_id)
-    except Exception:  # noqa: BLE001 - the application database being down must not stop the dialogue
-        logger.warning("could not record the activity of conversation %s", pseudonym(tracker.sender_id), exc_info=True)
+            retention.touch(session, channel=channel, sender_id=sender_id)
+    except Exception as error:  # noqa: BLE001 - the application database being down must not stop the dialogue
+        logger.warning(
+            "could not record the activity of conversation %s: %s (%s)",
+            pseudonym(sender_id), database_failure(error) or "failed", type(error).__name__,
+        )  # fmt: skip
+
+
+def _pass_on(error: Exception) -> None:
+    """FailSafeTrackerStore's error callback: the failure reaches the channel, which answers politely."""
+    raise error
+
+
+def install() -> bool:
+    """Make the Rasa agent's tracker store wrapper pass failures on (see the module docstring); True when in place.
+
+    Rasa's ``Agent._create_tracker_store`` builds ``FailSafeTrackerStore(store)``; this builds it
+    with the error callback that Rasa's constructor offers, so that a failure is raised instead
+    of hidden. Only on the Rasa version it was checked against.
+    """
+    import rasa
+    from rasa.core.agent import Agent
+    from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+
+    if rasa.__version__ != CHECKED_RASA:
+        logger.warning(
+            "tracker store failures stay hidden by Rasa (handled as a new conversation): checked against "
+            "Rasa %s, this is Rasa %s", CHECKED_RASA, rasa.__version__,
+        )  # fmt: skip
+        return False
+    if getattr(Agent._create_tracker_store, _MARK, False):
+        return True
+
+    def create_tracker_store(store: Any, domain: Any) -> Any:
+        if store is not None:
+            store.domain = domain
+        else:
+            store = InMemoryTrackerStore(domain)
+        return FailSafeTrackerStore(store, on_tracker_store_error=_pass_on)
+
+    setattr(create_tracker_store, _MARK, True)
+    Agent._create_tracker_store = staticmethod(create_tracker_store)  # type: ignore[method-assign,assignment]
+    return True

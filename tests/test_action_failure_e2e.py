@@ -1,11 +1,13 @@
-"""End to end: the action server dies in the middle of an onboarding, the volunteer is told.
+"""End to end: the action server dies, or a database is locked, in the middle of an onboarding; the volunteer is told.
 
 The Rasa server runs as `bot serve` starts it; its custom actions go to an action server this
-module starts and kills itself, so the test does not depend on anyone restarting it.
+module starts and kills itself, so the test does not depend on anyone restarting it. The
+database failures one by one, without servers: tests/bot/test_database_failures.py.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -17,6 +19,8 @@ import requests
 
 from bot.config import ROOT, Settings, rasa_api_token
 from bot.serve import ACTION_SERVER, _wait_for, prepare_database, process_env, running_assistant
+from bot.texts import widget_texts
+from tests.bot.test_database_failures import locked
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.e2e
@@ -93,3 +97,42 @@ def test_a_dead_action_server_gets_an_apology_and_the_conversation_resumes(assis
     text, _ = assistant.texts(sender, "Je m'appelle Julie")
     assert APOLOGY not in text and "âge" in text  # where it was: the next question
     assert assistant.slots(sender)["first_name"] == "Julie"
+
+
+def test_a_locked_database_gets_a_polite_answer_and_the_conversation_resumes_once_it_is_free(
+    assistant: Assistant,
+) -> None:
+    """Another program holds a SQLite file's write lock (BEGIN EXCLUSIVE): the conversations', then the profiles'."""
+    folder = Path(assistant.settings.database_url.removeprefix("sqlite:///")).parent
+    unavailable = widget_texts()["errors"]["unavailable"]
+    sender = "e2e-database-locked"
+    everything = "Je m'appelle Julie, infirmière à Villeurbanne, dispo le samedi matin"
+    assistant.texts(sender, "je voudrais devenir bénévole")
+    assert "prénom" in assistant.texts(sender, "oui j'accepte")[0]
+
+    with locked(folder / "tracker.db"):  # the turn cannot be stored
+        text, took = assistant.texts(sender, everything)
+    assert text == unavailable and took < 6  # none of the turn's answers: the conversation does not hold them
+    assert assistant.slots(sender)["first_name"] is None  # not half a turn
+    text, _ = assistant.texts(sender, everything)  # free again: no restart
+    assert "âge" in text and assistant.slots(sender)["first_name"] == "Julie"
+
+    assistant.texts(sender, "34 ans")
+    assistant.texts(sender, "la santé et la solidarité")
+    assert "Villeurbanne" in assistant.texts(sender, "julie.martin@exemple.fr")[0]  # the summary
+    with locked(folder / "bot.db"):  # the profile cannot be saved
+        text, took = assistant.texts(sender, "oui c'est correct")
+    assert APOLOGY in text and "Merci Julie" not in text and took < assistant.settings.action_timeout + 2
+    text, _ = assistant.texts(sender, "oui c'est correct")  # confirmed again: saved
+    assert "Merci Julie" in text
+    with sqlite3.connect(folder / "bot.db") as database:  # once, whole, with its consent
+        [(volunteer,)] = database.execute("SELECT id FROM volunteers WHERE sender_id = ?", (sender,)).fetchall()
+        assert database.execute("SELECT count(*) FROM consents WHERE volunteer_id = ?", (volunteer,)).fetchone() == (1,)
+        assert database.execute(
+            "SELECT count(*) FROM volunteer_causes WHERE volunteer_id = ?", (volunteer,)
+        ).fetchone() == (2,)
+
+    logs = (folder / "logs" / "rasa.log").read_text(errors="replace")
+    assert "the database is locked" in logs
+    for personal in (sender, "Je m'appelle", "Julie", "julie.martin"):
+        assert personal not in logs
