@@ -10,8 +10,9 @@ The parts and what they can be:
 
 - ``web``: ``up`` (it is answering);
 - ``rasa``: ``up`` when the REST channel's ``GET /webhooks/rest/`` answers 200; ``loading`` when
-  it answers 503 (model loaded, warming up); ``down`` when nothing answers: stopped, being
-  restarted, or still loading its model (Rasa opens its port once the model is loaded);
+  it answers 503: the process runs and loads its model (its port answers "loading" from the
+  start, :mod:`bot.rasa_loading`) or warms it up; ``down`` when nothing answers: stopped, or
+  in the second before a restarted process takes its port;
 - ``actions``: ``up`` when the action server's ``GET /health`` answers 200, at the address
   the Rasa server calls (ACTION_ENDPOINT); ``down`` otherwise;
 - ``database``: ``up`` when ``SELECT 1`` succeeds on DATABASE_URL; ``down`` otherwise.

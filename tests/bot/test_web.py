@@ -55,7 +55,7 @@ def test_make_run_says_how_to_create_the_first_console_account(sqlite_url: str) 
 def test_while_the_assistant_is_down_health_says_so_and_the_bubble_is_reconnecting(
     page: object, tmp_path: Path
 ) -> None:
-    """Nothing on the Rasa port (stopped, being restarted, loading its model): nobody is told it is there."""
+    """Nothing on the Rasa port (stopped, or being restarted): nobody is told it is there."""
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'bot.db'}", web_port=free_port(), rasa_port=free_port(),
                         action_endpoint=f"http://127.0.0.1:{free_port()}/webhook", secret_key="test")  # fmt: skip
     with running_web(settings, log_dir=tmp_path) as url:
