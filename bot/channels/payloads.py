@@ -39,6 +39,12 @@ def tracker_store_of(holder: Any) -> Any:
     return getattr(getattr(holder, "agent", None), "tracker_store", None)
 
 
+def agent_ready(holder: Any) -> bool:
+    """True when a Sanic app's ``ctx`` (or any object with ``agent``) holds an agent with a model to answer with."""
+    agent = getattr(holder, "agent", None)
+    return agent is not None and bool(agent.is_ready())
+
+
 def looks_like_payload(text: str) -> bool:
     """True when Rasa would read ``text`` as an intent rather than understand it."""
     return text.strip().startswith(PREFIX)

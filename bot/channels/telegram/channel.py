@@ -10,7 +10,9 @@ Declared in ``credentials.yml``::
 It serves ``GET /webhooks/telegram/`` (health) and ``POST /webhooks/telegram/webhook``.
 A webhook call is checked (secret header, size, JSON, update id), recorded so that a
 redelivered update is answered once, and answered at once; the update is then processed in
-the background, one at a time per chat, in the order received. With an empty token the
+the background, one at a time per chat, in the order received. While no model is loaded, an
+update is answered 503 and not recorded: Telegram keeps it and delivers it again (as it does
+while the Rasa server loads its model, :mod:`bot.rasa_loading`). With an empty token the
 channel is off: the Rasa server starts, the other channels work, the webhook answers 404.
 Nothing here talks to Telegram before an update arrives: ``bot telegram set-webhook``
 registers the webhook, ``bot telegram poll`` feeds this same webhook from getUpdates.
@@ -36,13 +38,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 
 from bot.channels.delivery import HeldOutput
-from bot.channels.payloads import tracker_store_of, vetted_text
+from bot.channels.payloads import agent_ready, tracker_store_of, vetted_text
 from bot.channels.telegram.api import bot_id, make_bot, webhook_secret
 from bot.channels.telegram.output import ButtonPayloads, TelegramOutput
 from bot.channels.telegram.texts import TelegramTexts, load_texts
 from bot.channels.telegram.updates import COMMAND_INTENTS, Ignore, Reply, SharedLocation, Step, ToAssistant, interpret
 from bot.config import Settings, get_settings
 from bot.logs import pseudonym
+from bot.rasa_loading import RETRY_AFTER
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +142,9 @@ class TelegramInput(InputChannel):
         if not isinstance(update_id, int) or isinstance(update_id, bool) or not 0 <= update_id < MAX_UPDATE_ID:
             logger.warning("Telegram webhook call refused: no update id")
             return response.json({"error": "not a Telegram update"}, status=400)
+        if not agent_ready(request.app.ctx):  # no model to answer with: Telegram delivers it again later
+            logger.warning("update %s not taken: no model is loaded; Telegram will deliver it again", update_id)
+            return response.json({"status": "loading"}, status=503, headers={"Retry-After": RETRY_AFTER})
         if not await self._first_delivery(update_id):
             logger.info("update %s received again: already handled, ignored", update_id)
             return response.json({"status": "duplicate"})
