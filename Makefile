@@ -23,7 +23,7 @@ PYTHON := $(shell for p in python3.10 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/ver
 PYTHON := $(or $(PYTHON),3.10)
 BIN := .venv/bin
 
-.PHONY: help install run shell test lint validate clean eval bench fuzz
+.PHONY: help install run shell test lint validate clean eval eval-blind bench fuzz
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ lint: install  ## ruff (style and formatting)
 
 eval: install  ## measure understanding and simulated volunteers over HTTP (writes docs/evaluation.md, ~5 min)
 	MEASURE_COMMAND="make eval" $(BIN)/python -m scripts.evaluate
+
+eval-blind: install  ## play the blind set (eval/blind/) over HTTP on the latest trained model (writes docs/evaluation.md, ~3 min)
+	MEASURE_COMMAND="make eval-blind" $(BIN)/python -m scripts.eval_blind
 
 bench: install  ## measure speed and memory beside Rasa's defaults (writes docs/benchmarks.md, ~15 min)
 	MEASURE_COMMAND="make bench" $(BIN)/python -m scripts.benchmark
