@@ -76,14 +76,17 @@ def test_start_report_compares_with_the_targets() -> None:
         turns=[("julie", 1, 150.0), ("karim", 2, 1500.0)],
         completed=2,
     )
-    action = ActionServerStart(health_s=[4.2], imports_s=[1.7], warm_up_s=[2.5])
+    action = ActionServerStart(
+        health_s={"cold": [4.2], "warm": [1.9]}, imports_s=[1.7], warm_up_s={"cold": [2.5], "warm": [0.1]}
+    )
 
     text = start_report([run], action, "make bench")
 
     assert "| first answer after launch | 14.0 s | ≤ 30 s | met |" in text
     assert "| slowest first-conversation turn after the start | 1500 ms | ≤ 1000 ms | **missed** |" in text
     assert "| 1 | 2 | 825 | 1500 | karim, turn 2 | 0 | 2/2 |" in text
-    assert "| 4.20 | 1.70 | 2.50 | 0.00 |" in text
+    assert "| cold | 4.20 | 1.70 | 2.50 | 0.00 |" in text
+    assert "| warm | 1.90 | 1.70 | 0.10 | 0.10 |" in text
 
 
 def test_logged_steps_are_seconds_after_the_launch() -> None:
