@@ -60,7 +60,7 @@ eval: install  ## measure understanding and simulated volunteers over HTTP (writ
 eval-blind: install  ## play the blind set (eval/blind/) over HTTP on the latest trained model (writes docs/evaluation.md, ~3 min)
 	MEASURE_COMMAND="make eval-blind" $(BIN)/python -m scripts.eval_blind
 
-bench: install  ## measure speed and memory beside Rasa's defaults (writes docs/benchmarks.md, ~15 min)
+bench: install  ## measure speed, memory, the start and a soak beside Rasa's defaults (writes docs/benchmarks.md, ~25 min)
 	MEASURE_COMMAND="make bench" $(BIN)/python -m scripts.benchmark
 
 fuzz: install  ## send 10,000 hostile inputs to every channel beside real conversations (writes docs/benchmarks.md, ~10 min)

@@ -2,7 +2,8 @@
 
 Usage::
 
-    make bench                                          # writes docs/benchmarks.md (about 15 minutes)
+    make bench                                          # writes docs/benchmarks.md (about 25 minutes)
+    .venv/bin/python -m scripts.benchmark --only start soak --model models/X.tar.gz   # the start and the soak
     .venv/bin/python -m scripts.benchmark --model models/X.tar.gz --levels 1 2 --conversations 2 \\
         --report /tmp/benchmarks.md                     # a quick run on a trained model
 
@@ -11,7 +12,10 @@ trains (or reuses, when nothing changed) a second model on the same data with Ra
 default configuration (scripts/rasa_default_config.yml), starts both assistants with a
 SQL tracker store, times NLU parses (scripts/bench_nlu.py) and simulated conversations at
 each concurrency level, alternating the two models (scripts/bench_conversations.py), reads
-the servers' peak memory, then times matching (scripts/bench_matching.py).
+the servers' peak memory, then times matching (scripts/bench_matching.py). Then it times the
+start of `bot serve --no-train` and the first conversations after it (scripts/bench_start.py) and
+soaks the assistant with conversations in a row for five minutes (scripts/bench_soak.py); each
+part writes its own section of the report.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import time
 from pathlib import Path
 
 from bot.config import ROOT
-from scripts import bench_matching
+from bot.serve import latest_model
+from scripts import bench_matching, bench_soak, bench_start
 from scripts.bench_conversations import HEADER as LOAD_HEADER
 from scripts.bench_conversations import LoadResult, measured_load
 from scripts.bench_nlu import HEADER as NLU_HEADER
@@ -34,6 +39,7 @@ from scripts.measure.report import context_lines, invocation, percentile, table,
 DEFAULT_CONFIG = ROOT / "scripts" / "rasa_default_config.yml"
 TARGET_P95_MS, TARGET_RATIO, TARGET_NLU_P95_MS, TARGET_MATCHING_P95_MS = 300, 2.0, 30, 20
 TARGET_TRAINING_S, TARGET_RSS_MB = 180, 1800
+PARTS = ("load", "start", "soak")
 
 INTRODUCTION = """\
 Speed and memory of the assistant, measured by `scripts/benchmark.py` (`make bench`). The
@@ -151,9 +157,31 @@ def main() -> None:
     parser.add_argument("--tracker-store-url", help="SQLAlchemy URL of the tracker store (default: SQLite file)")
     parser.add_argument("--report", type=Path, default=ROOT / "docs" / "benchmarks.md", help="markdown file to write")
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench", help="models, databases, logs")
+    parser.add_argument(
+        "--only", nargs="+", choices=PARTS, default=list(PARTS),
+        help="parts to run, each writing its own section (default: all): load = training, NLU, conversations, "
+        "memory, matching; start = bot serve's start (scripts/bench_start.py); soak = scripts/bench_soak.py",
+    )  # fmt: skip
+    bench_start.add_arguments(parser)
+    bench_soak.add_arguments(parser)
     args = parser.parse_args()
-    started = time.perf_counter()
+    model = args.model
+    if "load" in args.only:
+        model = _load(args)
+    elif model is None:
+        model = latest_model(ROOT / "models")
+    if "start" in args.only:
+        _log("timing the start of bot serve --no-train, then the first conversations...")
+        bench_start.run(args, model)
+    if "soak" in args.only:
+        _log("soak: conversations in a row...")
+        bench_soak.run(args, model)
+    _log(f"written to {args.report}")
 
+
+def _load(args: argparse.Namespace) -> Path:
+    """Training, NLU, conversations, memory and matching, written to the section ``bench``; the model measured."""
+    started = time.perf_counter()
     training: TrainingTimes | None = None
     if args.model:
         model = args.model
@@ -195,7 +223,7 @@ def main() -> None:
     lines.insert(0, f"- Took {time.perf_counter() - started:.0f} s in all")
     content = INTRODUCTION + "\n\n" + "\n".join(context_lines(invocation()) + lines)
     write_section(args.report, "bench", content, title="Benchmarks")
-    _log(f"written to {args.report}")
+    return model
 
 
 class _maybe_started:  # noqa: N801 - used like the context manager it wraps
