@@ -254,6 +254,21 @@ def _action_server_start(env: dict[str, str]) -> tuple[float, dict[str, float]]:
         return seconds, logged_durations(log.read().decode(errors="replace").splitlines())
 
 
+def cost_line(number: int, run: StartRun) -> str:
+    """Where one start's time went, on the critical path (the Rasa server's), from its log and the polls."""
+    imported = run.steps.get("Rasa: Python and Rasa imported, server starting")
+    loaded = run.steps.get("Rasa: model loaded, server up")
+    warm = run.logged.get("model warm-up (Rasa server)")
+    if imported is None or loaded is None or warm is None:
+        return f"- Start {number}: the Rasa server's log did not show every step."
+    return (
+        f"- Start {number}: the Rasa server imports Python, TensorFlow and Rasa for {imported:.0f} s, loads the model "
+        f"for {loaded - imported:.0f} s, warms it up for {warm:.1f} s; the action server is ready after "
+        f"{run.moments.get(MOMENTS[0][0], float('nan')):.1f} s, meanwhile. (/status answers only once the model "
+        "is loaded and warmed up: the log's step is the mark of the load.)"
+    )
+
+
 def _verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
@@ -283,6 +298,7 @@ def report(runs: list[StartRun], action: ActionServerStart | None, command: str)
         for name in LOGGED
     ]
     lines += table(header, rows)
+    lines += ["", *(cost_line(n, run) for n, run in enumerate(runs, 1))]
     first = [run.moments.get(MOMENTS[4][0], float("inf")) for run in runs]
     slowest = [run.slowest_turn() for run in runs]
     worst_ms = max((turn[2] for turn in slowest if turn), default=float("nan"))

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from scripts.bench_soak import Window, growth, merged_tail, rss_mb
 from scripts.bench_soak import report as soak_report
-from scripts.bench_start import MOMENTS, ActionServerStart, StartRun, logged_durations, logged_steps
+from scripts.bench_start import MOMENTS, ActionServerStart, StartRun, cost_line, logged_durations, logged_steps
 from scripts.bench_start import report as start_report
 
 
@@ -115,3 +115,17 @@ def test_a_short_last_window_is_merged_into_the_one_before() -> None:
         (62, 6, [40.0, 50.0], 1020),
     ]
     assert merged_tail(windows[:2], 30) == windows[:2]
+
+
+def test_cost_line_splits_the_rasa_servers_start() -> None:
+    run = StartRun(
+        moments={MOMENTS[0][0]: 6.1},
+        logged={"model warm-up (Rasa server)": 0.8},
+        steps={"Rasa: Python and Rasa imported, server starting": 21.0, "Rasa: model loaded, server up": 66.0},
+    )
+
+    assert cost_line(2, run).startswith(
+        "- Start 2: the Rasa server imports Python, TensorFlow and Rasa for 21 s, loads the model for 45 s, "
+        "warms it up for 0.8 s; the action server is ready after 6.1 s, meanwhile."
+    )
+    assert cost_line(1, StartRun()) == "- Start 1: the Rasa server's log did not show every step."
