@@ -156,8 +156,9 @@ def report(windows: list[Window], args: argparse.Namespace, command: str) -> str
         "## Soak",
         "",
         f"Measured by `scripts/bench_soak.py`: conversations in a row ({args.soak_concurrency} at a time, each a "
-        f"new volunteer, {bound}, at most {args.soak_conversations or 'any number of'} conversations), "
-        f"summed up every {args.window:.0f} s; RSS is VmRSS of each server with its children at the window's end.",
+        f"new volunteer, {bound}, "
+        + (f"at most {args.soak_conversations} conversations" if args.soak_conversations else "no count bound")
+        + f"), summed up every {args.window:.0f} s; RSS is VmRSS of each server with its children at the window's end.",
         "",
         *context_lines(command),
         f"- {sum(w.conversations for w in windows)} conversations, {len(turns)} turns, {errors} errors; "
