@@ -13,7 +13,9 @@ stand-in of the Bot API (tests/bot/channels/telegram/standin.py). Then, in round
 volunteers (scripts/measure/volunteers.py) talk over REST alone (baseline), then again while
 a separate process sends generated hostile inputs (scripts/measure/hostile.py: a seed makes
 them reproducible) to the REST channel, the Telegram webhook and the chat bubble's WebSocket
-at a set pace. It counts the answers per channel and kind, 5xx, timeouts and broken
+at a set pace, and then (``--control``, on by default) the same cases again with every
+hostile text replaced by an ordinary sentence: the same traffic without the worst inputs,
+beside which the fuzz's slowdown is judged. It counts the answers per channel and kind, 5xx, timeouts and broken
 connections, the stack traces in the servers' logs (with the inputs in flight when each was
 written, and sent again alone to find which one writes it), and checks that no typed
 payload became an intent. When the Rasa server freezes (not even its health route answers),
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import json
 import multiprocessing
@@ -126,6 +129,8 @@ class Chunk:
     seconds: float  # stop starting new cases after this
     only: frozenset[str] | None = None
     skip: frozenset[str] = frozenset()
+    attempt: int = 0  # > 0: the same cases again, with new Telegram update ids
+    tame: bool = False  # the control: every hostile text replaced by an ordinary sentence
 
 
 @dataclass(frozen=True)
@@ -334,8 +339,9 @@ async def _send_chunk(chunk: Chunk) -> ChunkResult:
     connector = aiohttp.TCPConnector(limit=chunk.in_flight + 2, force_close=False)
     async with aiohttp.ClientSession(connector=connector) as http:
         for case in cases(
-            chunk.seed, chunk.messages, chunk.secrets, start=chunk.start, only=chunk.only, skip=chunk.skip
-        ):
+            chunk.seed, chunk.messages, chunk.secrets, start=chunk.start, only=chunk.only, skip=chunk.skip,
+            attempt=chunk.attempt, tame=chunk.tame,
+        ):  # fmt: skip
             if time.monotonic() - started > chunk.seconds:
                 cut_short = True
                 break
@@ -817,6 +823,8 @@ class Run:
     starts: int = 0
     costs: list[KindCost] = field(default_factory=list)  # each kind alone (--cost)
     turn_cpu: list[tuple[float, int]] = field(default_factory=list)  # servers' CPU seconds, turns: each baseline
+    controls: list[Turns] = field(default_factory=list)  # each round's conversations beside the control (--control)
+    control_outcomes: list[Outcome] = field(default_factory=list)  # what the control's messages got back
 
     @property
     def baseline(self) -> Turns:
@@ -827,6 +835,11 @@ class Run:
     def under_fuzz(self) -> Turns:
         """The turns of every fuzz window."""
         return _merged(turns for _, turns in self.rounds)
+
+    @property
+    def under_control(self) -> Turns:
+        """The turns of every control window: the same traffic as the fuzz, with ordinary texts."""
+        return _merged(self.controls)
 
 
 def _merged(windows: Iterable[Turns]) -> Turns:
@@ -1032,6 +1045,22 @@ class Fuzzer:
         run.drain_seconds += drain(standin)
         run.health.append(healthy(base_url))
         _log(f"  sent {sent} in {result.seconds:.0f} s; health routes {run.health[-1]}")
+        if args.control:
+            _log(
+                f"round {number}/{args.rounds}: control, the same cases with ordinary texts beside the conversations..."
+            )
+            control = dataclasses.replace(chunk, attempt=2, tame=True)
+            stop = threading.Event()
+            future = self.pool.submit(send_chunk, control)
+            future.add_done_callback(lambda _: stop.set())
+            beside = converse(
+                webhook, self.headers, stop, label=f"ctrl{number}", concurrency=args.concurrency,
+                think=tuple(args.think),
+            )  # fmt: skip
+            result = future.result()
+            run.controls.append(beside)
+            run.control_outcomes += result.outcomes
+            run.drain_seconds += drain(standin)
         return True
 
     def replay(self, base_url: str, logs: Path) -> None:
@@ -1100,13 +1129,25 @@ def targets(run: Run) -> list[tuple[str, str, str, bool, str]]:
     ratio = under / base if base and base == base and under == under else float("nan")
     freezes = len(run.freezes)
     timeouts = sum(r == "timeout" for o in run.outcomes if o.index not in run.frozen_cases for r in o.results)
+    if run.controls:  # the worst inputs' own effect: the same traffic with ordinary texts is what "without them" is
+        control = percentile(run.under_control.latencies_ms, 95)
+        beside = under / control if control and control == control and under == under else float("nan")
+        p95 = (
+            "turn p95 under fuzz ÷ under the control (same traffic, ordinary texts)",
+            f"{beside:.2f}× ({under:.0f} ÷ {control:.0f} ms)", f"≤ {TARGET_RATIO:.0f}×", beside <= TARGET_RATIO,
+            f"{beside - TARGET_RATIO:.2f}× over",
+        )  # fmt: skip
+    else:
+        p95 = (
+            "turn p95 under fuzz ÷ baseline", f"{ratio:.2f}× ({under:.0f} ÷ {base:.0f} ms)", f"≤ {TARGET_RATIO:.0f}×",
+            ratio <= TARGET_RATIO, f"{ratio - TARGET_RATIO:.2f}× over",
+        )  # fmt: skip
     return [
         ("hangs: freezes / inputs unanswered in 20 s (outside frozen rounds)", f"{freezes} / {timeouts}", "0 / 0",
          freezes == timeouts == 0, f"{freezes} freezes, {timeouts} timeouts"),
         ("5xx answers", str(fives), "0", fives == 0, f"{fives}"),
         ("stack traces in the servers' logs", str(traces), "0", traces == 0, f"{traces}"),
-        ("turn p95 under fuzz ÷ baseline", f"{ratio:.2f}× ({under:.0f} ÷ {base:.0f} ms)", f"≤ {TARGET_RATIO:.0f}×",
-         ratio <= TARGET_RATIO, f"{ratio - TARGET_RATIO:.2f}× over"),
+        p95,
     ]  # fmt: skip
 
 
@@ -1128,6 +1169,24 @@ def cost_lines(run: Run, shown: int = 15) -> list[str]:
         [[c.kind, c.cases, c.messages, f"{c.cpu_ms:.0f}", f"{c.slowest_ms:.0f}"] for c in costliest[:shown]],
     )
     return lines
+
+
+def control_lines(run: Run) -> list[str]:
+    """What the control tells: the slowdown the hostile inputs cause beyond their volume."""
+    base = percentile(run.baseline.latencies_ms, 95)
+    under = percentile(run.under_fuzz.latencies_ms, 95)
+    control = percentile(run.under_control.latencies_ms, 95)
+    sent = sum(o.messages for o in run.control_outcomes)
+    fives = sum(1 for o in run.control_outcomes for r in o.results if status_class(r) == "5xx")
+    return [
+        f"The control sends the same {sent} messages at the same pace on the same channels, each hostile text "
+        "replaced by an ordinary sentence (malformed bodies, bad tokens and frames are sent as they are): it is "
+        "the traffic *without the worst inputs*, so p95 under fuzz ÷ p95 under the control is what the hostile "
+        f"inputs themselves cost other conversations ({under / control if control else float('nan'):.2f}×). "
+        f"The control alone slows them {control / base if base else float('nan'):.2f}× beside the baseline: that "
+        "share is volume, which the server's capacity bounds whatever the messages say (see "
+        f"docs/security.md). 5xx answers to the control: {fives}.",
+    ]
 
 
 def report(run: Run, took: float) -> list[str]:
@@ -1190,17 +1249,27 @@ def report(run: Run, took: float) -> list[str]:
     lines += cost_lines(run)
 
     base, under = run.baseline, run.under_fuzz
+    phases = [("baseline (alone)", base), ("under fuzz", under)]
+    if run.controls:
+        phases.append(("under the control (same traffic, ordinary texts)", run.under_control))
     lines += ["", "## Ordinary conversations beside the fuzz", ""]
     lines += table(
         ["phase", "conversations", "profiles saved", "turns", "p50 ms", "p95 ms", "max ms", "failed turns"],
         [[name, turns.conversations, turns.completed, len(turns.latencies_ms), f"{median(turns.latencies_ms):.0f}",
           f"{percentile(turns.latencies_ms, 95):.0f}", f"{max(turns.latencies_ms, default=0):.0f}",
           _results_text(turns.failures) or 0]
-         for name, turns in (("baseline (alone)", base), ("under fuzz", under))],
+         for name, turns in phases],
     )  # fmt: skip
-    lines += ["", "Round by round (p95 ms, baseline → under fuzz): " + "; ".join(
-        f"{percentile(b.latencies_ms, 95):.0f} → {percentile(f.latencies_ms, 95):.0f}" for b, f in run.rounds
-    ) + "."]  # fmt: skip
+    if run.controls:
+        lines += ["", "Round by round (p95 ms, baseline → under fuzz → under the control): " + "; ".join(
+            f"{percentile(b.latencies_ms, 95):.0f} → {percentile(f.latencies_ms, 95):.0f} → "
+            f"{percentile(c.latencies_ms, 95):.0f}" for (b, f), c in zip(run.rounds, run.controls, strict=True)
+        ) + "."]  # fmt: skip
+        lines += ["", *control_lines(run)]
+    else:
+        lines += ["", "Round by round (p95 ms, baseline → under fuzz): " + "; ".join(
+            f"{percentile(b.latencies_ms, 95):.0f} → {percentile(f.latencies_ms, 95):.0f}" for b, f in run.rounds
+        ) + "."]  # fmt: skip
     if run.frozen_rounds:
         lines.append(
             "Rounds in which the server froze were run again and are not in the figures above; their turns under "
@@ -1343,6 +1412,10 @@ def main() -> None:
     parser.add_argument("--replays", type=int, default=10, help="suspects sent again per kind of stack trace (10)")
     parser.add_argument("--injection-checks", type=int, default=150, help="conversations checked for typed payloads")
     parser.add_argument("--cost", type=int, default=4, help="cases per kind sent alone to time each kind (4; 0: none)")
+    parser.add_argument(
+        "--control", action=argparse.BooleanOptionalAction, default=True,
+        help="after each round's fuzz, send the same cases with ordinary texts (default: on)",
+    )  # fmt: skip
     parser.add_argument("--show", type=int, metavar="INDEX", help="print case INDEX of --seed and stop")
     parser.add_argument("--report", type=Path, default=ROOT / "docs" / "benchmarks.md", help="markdown file to write")
     parser.add_argument(

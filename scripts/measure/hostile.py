@@ -168,8 +168,21 @@ def payload_text(rng: random.Random, mark: str) -> str:
     return rng.choice(LEADING_SPACE) + rng.choice(PAYLOADS).format(mark=mark)
 
 
-def hostile_text(rng: random.Random, kind: str, mark: str) -> str:
-    """A message text of one of :data:`TEXT_KINDS`; ``mark`` tags typed payloads."""
+# What a volunteer writes: the control run sends these where the fuzz sends a hostile text.
+ORDINARY_TEXTS = (
+    "bonjour", "je voudrais devenir bénévole", "quelles missions avez-vous ?", "oui", "non merci",
+    "j'habite à Villeurbanne", "je sais cuisiner et bricoler", "le samedi matin", "comment ça marche ?",
+    "merci beaucoup", "est-ce que je suis assuré ?", "je m'appelle Julie", "plutôt l'environnement",
+)  # fmt: skip
+
+
+def hostile_text(rng: random.Random, kind: str, mark: str, *, tame: bool = False) -> str:
+    """A message text of one of :data:`TEXT_KINDS`; ``mark`` tags typed payloads.
+
+    ``tame``: an ordinary sentence instead (the control run: the same traffic without the hostile texts).
+    """
+    if tame:
+        return rng.choice(ORDINARY_TEXTS)
     if kind == "unicode":
         return random_unicode(rng, rng.randint(1, 400))
     if kind == "long":  # over the 2,000 characters every channel reads
@@ -239,7 +252,9 @@ def _rest_sender(rng: random.Random, seed: int, index: int) -> tuple[str, bool]:
     return f"fz-{seed}-{index}", True
 
 
-def _rest_case(rng: random.Random, seed: int, index: int, secrets: Secrets, attempt: int = 0) -> Case:
+def _rest_case(
+    rng: random.Random, seed: int, index: int, secrets: Secrets, attempt: int = 0, *, tame: bool = False
+) -> Case:
     kind = _weighted(rng, REST_KINDS)
     sender, fresh = _rest_sender(rng, seed, index)
     auth = (("Authorization", f"Bearer {secrets.rest_token}"),) if secrets.rest_token else ()
@@ -254,7 +269,7 @@ def _rest_case(rng: random.Random, seed: int, index: int, secrets: Secrets, atte
 
     if kind.startswith("text:"):
         text_kind = kind.split(":", 1)[1]
-        text = hostile_text(rng, text_kind, mark=f"fz{index}")
+        text = hostile_text(rng, text_kind, mark=f"fz{index}", tame=tame)
         body = {"sender": sender, "message": text}
         data = _json(body, rng, ascii_only=text_kind == "surrogate")
         return case(post(data), typed=text_kind == "payload", conversation=sender)
@@ -425,7 +440,9 @@ def _callback(update_id: int, chat_id: int, data: object) -> dict[str, object]:
     }  # fmt: skip
 
 
-def _telegram_case(rng: random.Random, seed: int, index: int, secrets: Secrets, attempt: int = 0) -> Case:
+def _telegram_case(
+    rng: random.Random, seed: int, index: int, secrets: Secrets, attempt: int = 0, *, tame: bool = False
+) -> Case:
     kind = _weighted(rng, TELEGRAM_KINDS)
     update_id = _update_id(seed, index, attempt)
     chat, fresh = _chat_id(rng, index, fresh=kind in ("text:payload", "spaced_payload"))
@@ -438,7 +455,7 @@ def _telegram_case(rng: random.Random, seed: int, index: int, secrets: Secrets, 
 
     if kind.startswith("text:"):
         text_kind = kind.split(":", 1)[1]
-        text = hostile_text(rng, text_kind, mark=f"fz{index}")
+        text = hostile_text(rng, text_kind, mark=f"fz{index}", tame=tame)
         data = _json(_message(update_id, chat, text=text), rng, ascii_only=text_kind == "surrogate")
         return case(data, typed=text_kind == "payload")
     if kind == "spaced_payload":  # whitespace first: not a command for Telegram, maybe an intent for Rasa
@@ -526,7 +543,9 @@ def _hello(token: object = None) -> tuple[str, str]:
     return ("hello", json.dumps({"type": "hello", "conversation": token}))
 
 
-def _web_case(rng: random.Random, seed: int, index: int, secrets: Secrets, attempt: int = 0) -> Case:
+def _web_case(
+    rng: random.Random, seed: int, index: int, secrets: Secrets, attempt: int = 0, *, tame: bool = False
+) -> Case:
     kind = _weighted(rng, WEB_KINDS)
     origin: str | None = secrets.origin
     steps: list[tuple] = []
@@ -557,7 +576,7 @@ def _web_case(rng: random.Random, seed: int, index: int, secrets: Secrets, attem
             steps.append(("send", json.dumps({"type": "start"})))
         for _ in range(rng.randint(1, 4)):
             text_kind = rng.choice(TEXT_KINDS)
-            text = hostile_text(rng, text_kind, mark=f"fz{index}")
+            text = hostile_text(rng, text_kind, mark=f"fz{index}", tame=tame)
             steps.append(("send", _frame({"type": "message", "text": text}, rng, ascii_only=text_kind == "surrogate")))
     elif kind == "oversize_frame":
         size = rng.choice((16 * 1024 + 1, 64 * 1024, 1024 * 1024))
@@ -607,18 +626,20 @@ def make_case(
     only: frozenset[str] | None = None,
     skip: frozenset[str] = frozenset(),
     attempt: int = 0,
+    tame: bool = False,
 ) -> Case:
     """Case ``index`` of the run seeded with ``seed``.
 
     ``only`` and ``skip`` name channels (``rest``) or kinds (``rest/nested_arrays``) to keep or
     leave out: cases are drawn again until one fits, so a filtered run is reproducible too.
     ``attempt`` > 0 is the same case sent again, with a new Telegram update id (Telegram's
-    webhook ignores an update it has already seen).
+    webhook ignores an update it has already seen). ``tame``: every hostile message text
+    replaced by an ordinary sentence, the rest of the case unchanged (the control run).
     """
     rng = random.Random(f"{seed}:{index}")
     for _ in range(10_000):
         channel = _weighted(rng, CHANNEL_WEIGHTS)
-        case = MAKERS[channel](rng, seed, index, secrets, attempt)
+        case = MAKERS[channel](rng, seed, index, secrets, attempt, tame=tame)
         names = {case.channel, f"{case.channel}/{case.kind}"}
         if (only is None or names & only) and not names & skip:
             return case
@@ -633,11 +654,13 @@ def cases(
     start: int = 0,
     only: frozenset[str] | None = None,
     skip: frozenset[str] = frozenset(),
+    attempt: int = 0,
+    tame: bool = False,
 ) -> Iterator[Case]:
-    """Cases ``start``, ``start + 1``… until they send at least ``messages`` messages."""
+    """Cases ``start``, ``start + 1``… until they send at least ``messages`` messages (see :func:`make_case`)."""
     sent, index = 0, start
     while sent < messages:
-        case = make_case(seed, index, secrets, only=only, skip=skip)
+        case = make_case(seed, index, secrets, only=only, skip=skip, attempt=attempt, tame=tame)
         sent += case.messages
         index += 1
         yield case

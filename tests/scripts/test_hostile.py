@@ -116,6 +116,39 @@ def test_a_case_sent_again_carries_a_new_telegram_update_id() -> None:
     assert sent["update_id"] != resent["update_id"] and sent["message"]["text"] == resent["message"]["text"]
 
 
+def test_the_control_sends_the_same_cases_with_ordinary_texts(drawn: list) -> None:
+    from scripts.measure.hostile import ORDINARY_TEXTS
+
+    tamed = list(cases(seed=3, messages=6_000, secrets=SECRETS, attempt=2, tame=True))
+    assert [(c.index, c.channel, c.kind, c.messages) for c in tamed] == [
+        (c.index, c.channel, c.kind, c.messages) for c in drawn
+    ]
+    texts = [c for c in tamed if c.channel == "telegram" and c.kind.startswith("text:")]
+    assert texts and all(json.loads(c.request.body)["message"]["text"] in ORDINARY_TEXTS for c in texts)
+    malformed = [(c, d) for c, d in zip(tamed, drawn, strict=True) if c.channel == "rest" and c.kind == "json_null"]
+    assert malformed and all(c.request == d.request for c, d in malformed)
+
+
+def test_the_target_is_judged_beside_the_control_when_there_is_one() -> None:
+    import argparse
+    from pathlib import Path
+
+    from scripts.fuzz import Run, Turns, control_lines, targets
+
+    def turns(*latencies: float) -> Turns:
+        window = Turns()
+        window.latencies_ms += latencies
+        return window
+
+    run = Run(argparse.Namespace(), Path("model.tar.gz"), SECRETS)
+    run.rounds = [(turns(*[100.0] * 20), turns(*[300.0] * 20))]  # 3x the baseline...
+    assert targets(run)[-1][3] is False
+    run.controls = [turns(*[250.0] * 20)]  # ...but 1.2x the same traffic with ordinary texts
+    measure, value, _, met, _ = targets(run)[-1]
+    assert "control" in measure and value.startswith("1.20×") and met
+    assert "2.50× beside the baseline" in control_lines(run)[0]
+
+
 def test_the_inputs_sent_again_first_are_those_over_represented_near_the_traces() -> None:
     from scripts.fuzz import LoggedTrace, Outcome, suspects_of
 
