@@ -33,7 +33,7 @@ from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.utils.spacy_utils import SpacyNLP
+from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.exceptions import InvalidConfigException
 from spacy.tokens import Doc
 
@@ -44,6 +44,8 @@ MAX_RUN_CHARS = 64
 # featurizers' time grows with the tokens, and 2,000 one-character tokens cost 120 ms.
 MAX_TOKENS = 400
 _LONG_RUN = re.compile(rf"\S{{{MAX_RUN_CHARS + 1},}}")
+# spaCy models loaded in this process, by (name, components kept): see FrenchSpacyNLP.create.
+_LOADED: dict[tuple[Any, tuple[str, ...] | None], SpacyModel] = {}
 
 
 class BoundedTokenizer:
@@ -109,9 +111,18 @@ class FrenchSpacyNLP(SpacyNLP):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> FrenchSpacyNLP:
-        """Load the model as Rasa does, then remove the components not kept."""
-        component = super().create(config, model_storage, resource, execution_context)
+        """Load the model as Rasa does, then remove the components not kept.
+
+        Rasa's graph creates a model loader twice, for its provider node and for its process
+        node, and SpacyNLP loads spaCy's model each time: the second creation takes the model
+        the first loaded (same name, same components kept), which saves a load and its memory.
+        """
         keep = config.get("components")
+        key = (config.get("model"), None if keep is None else tuple(keep))
+        loaded = _LOADED.get(key)
+        if loaded is not None:
+            return cls(loaded, {**cls.get_default_config(), **config})
+        component = super().create(config, model_storage, resource, execution_context)
         if keep is not None:
             nlp = component.provide().model
             unknown = sorted(set(keep) - set(nlp.pipe_names))
@@ -126,4 +137,5 @@ class FrenchSpacyNLP(SpacyNLP):
         if not isinstance(nlp.tokenizer, BoundedTokenizer):
             nlp.tokenizer = BoundedTokenizer(nlp.tokenizer)
         logger.debug("spaCy components run: %s", ", ".join(component.provide().model.pipe_names) or "none")
+        _LOADED[key] = component.provide()
         return component  # type: ignore[return-value]

@@ -72,3 +72,12 @@ def test_ordinary_messages_get_spacys_own_tokens() -> None:
     nlp = spacy_nlp(components=[]).provide().model
     for text in TEXTS:
         assert [(t.text, t.idx) for t in nlp(text)] == [(t.text, t.idx) for t in nlp.tokenizer.tokenizer(text)]
+
+
+def test_spacy_is_loaded_once_for_rasas_provider_and_process_nodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = spacy_nlp(components=[]).provide()
+    monkeypatch.setattr(SpacyNLP, "load_model", lambda name: pytest.fail(f"{name} loaded again"))
+    again = spacy_nlp(components=[])
+    assert again.provide() is first and again.provide().model.pipe_names == []
+    with pytest.raises(pytest.fail.Exception, match="loaded again"):
+        spacy_nlp(components=["tok2vec"])  # other components kept: another model
