@@ -1129,25 +1129,24 @@ def targets(run: Run) -> list[tuple[str, str, str, bool, str]]:
     ratio = under / base if base and base == base and under == under else float("nan")
     freezes = len(run.freezes)
     timeouts = sum(r == "timeout" for o in run.outcomes if o.index not in run.frozen_cases for r in o.results)
+    p95 = [
+        ("turn p95 under fuzz ÷ baseline (alone)", f"{ratio:.2f}× ({under:.0f} ÷ {base:.0f} ms)",
+         f"≤ {TARGET_RATIO:.0f}×", ratio <= TARGET_RATIO, f"{ratio - TARGET_RATIO:.2f}× over"),
+    ]  # fmt: skip
     if run.controls:  # the worst inputs' own effect: the same traffic with ordinary texts is what "without them" is
         control = percentile(run.under_control.latencies_ms, 95)
         beside = under / control if control and control == control and under == under else float("nan")
-        p95 = (
-            "turn p95 under fuzz ÷ under the control (same traffic, ordinary texts)",
-            f"{beside:.2f}× ({under:.0f} ÷ {control:.0f} ms)", f"≤ {TARGET_RATIO:.0f}×", beside <= TARGET_RATIO,
-            f"{beside - TARGET_RATIO:.2f}× over",
-        )  # fmt: skip
-    else:
-        p95 = (
-            "turn p95 under fuzz ÷ baseline", f"{ratio:.2f}× ({under:.0f} ÷ {base:.0f} ms)", f"≤ {TARGET_RATIO:.0f}×",
-            ratio <= TARGET_RATIO, f"{ratio - TARGET_RATIO:.2f}× over",
+        p95.append(
+            ("turn p95 under fuzz ÷ under the control (same traffic, ordinary texts)",
+             f"{beside:.2f}× ({under:.0f} ÷ {control:.0f} ms)", f"≤ {TARGET_RATIO:.0f}×", beside <= TARGET_RATIO,
+             f"{beside - TARGET_RATIO:.2f}× over")
         )  # fmt: skip
     return [
         ("hangs: freezes / inputs unanswered in 20 s (outside frozen rounds)", f"{freezes} / {timeouts}", "0 / 0",
          freezes == timeouts == 0, f"{freezes} freezes, {timeouts} timeouts"),
         ("5xx answers", str(fives), "0", fives == 0, f"{fives}"),
         ("stack traces in the servers' logs", str(traces), "0", traces == 0, f"{traces}"),
-        p95,
+        *p95,
     ]  # fmt: skip
 
 

@@ -27,6 +27,9 @@ TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 CHANNELS = ("rest", "telegram", "web")
 SENDER_POOL = 30  # REST senders and Telegram chats shared by several cases: conversations go on
 CHAT_BASE = 910_000_000  # Telegram chat ids of the fuzz (owned by the Telegram channel: digits)
+# The control's conversations are apart from the fuzz's: a forged button sent again to a chat that the
+# control had greeted would be a button the assistant offered there.
+CONTROL_CHATS = 50_000_000
 
 
 @dataclass(frozen=True)
@@ -245,18 +248,19 @@ REST_KINDS = {
 }  # fmt: skip
 
 
-def _rest_sender(rng: random.Random, seed: int, index: int) -> tuple[str, bool]:
-    """A sender id, and whether it is this case's own."""
+def _rest_sender(rng: random.Random, seed: int, index: int, *, control: bool = False) -> tuple[str, bool]:
+    """A sender id, and whether it is this case's own (``control``: one of the control's)."""
+    prefix = "fzc" if control else "fz"
     if rng.random() < 0.3:
-        return f"fz-{seed}-pool{rng.randrange(SENDER_POOL)}", False
-    return f"fz-{seed}-{index}", True
+        return f"{prefix}-{seed}-pool{rng.randrange(SENDER_POOL)}", False
+    return f"{prefix}-{seed}-{index}", True
 
 
 def _rest_case(
     rng: random.Random, seed: int, index: int, secrets: Secrets, attempt: int = 0, *, tame: bool = False
 ) -> Case:
     kind = _weighted(rng, REST_KINDS)
-    sender, fresh = _rest_sender(rng, seed, index)
+    sender, fresh = _rest_sender(rng, seed, index, control=tame)
     auth = (("Authorization", f"Bearer {secrets.rest_token}"),) if secrets.rest_token else ()
     json_headers = (("Content-Type", "application/json"), *auth)
     body: object = {"sender": sender, "message": "bonjour"}
@@ -398,11 +402,12 @@ TELEGRAM_KINDS = {
 }  # fmt: skip
 
 
-def _chat_id(rng: random.Random, index: int, *, fresh: bool = False) -> tuple[int, bool]:
-    """A private chat id, and whether it is this case's own."""
+def _chat_id(rng: random.Random, index: int, *, fresh: bool = False, control: bool = False) -> tuple[int, bool]:
+    """A private chat id, and whether it is this case's own (``control``: one of the control's)."""
+    base = CHAT_BASE + (CONTROL_CHATS if control else 0)
     if fresh or rng.random() < 0.5:
-        return CHAT_BASE + 100_000 + index, True
-    return CHAT_BASE + rng.randrange(SENDER_POOL), False
+        return base + 100_000 + index, True
+    return base + rng.randrange(SENDER_POOL), False
 
 
 def _update_id(seed: int, index: int, attempt: int) -> int:
@@ -445,7 +450,7 @@ def _telegram_case(
 ) -> Case:
     kind = _weighted(rng, TELEGRAM_KINDS)
     update_id = _update_id(seed, index, attempt)
-    chat, fresh = _chat_id(rng, index, fresh=kind in ("text:payload", "spaced_payload"))
+    chat, fresh = _chat_id(rng, index, fresh=kind in ("text:payload", "spaced_payload"), control=tame)
     headers = (("Content-Type", "application/json"), (TELEGRAM_SECRET_HEADER, secrets.telegram_secret))
     update: dict[str, Any] = _message(update_id, chat, text="bonjour")
 

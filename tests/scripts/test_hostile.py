@@ -127,6 +127,9 @@ def test_the_control_sends_the_same_cases_with_ordinary_texts(drawn: list) -> No
     assert texts and all(json.loads(c.request.body)["message"]["text"] in ORDINARY_TEXTS for c in texts)
     malformed = [(c, d) for c, d in zip(tamed, drawn, strict=True) if c.channel == "rest" and c.kind == "json_null"]
     assert malformed and all(c.request == d.request for c, d in malformed)
+    # in conversations of its own: a forged button sent again where the control was answered is an offered one
+    fuzzed = {c.conversation for c in drawn if c.conversation}
+    assert not fuzzed & {c.conversation for c in tamed if c.conversation}
 
 
 def test_the_target_is_judged_beside_the_control_when_there_is_one() -> None:
@@ -144,7 +147,9 @@ def test_the_target_is_judged_beside_the_control_when_there_is_one() -> None:
     run.rounds = [(turns(*[100.0] * 20), turns(*[300.0] * 20))]  # 3x the baseline...
     assert targets(run)[-1][3] is False
     run.controls = [turns(*[250.0] * 20)]  # ...but 1.2x the same traffic with ordinary texts
-    measure, value, _, met, _ = targets(run)[-1]
+    alone, beside = targets(run)[-2:]
+    assert "baseline" in alone[0] and alone[3] is False  # both are told
+    measure, value, _, met, _ = beside
     assert "control" in measure and value.startswith("1.20×") and met
     assert "2.50× beside the baseline" in control_lines(run)[0]
 
