@@ -119,6 +119,8 @@ def _button(update: Update, texts: TelegramTexts) -> Step:
         return Ignore("button outside a private chat", callback_query_id=query.id)
     if not query.data:
         return Ignore("button without data", callback_query_id=query.id)
+    if not isinstance(query.data, str):  # Telegram's callback data is a string: anything else is forged
+        return Ignore("button whose data is not text", callback_query_id=query.id)
     return ToAssistant(message.chat.id, query.data, callback_query_id=query.id)
 
 

@@ -68,6 +68,14 @@ def test_a_button_tap_sends_its_payload_and_is_acknowledged() -> None:
     assert answer == ToAssistant(CHAT, '/inform{"age_group": "adult"}', update["callback_query"]["id"])
 
 
+@pytest.mark.parametrize("data", [12, {"payload": "/affirm"}, ["/affirm"], True])
+def test_a_forged_button_whose_data_is_not_text_is_ignored_and_acknowledged(data: object) -> None:
+    update = tg.button(CHAT, "/affirm")
+    update["callback_query"]["data"] = data  # Telegram's own callback data is always a string
+    answer = step(update)
+    assert isinstance(answer, Ignore) and answer.callback_query_id == update["callback_query"]["id"]
+
+
 @pytest.mark.parametrize(
     ("build", "kind"),
     [(tg.photo, "photo"), (tg.sticker, "sticker"), (tg.voice, "voice"), (tg.document, "document")],
