@@ -83,6 +83,13 @@ class Settings:
             "fails, the volunteer is told politely and the conversation is kept (0: Rasa's own 300 s, silence)."
         },
     )
+    quick_model_load: int = field(
+        default=1,
+        metadata={
+            "help": "1: DIET and TED load their model by predicting once rather than by one step of training, "
+            "about 12 s less at the Rasa server's start, same predictions (bot/quick_load.py); 0: Rasa's own load."
+        },
+    )
     tracker_store_url: str = field(
         default=f"sqlite:///{DATA_DIR / 'tracker.db'}",
         metadata={

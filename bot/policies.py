@@ -22,12 +22,14 @@ from typing import Any
 
 from rasa.core.featurizers.precomputation import MessageContainerForCoreFeaturization
 from rasa.core.policies.policy import PolicyPrediction, SupportedData
-from rasa.core.policies.ted_policy import TEDPolicy
+from rasa.core.policies.ted_policy import TED, TEDPolicy
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import TEXT
+
+from bot.quick_load import QuickLoad
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +48,18 @@ def frozen(value: Any) -> Hashable:
     return value  # type: ignore[no-any-return]
 
 
+class QuickLoadingTED(QuickLoad, TED):
+    """TED's TensorFlow model, loaded by prediction rather than by one step of training (bot.quick_load)."""
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITH_END_TO_END_SUPPORT, is_trainable=True)
 class CachedTEDPolicy(TEDPolicy):
     """TEDPolicy that answers repeated dialogue states from a table of its past predictions."""
+
+    @staticmethod
+    def model_class() -> type[TED]:
+        """TED's model class, with :class:`bot.quick_load.QuickLoad`'s load."""
+        return QuickLoadingTED
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -116,8 +116,11 @@ def _status(url: str, *, post: dict[str, str] | None = None) -> tuple[int | None
         return answer.status_code, None
 
 
-def time_start(model: Path, folder: Path, *, timeout: float = 300) -> StartRun:
-    """Launch `bot serve --no-train` on ``model`` with fresh databases in ``folder`` and time its start."""
+def time_start(model: Path, folder: Path, *, quick_load: bool = True, timeout: float = 300) -> StartRun:
+    """Launch `bot serve --no-train` on ``model`` with fresh databases in ``folder`` and time its start.
+
+    ``quick_load=False`` sets QUICK_MODEL_LOAD=0: Rasa's own load of DIET and TED (bot.quick_load).
+    """
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "models").mkdir(parents=True)
     for path in model.parent.glob(model.name + "*"):  # the model and its training record (--no-train reads it)
@@ -131,6 +134,7 @@ def time_start(model: Path, folder: Path, *, timeout: float = 300) -> StartRun:
         action_port=(action_port := free_port()),
         action_endpoint=f"http://127.0.0.1:{action_port}/webhook",
         web_port=free_port(),
+        quick_model_load=int(quick_load),
     )
     env = process_env(settings)  # every setting explicitly, as the servers will see them
     rasa = f"http://127.0.0.1:{settings.rasa_port}"
@@ -254,17 +258,17 @@ def _action_server_start(env: dict[str, str]) -> tuple[float, dict[str, float]]:
         return seconds, logged_durations(log.read().decode(errors="replace").splitlines())
 
 
-def cost_line(number: int, run: StartRun) -> str:
+def cost_line(name: str, run: StartRun) -> str:
     """Where one start's time went, on the critical path (the Rasa server's), from its log and the polls."""
     imported = run.steps.get("Rasa: Python and Rasa imported, server starting")
     loaded = run.steps.get("Rasa: model loaded, server up")
     warm = run.logged.get("model warm-up (Rasa server)")
     if imported is None or loaded is None or warm is None:
-        return f"- Start {number}: the Rasa server's log did not show every step."
+        return f"- {name.capitalize()}: the Rasa server's log did not show every step."
     return (
-        f"- Start {number}: the Rasa server imports Python, TensorFlow and Rasa for {imported:.0f} s, loads the model "
-        f"for {loaded - imported:.0f} s, warms it up for {warm:.1f} s; the action server is ready after "
-        f"{run.moments.get(MOMENTS[0][0], float('nan')):.1f} s, meanwhile. (/status answers only once the model "
+        f"- {name.capitalize()}: the Rasa server imports Python, TensorFlow and Rasa for {imported:.0f} s, "
+        f"loads the model for {loaded - imported:.0f} s, warms it up for {warm:.1f} s; the action server is ready "
+        f"after {run.moments.get(MOMENTS[0][0], float('nan')):.1f} s, meanwhile. (/status answers only once the model "
         "is loaded and warmed up: the log's step is the mark of the load.)"
     )
 
@@ -273,8 +277,14 @@ def _verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
-def report(runs: list[StartRun], action: ActionServerStart | None, command: str) -> str:
-    """The section of docs/benchmarks.md."""
+def report(
+    runs: list[StartRun], action: ActionServerStart | None, command: str, rasa_load: list[StartRun] | None = None
+) -> str:
+    """The section of docs/benchmarks.md: ``runs`` as configured, ``rasa_load`` with QUICK_MODEL_LOAD=0 beside."""
+    rasa_load = rasa_load or []
+    every = [*runs, *rasa_load]
+    names = [f"start {n}" for n in range(1, len(runs) + 1)]
+    names += [f"Rasa's load {n}" for n in range(1, len(rasa_load) + 1)]
     lines = [
         "## Start",
         "",
@@ -284,21 +294,28 @@ def report(runs: list[StartRun], action: ActionServerStart | None, command: str)
         *context_lines(command),
         "",
     ]
-    header = ["moment (s after launch)", *(f"start {n}" for n in range(1, len(runs) + 1)), "what it means"]
+    header = ["moment (s after launch)", *names, "what it means"]
     rows = [
-        [name, *(f"{run.moments[name]:.1f}" if name in run.moments else "–" for run in runs), meaning]
+        [name, *(f"{run.moments[name]:.1f}" if name in run.moments else "–" for run in every), meaning]
         for name, meaning in MOMENTS
     ]
     rows += [
-        [f"{name} (log, to the second)", *(f"{run.steps[name]:.0f}" if name in run.steps else "–" for run in runs), ""]
+        [f"{name} (log, to the second)", *(f"{run.steps[name]:.0f}" if name in run.steps else "–" for run in every), ""]
         for name in STEPS
     ]
     rows += [
-        [f"{name}: logged duration", *(f"{run.logged[name]:.1f}" if name in run.logged else "–" for run in runs), ""]
+        [f"{name}: logged duration", *(f"{run.logged[name]:.1f}" if name in run.logged else "–" for run in every), ""]
         for name in LOGGED
     ]
     lines += table(header, rows)
-    lines += ["", *(cost_line(n, run) for n, run in enumerate(runs, 1))]
+    lines += ["", *(cost_line(name, run) for name, run in zip(names, every, strict=True))]
+    if rasa_load:
+        lines += [
+            "",
+            f"The columns \"Rasa's load\" load the same model with QUICK_MODEL_LOAD=0 (Rasa's own load of DIET "
+            "and TED, one step of training first; bot.quick_load), in the same run, for comparison; the targets "
+            "below judge the starts as configured.",
+        ]
     first = [run.moments.get(MOMENTS[4][0], float("inf")) for run in runs]
     slowest = [run.slowest_turn() for run in runs]
     worst_ms = max((turn[2] for turn in slowest if turn), default=float("nan"))
@@ -359,13 +376,21 @@ def report(runs: list[StartRun], action: ActionServerStart | None, command: str)
 def run(args: argparse.Namespace, model: Path) -> None:
     """Measure the start(s) and write the section ``start`` of the report."""
     runs = [time_start(model, args.workdir / "start" / str(n)) for n in range(1, args.starts + 1)]
+    rasa_load = [
+        time_start(model, args.workdir / "start" / f"rasa-{n}", quick_load=False)
+        for n in range(1, args.rasa_load_starts + 1)
+    ]
     action = time_action_server(args.action_starts) if args.action_starts else None
-    write_section(args.report, "start", report(runs, action, invocation()), title="Benchmarks")
+    write_section(args.report, "start", report(runs, action, invocation(), rasa_load), title="Benchmarks")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """This script's options (scripts/benchmark.py takes them too)."""
     parser.add_argument("--starts", type=int, default=1, help="starts of bot serve to time (default 1)")
+    parser.add_argument(
+        "--rasa-load-starts", type=int, default=1,
+        help="starts with QUICK_MODEL_LOAD=0 (Rasa's own model load), beside, for comparison (default 1)",
+    )  # fmt: skip
     parser.add_argument("--action-starts", type=int, default=3, help="starts of the action server alone (default 3)")
 
 

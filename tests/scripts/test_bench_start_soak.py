@@ -89,6 +89,18 @@ def test_start_report_compares_with_the_targets() -> None:
     assert "| warm | 1.90 | 1.70 | 0.10 | 0.10 |" in text
 
 
+def test_start_report_puts_rasas_own_load_beside_and_judges_only_the_configured_starts() -> None:
+    quick = StartRun(moments={MOMENTS[4][0]: 25.0})
+    rasa = StartRun(moments={MOMENTS[4][0]: 50.0})
+
+    text = start_report([quick], None, "make bench", [rasa])
+
+    assert "| moment (s after launch) | start 1 | Rasa's load 1 | what it means |" in text
+    assert "| first answer over REST | 25.0 | 50.0 |" in text
+    assert "| first answer after launch | 25.0 s | ≤ 30 s | met |" in text
+    assert "QUICK_MODEL_LOAD=0" in text
+
+
 def test_logged_steps_are_seconds_after_the_launch() -> None:
     lines = [
         "INFO bot.supervise: Rasa server started (pid 5486)",
@@ -124,8 +136,8 @@ def test_cost_line_splits_the_rasa_servers_start() -> None:
         steps={"Rasa: Python and Rasa imported, server starting": 21.0, "Rasa: model loaded, server up": 66.0},
     )
 
-    assert cost_line(2, run).startswith(
+    assert cost_line("start 2", run).startswith(
         "- Start 2: the Rasa server imports Python, TensorFlow and Rasa for 21 s, loads the model for 45 s, "
         "warms it up for 0.8 s; the action server is ready after 6.1 s, meanwhile."
     )
-    assert cost_line(1, StartRun()) == "- Start 1: the Rasa server's log did not show every step."
+    assert cost_line("start 1", StartRun()) == "- Start 1: the Rasa server's log did not show every step."
