@@ -312,7 +312,7 @@ def report(
     if rasa_load:
         lines += [
             "",
-            f"The columns \"Rasa's load\" load the same model with QUICK_MODEL_LOAD=0 (Rasa's own load of DIET "
+            "The columns \"Rasa's load\" load the same model with QUICK_MODEL_LOAD=0 (Rasa's own load of DIET "
             "and TED, one step of training first; bot.quick_load), in the same run, for comparison; the targets "
             "below judge the starts as configured.",
         ]
