@@ -7,7 +7,8 @@ DIGRESSIONS = frozenset(
     {
         "faq_association", "faq_insurance", "faq_minimum_age", "faq_time_commitment", "faq_expenses",
         "faq_training", "faq_remote", "faq_attestation", "faq_personal_data", "faq_contact",
-        "faq_accessibility", "faq_stop_anytime", "bot_challenge", "out_of_scope", "other_language",
+        "faq_accessibility", "faq_background_check", "faq_stop_anytime", "bot_challenge", "out_of_scope",
+        "other_language",
         "stop", "goodbye", "start_over", "human_handoff", "show_my_data", "delete_my_data", "show_missions",
     }
 )  # fmt: skip

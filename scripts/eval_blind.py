@@ -94,7 +94,7 @@ TOPIC_ANSWERS: dict[str, set[str]] = {
     "training": {"faq_training"},
     "commitment": {"faq_time_commitment", "faq_remote"},
     "age": {"faq_minimum_age", "utter_minor_info", "utter_too_young"},
-    "background_check": set(),  # no answer of its own: found by its words (BACKGROUND_WORDS)
+    "background_check": {"faq_background_check"},  # or an answer with its words (BACKGROUND_WORDS)
     "missions": {"faq_association", "utter_missions_browse_intro", "utter_missions_intro", "utter_mission"},
     "stop": {"faq_stop_anytime", "utter_confirm_erasure"},
     "privacy": {
