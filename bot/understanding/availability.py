@@ -16,8 +16,12 @@ Rules (DESIGN.md and choices made here):
   jours", "toute la semaine", "n'importe quand", "quand vous voulez", "tout le temps"
   = every half-day;
 - a period after a list of days applies to each of them ("lundi et mercredi
-  après-midi"); a period before days applies to them when nothing separates them
-  ("le soir en semaine");
+  après-midi"); a period before days applies to them and to the days listed after
+  them ("le soir en semaine", "l'après-midi : lundi, mardi et jeudi", "après 19h
+  le mardi ou le jeudi", "le soir, surtout le mardi"), unless "et"/"ou" joins the
+  period to the days ("le soir et le week-end" is every evening and the weekend);
+- "mais", "plutôt", "seulement", "surtout"... narrow what came before instead of
+  starting afresh ("en semaine, plutôt les après-midis" is weekday afternoons);
 - ranges: "du lundi au mercredi", "lundi-vendredi", "de vendredi à lundi" (wraps);
 - hours map to periods: morning before 12:00, afternoon 12:00-18:00, evening after
   18:00 ("de 14h à 17h", "après 18h", "avant 10h"); a single time before 13:00 is
@@ -93,6 +97,13 @@ _EXCEPT_WORDS = frozenset({"sauf", "excepte", "hormis", "hors"})
 _RESET_WORDS = frozenset(
     {"mais", "seulement", "uniquement", "plutot", "sinon", "donc", "alors", "juste", "contre", "revanche", "que", "qu"}
 )
+# Reset words that, said while listing what one can do, narrow it rather than start afresh.
+_NARROWING_WORDS = frozenset(
+    {"mais", "seulement", "uniquement", "plutot", "juste", "que", "qu", "surtout", "notamment", "principalement"}
+    | {"preference", "idealement", "essentiellement"}
+)
+# Words that add something else ("le soir et le week-end", "le soir, mais aussi le samedi").
+_ADDING_WORDS = frozenset({"et", "ou", "&", "+", "aussi", "egalement", "voire", "sinon"})
 _AVAILABLE_WORDS = frozenset(
     {"dispo", "dispos", "disponible", "disponibles", "libre", "libres", "ok", "possible", "peux", "pourrai", "pourrais"}
 )
@@ -146,6 +157,10 @@ class _Group:
     mode: str
     days: set[int] | None = None
     periods: set[str] | None = None
+    # "le soir, le mardi et le jeudi": the period was said first and covers the days listed after it.
+    period_first: bool = False
+    # Days given as a set ("en semaine", "le week-end") rather than named one by one.
+    day_set: bool = False
 
     def slots(self) -> set[TimeSlot]:
         days = self.days if self.days is not None else _ALL_DAYS
@@ -162,6 +177,10 @@ class _Grouper:
     current: _Group | None = None
     separated_since_period: bool = False
     separated_since_item: bool = False
+    # "et"/"ou"/"aussi" since the last day or period: what follows is something else.
+    added_since_item: bool = False
+    # The days last joined to a period-first group, which a period right after takes back.
+    joined_days: set[int] = field(default_factory=set)
 
     def close(self) -> None:
         if self.current is not None and (self.current.days is not None or self.current.periods is not None):
@@ -169,31 +188,58 @@ class _Grouper:
         self.current = None
         self.separated_since_period = False
         self.separated_since_item = False
+        self.added_since_item = False
+        self.joined_days = set()
 
     def set_mode(self, mode: str) -> None:
         self.close()
         self.mode = mode
 
-    def separator(self) -> None:
+    def separator(self, *, adding: bool = False) -> None:
         self.separated_since_period = True
         self.separated_since_item = True
+        self.added_since_item = self.added_since_item or adding
 
-    def add_days(self, days: Iterable[int]) -> None:
+    def add_days(self, days: Iterable[int], *, day_set: bool = False) -> None:
         group = self.current
-        if group is not None and group.periods is not None and (group.days is not None or self.separated_since_period):
+        if group is not None and group.periods is not None and not self._days_join(group):
             self.close()
             group = None
         if group is None:
             group = self.current = _Group(self.mode)
+        elif group.periods is not None:
+            group.period_first = True
+            self.joined_days = set(days) - (group.days or set())
         group.days = (group.days or set()) | set(days)
+        group.day_set = group.day_set or day_set
         self.separated_since_item = False
+        self.added_since_item = False
+
+    def _days_join(self, group: _Group) -> bool:
+        """True when days said now belong with the period already in the group."""
+        if group.days is None:
+            # "le soir en semaine", "le soir, mardi ou mercredi"; not "le soir et le week-end".
+            return not self.added_since_item
+        # "le soir le mardi et le jeudi"; not "le mardi soir et le jeudi", nor "le soir en
+        # semaine et le samedi" (Saturday all day).
+        return group.period_first and not (group.day_set and self.added_since_item)
 
     def add_periods(self, periods: Iterable[str]) -> None:
-        if self.current is None:
-            self.current = _Group(self.mode)
-        self.current.periods = (self.current.periods or set()) | set(periods)
+        group = self.current
+        if group is not None and group.period_first and self.joined_days and not self.separated_since_item:
+            # "le soir le mardi et le samedi matin": Saturday goes with the morning only.
+            taken = self.joined_days
+            assert group.days is not None
+            group.days -= taken
+            self.close()
+            group = self.current = _Group(self.mode, days=set(taken))
+        if group is None:
+            group = self.current = _Group(self.mode)
+        group.periods = (group.periods or set()) | set(periods)
+        self.joined_days = set()
         self.separated_since_period = False
         self.separated_since_item = False
+        self.added_since_item = False
 
     def busy(self) -> None:
         # "le lundi je travaille": the days just said are the busy ones.
@@ -252,7 +298,7 @@ def _step(toks: list[str], i: int, grouper: _Grouper, consumed: set[int]) -> int
         grouper.add_days(days)
         return end
     if tok in _DAY_SET_WORDS:
-        grouper.add_days(_DAY_SET_WORDS[tok])
+        grouper.add_days(_DAY_SET_WORDS[tok], day_set=True)
         return i + 1
     hours = _hours_at(toks, i)
     if hours is not None:
@@ -272,8 +318,8 @@ def _step(toks: list[str], i: int, grouper: _Grouper, consumed: set[int]) -> int
             grouper.set_mode("positive")
         else:
             grouper.separator()
-    elif tok in _AND_WORDS:
-        grouper.separator()
+    elif tok in _AND_WORDS or tok in _ADDING_WORDS:
+        grouper.separator(adding=tok in _ADDING_WORDS)
     elif tok in _NOT_WORDS:
         if not (tok == "pas" and _at(toks, i + 1) in _HARMLESS_AFTER_PAS):
             grouper.set_mode("not")
@@ -281,8 +327,11 @@ def _step(toks: list[str], i: int, grouper: _Grouper, consumed: set[int]) -> int
         grouper.set_mode("not")
     elif tok in _EXCEPT_WORDS or (tok == "part" and _at(toks, i - 1) == "a"):
         grouper.set_mode("except")
-    elif tok in _RESET_WORDS:
-        grouper.set_mode("positive")
+    elif tok in _RESET_WORDS or tok in _NARROWING_WORDS:
+        if grouper.mode == "positive" and tok in _NARROWING_WORDS:
+            grouper.separator()
+        else:
+            grouper.set_mode("positive")
     elif tok in _AVAILABLE_WORDS:
         if not any(_at(toks, k) in _NOT_WORDS for k in range(i - 3, i)):
             grouper.set_mode("positive")

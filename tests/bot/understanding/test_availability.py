@@ -18,6 +18,11 @@ def days(*names: str, periods: tuple[str, ...] = PERIODS) -> list[str]:
     return keys(*(f"{d}:{p}" for d in names for p in periods))
 
 
+def sort_keys(slot_keys: list[str]) -> list[str]:
+    """The keys sorted as the parser sorts them, without repeats."""
+    return keys(*dict.fromkeys(slot_keys))
+
+
 def every(*periods: str) -> list[str]:
     """The listed periods on every day of the week."""
     return days(*DAYS, periods=periods)
@@ -137,6 +142,30 @@ CASES = [
     ("je bosse le matin", []),
     ("je m'occupe de ma fille le mercredi", []),
     ("Bonjour, je voudrais être bénévole", []),
+    # a period said first covers the days listed after it, not every day
+    ("le soir, le mardi et le mercredi", days("tuesday", "wednesday", periods=("evening",))),
+    ("en soirée, mardi ou mercredi", days("tuesday", "wednesday", periods=("evening",))),
+    ("l'après-midi : lundi, mardi et jeudi", days("monday", "tuesday", "thursday", periods=("afternoon",))),
+    ("après 19h les mardis et jeudis", days("tuesday", "thursday", periods=("evening",))),
+    ("le matin le samedi et le dimanche", days(*WEEKEND, periods=("morning",))),
+    ("le soir, surtout le mardi et le mercredi", days("tuesday", "wednesday", periods=("evening",))),
+    ("le soir mais seulement mardi et mercredi", days("tuesday", "wednesday", periods=("evening",))),
+    ("le soir le mardi et le samedi matin", keys("tuesday:evening", "saturday:morning")),
+    # narrowing words narrow, exceptions remove only what they name
+    (
+        "en semaine, plutôt les après-midis, pas le mercredi",
+        days("monday", "tuesday", "thursday", "friday", periods=("afternoon",)),
+    ),
+    (
+        "les après-midis, en semaine, sauf mercredi",
+        days("monday", "tuesday", "thursday", "friday", periods=("afternoon",)),
+    ),
+    ("le week-end, de préférence le matin", days(*WEEKEND, periods=("morning",))),
+    # "et", "aussi" add something else
+    ("le soir et le week-end", sort_keys(every("evening") + days(*WEEKEND))),
+    ("le soir, mais aussi le samedi", sort_keys(every("evening") + days("saturday", periods=("morning", "afternoon")))),
+    ("le soir en semaine et le samedi", sort_keys(days(*WEEKDAYS, periods=("evening",)) + days("saturday"))),
+    ("le matin et le mercredi après-midi", sort_keys(every("morning") + ["wednesday:afternoon"])),
     ("je m'appelle Sam", []),
     ("c'est Sam", []),
     ("j'ai 17 ans", []),
