@@ -17,15 +17,22 @@ department's prefecture, keeping the postcode given). The gazetteer built from t
 kept in ``var/cache/places-<digest>.pickle`` (the digest of those sources and of this
 code): the next start reads it in a few hundredths of a second instead of building it.
 
-Choices: among homonyms the association's area wins, then metropolitan France, then
-the most populous; "dans le 7e" means Lyon 7e (the association is in Lyon); a name
-that is also a common French word ("Orange", "Sens", "La Gare") needs a capital
-letter and a word like "à" before it, or to be the whole message.
+Choices: among homonyms the overseas territory the message names ("à la Réunion",
+"974", a 97x postcode) wins, then the association's area (its short names give way to
+a commune of exactly that name only when it is ten times larger), then metropolitan
+France unless an overseas namesake is ten times larger, then the most populous; "dans
+le 7e" means Lyon 7e unless Paris or Marseille is named after it; a town said as a
+landmark ("près de Brest", "banlieue de Dijon") gives way to another town of the
+message; a known name followed by hyphenated words ("Cherbourg-en-Cotentin") keeps
+the whole name, at the known commune's place; a name that is also a common French
+word ("Orange", "Sens", "La Gare") needs a capital letter and a word like "à" before
+it, or to be the whole message.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -60,6 +67,8 @@ _MAX_WORDS = 7
 _CAPITAL_MIN_POPULATION = 100_000
 # Communes of the gazetteer have 500 inhabitants or more: a rural point can be 15 km from the nearest.
 NEAREST_WITHIN_KM = 25.0
+_METROPOLITAN_WEIGHT = 10
+_ALIAS_GIVES_WAY = 10
 _RESIDENCE = 3  # evidence of a town said after "j'habite", "je vis", "je réside"
 
 _KEY_SPLIT_RE = re.compile(r"[^a-z0-9]+")
@@ -70,11 +79,25 @@ _TEXT_TOKEN_RE = re.compile(r"[^\W\d_]+|\d+")
 _POSTCODE_RE = re.compile(r"(?<![\d.@+])(\d{5})(?![\d@])")
 _ORDINAL = r"(?:e|er|ere|eme|em|ieme|iem)"
 # "Lyon 3e", "lyon 7eme", "Lyon 8" (a bare number only when nothing follows: not "Lyon 2 jours par semaine").
+# "Lyon, 3e" and "Lyon (3e)" too, when the number is an ordinal.
 _CITY_ARRONDISSEMENT_RE = re.compile(
-    rf"\b(lyon|paris|marseille) ?0?(\d{{1,2}}) ?(?:{_ORDINAL}\b|(?= ?(?:$|[,.;!?)]|arr)))"
+    rf"\b(lyon|paris|marseille)(?: ?0?(\d{{1,2}}) ?(?:{_ORDINAL}\b|(?= ?(?:$|[,.;!?)]|arr)))"
+    rf"| ?[,(\-] ?0?(\d{{1,2}}) ?{_ORDINAL}\b)"
 )
-_LYON_ARRONDISSEMENT_RE = re.compile(
-    rf"\b(?:dans|sur|habite|vis|vers|reside) (?:le |l )?([1-9]) ?{_ORDINAL}\b|\b([1-9]) ?{_ORDINAL} arr\w*"
+# "dans le 3e", "le 11e arrondissement": the city named elsewhere in the message, else Lyon.
+_NUMBERED_ARRONDISSEMENT_RE = re.compile(
+    rf"\b(?:dans|sur|habite|vis|vers|reside|du) (?:le |l )?(\d{{1,2}}) ?{_ORDINAL}\b|\b(\d{{1,2}}) ?{_ORDINAL} arr\w*"
+)
+_CITY_RE = re.compile(r"\b(lyon|paris|marseille)\b")
+_ORDINAL_WORDS = {
+    "deuxieme": 2, "troisieme": 3, "quatrieme": 4, "cinquieme": 5, "sixieme": 6, "septieme": 7,
+    "huitieme": 8, "neuvieme": 9, "dixieme": 10, "onzieme": 11, "douzieme": 12, "treizieme": 13,
+    "quatorzieme": 14, "quinzieme": 15, "seizieme": 16, "dix septieme": 17, "dix huitieme": 18,
+    "dix neuvieme": 19, "vingtieme": 20,
+}  # fmt: skip
+_ORDINAL_WORDS_RE = re.compile(
+    r"\b(" + "|".join(w.replace(" ", "[ -]") for w in sorted(_ORDINAL_WORDS, key=len, reverse=True)) + r")\b"
+    r"|\b(premier|premiere|second|seconde)(?= arr)|(?<=lyon |aris |ille )(premier)\b"
 )
 _ARRONDISSEMENTS = {"lyon": (9, "6900{:d}"), "paris": (20, "750{:02d}"), "marseille": (16, "130{:02d}")}
 
@@ -82,11 +105,29 @@ _TRIGGERS = frozenset(
     {"a", "au", "sur", "de", "d", "vers", "dans", "habite", "vis", "reside", "residant", "residante", "depuis"}
     | {"pres", "proche", "cote", "secteur", "region", "domicilie", "domiciliee", "habitant", "habitante", "sis"}
 )
+# Before a town said as a landmark rather than a home ("près de Brest", "dans la banlieue de Dijon").
+_NEAR_WORDS = frozenset(
+    {"pres", "cote", "proche", "loin", "vers", "banlieue", "environs", "alentours", "peripherie", "agglomeration"}
+)
+_TERRITORY_NAMES = {
+    "reunion": "RE",
+    "guadeloupe": "GP",
+    "martinique": "MQ",
+    "guyane": "GF",
+    "mayotte": "YT",
+    "miquelon": "PM",
+}
+_TERRITORY_RE = re.compile(
+    r"(?<![\d.@+])(97[1-6](?:\d\d)?)(?!\d)|\b(?:la |l )?("
+    + "|".join(n for n in _TERRITORY_NAMES if n != "reunion")
+    + r"|(?<=la )reunion)\b"
+)
 _RESIDENCE_WORDS = frozenset({"habite", "vis", "reside", "residant", "residante", "domicilie", "domiciliee"})
 _NAME_INTRODUCERS = frozenset({"appelle", "prenom", "nomme", "suis", "moi", "est"})
 _WHOLE_MESSAGE_FILLERS = _TRIGGERS | frozenset(
     {"oui", "ok", "alors", "euh", "ben", "bah", "bonjour", "salut", "bonsoir", "moi", "c", "est", "ici", "ca"}
     | {"j", "je", "suis", "la", "le", "les", "l", "commune", "ville", "cp", "code", "postal", "cedex"}
+    | set(_TERRITORY_NAMES)
 )
 
 
@@ -102,8 +143,10 @@ class _Town:
     weak: bool = False
 
     @property
-    def rank(self) -> tuple[bool, bool, int]:
-        return (self.local, self.country == "FR", self.population)
+    def rank(self) -> tuple[bool, int]:
+        # Metropolitan France first unless an overseas namesake is ten times larger: a bare
+        # "Saint-Denis" is the one near Paris, a bare "Saint-Pierre" the one of La Réunion.
+        return (self.local, self.population * (_METROPOLITAN_WEIGHT if self.country == "FR" else 1))
 
 
 @dataclass
@@ -117,13 +160,28 @@ class _Gazetteer:
     fuzzy: list[tuple[str, _Town]] = field(default_factory=list)
     first_words: frozenset[str] = frozenset()
 
-    def best(self, key: str) -> _Town | None:
-        """The town a key most likely means: the association's area, then gazetteer."""
-        town = self.local.get(key) or self.aliases.get(key)
-        if town is not None:
-            return town
-        towns = self.towns.get(key)
-        return max(towns, key=lambda t: t.rank) if towns else None
+    def best(self, key: str, *, territory: str | None = None) -> _Town | None:
+        """The town a key most likely means: the association's area, then the gazetteer.
+
+        ``territory`` (a country code such as "RE") is where the text says the person is:
+        a namesake there wins. A short name of the association's communes ("Vaulx") gives
+        way to a commune ten times larger that has exactly that name ("Saint-Pierre" of
+        La Réunion rather than Saint-Pierre-de-Chandieu, but Grigny-sur-Rhône rather than
+        Grigny in Essonne).
+        """
+        towns = self.towns.get(key, [])
+        if territory is not None:
+            there = [t for t in towns if t.country == territory]
+            if there:
+                return max(there, key=lambda t: t.rank)
+        local = self.local.get(key)
+        if local is not None:
+            return local
+        exact = max(towns, key=lambda t: t.rank) if towns else None
+        alias = self.aliases.get(key)
+        if alias is not None and (exact is None or exact.population <= _ALIAS_GIVES_WAY * alias.population):
+            return alias
+        return exact
 
 
 def lookup_place(query: str) -> Place | None:
@@ -156,13 +214,14 @@ def find_place(text: str) -> Place | None:
         return None
     found = _town_in_text(text)
     said_with_city = _city_arrondissement(folded)
-    arrondissement = said_with_city or _lyon_arrondissement(folded)
+    numbered, city_named = _numbered_arrondissement(folded)
+    arrondissement = said_with_city or numbered
     # "j'habite à Bron, je travaille dans le 3e": where they live wins; but "j'habite lyon 7eme"
-    # names the arrondissement of the town they live in.
+    # and "j'habite dans le 11e à Paris" name the arrondissement of the town they live in.
     if arrondissement is not None and (
         found is None
         or found[0] < _RESIDENCE
-        or (said_with_city is not None and _place(found[1]).name == said_with_city.name)
+        or ((said_with_city is not None or city_named) and _place(found[1]).name == arrondissement.name)
     ):
         return arrondissement
     postcode_match = _POSTCODE_RE.search(text)
@@ -263,19 +322,37 @@ def _place(town: _Town, postcode: str | None = None) -> Place:
 
 
 def _city_arrondissement(folded: str) -> Place | None:
-    for match in _CITY_ARRONDISSEMENT_RE.finditer(folded):
-        city, number = match.group(1), int(match.group(2))
+    for match in _CITY_ARRONDISSEMENT_RE.finditer(_with_ordinal_numbers(folded)):
+        city, number = match.group(1), int(match.group(2) or match.group(3))
         place = _arrondissement(city, number)
         if place is not None:
             return place
     return None
 
 
-def _lyon_arrondissement(folded: str) -> Place | None:
-    match = _LYON_ARRONDISSEMENT_RE.search(folded)
+def _numbered_arrondissement(folded: str) -> tuple[Place | None, bool]:
+    """The arrondissement of "dans le 3e", "11e arrondissement", and whether its city was named."""
+    folded = _with_ordinal_numbers(folded)
+    match = _NUMBERED_ARRONDISSEMENT_RE.search(folded)
     if match is None:
-        return None
-    return _arrondissement("lyon", int(match.group(1) or match.group(2)))
+        return None, False
+    # "le 11e à Paris", "3e arrondissement de Lyon"; not "j'habite à Lyon, je travaille dans le 3e".
+    after = _CITY_RE.search(folded, match.end())
+    city = after or _CITY_RE.search(folded)
+    number = int(match.group(1) or match.group(2))
+    return _arrondissement(city.group(1) if city else "lyon", number), after is not None
+
+
+def _with_ordinal_numbers(folded: str) -> str:
+    """ "troisieme arrondissement" -> "3e arrondissement", "lyon premier" -> "lyon 1er"."""
+
+    def number(match: re.Match[str]) -> str:
+        word = match.group(0).replace("-", " ")
+        if word in _ORDINAL_WORDS:
+            return f"{_ORDINAL_WORDS[word]}e"
+        return "2e" if word.startswith("second") else "1er"
+
+    return _ORDINAL_WORDS_RE.sub(number, folded)
 
 
 def _arrondissement(city: str, number: int) -> Place | None:
@@ -334,7 +411,7 @@ def _fuzzy(gazetteer: _Gazetteer, key: str) -> _Town | None:
     if len(key) < 6:
         return None
     limit = 1 if len(key) < 10 else 2
-    best: tuple[int, tuple[bool, bool, int], _Town] | None = None
+    best: tuple[int, tuple[bool, int], _Town] | None = None
     for candidate, town in gazetteer.fuzzy:
         if candidate[0] != key[0] or abs(len(candidate) - len(key)) > limit:
             continue
@@ -344,8 +421,8 @@ def _fuzzy(gazetteer: _Gazetteer, key: str) -> _Town | None:
     return best[2] if best else None
 
 
-def _negate(rank: tuple[bool, bool, int]) -> tuple[int, int, int]:
-    return (-int(rank[0]), -int(rank[1]), -rank[2])
+def _negate(rank: tuple[bool, int]) -> tuple[int, int]:
+    return (-int(rank[0]), -rank[1])
 
 
 def _edit_distance(a: str, b: str, limit: int) -> int:
@@ -370,10 +447,16 @@ class _TextToken:
 
 
 def _town_in_text(text: str) -> tuple[int, _Town] | None:
-    """The best supported commune named in free text, with how sure it is, or None."""
+    """The best supported commune named in free text, with how sure it is, or None.
+
+    A town said as a landmark ("près de Brest", "à côté de Dijon") gives way to another
+    town named in the same message: "Chenôve, à côté de Dijon" lives in Chenôve.
+    """
     gazetteer = _gazetteer()
+    territory = _territory(fold(text))
     toks = [_TextToken(m.group(), _word_key(m.group()), m.start(), m.end()) for m in _TEXT_TOKEN_RE.finditer(text)]
-    best: tuple[int, _Town] | None = None
+    found: list[tuple[int, bool, _Town]] = []  # (strength, said as a landmark, town), in order
+    unsupported: list[_Town] = []  # named, capitalised or alone, but with nothing saying it is where they live
     i = 0
     while i < len(toks):
         step = 1
@@ -381,17 +464,70 @@ def _town_in_text(text: str) -> tuple[int, _Town] | None:
             i += 1
             continue
         for n in range(min(_MAX_WORDS, len(toks) - i), 0, -1):
-            town = gazetteer.best(" ".join(t.key for t in toks[i : i + n]))
+            town = gazetteer.best(" ".join(t.key for t in toks[i : i + n]), territory=territory)
             if town is None:
                 continue
-            strength = _evidence(text, toks, i, i + n, town)
+            end = _hyphenated_end(text, toks, i + n)
+            if end > i + n:
+                town = _compound(town, text[toks[i + n - 1].end : toks[end - 1].end])
+            strength = _evidence(text, toks, i, end, town)
             if strength:
-                if best is None or strength > best[0]:
-                    best = (strength, town)
-                step = n
-                break
+                found.append((strength, _landmark(toks, i), town))
+            elif _could_be_home(toks, i, town):
+                unsupported.append(town)
+            step = end - i
+            break
         i += step
+    if not found:
+        return None
+    homes = [(strength, town) for strength, landmark, town in found if not landmark]
+    if not homes and unsupported:
+        return (2, unsupported[0])
+    candidates = homes or [(strength, town) for strength, _, town in found]
+    best = candidates[0]
+    for candidate in candidates[1:]:
+        if candidate[0] > best[0]:
+            best = candidate
     return best
+
+
+def _hyphenated_end(text: str, toks: list[_TextToken], end: int) -> int:
+    """Past the words joined by hyphens to a town's name ("Évry-Courcouronnes", "Cherbourg-en-Cotentin")."""
+    while end < len(toks) and text[toks[end - 1].end : toks[end].start] == "-" and toks[end].key.isalpha():
+        end += 1
+    return end
+
+
+def _compound(town: _Town, tail: str) -> _Town:
+    """A commune whose name goes on past a known one (a merged commune): the whole name, the known one's place."""
+    parts = [p for p in tail.split("-") if p]
+    spelled = [p if _word_key(p) in _CONNECTORS else p[:1].upper() + p[1:] for p in parts]
+    return dataclasses.replace(town, name="-".join([town.name, *spelled]), postcode=None)
+
+
+def _landmark(toks: list[_TextToken], start: int) -> bool:
+    """True when the town at start is said as a landmark: "près de", "à côté de", "vers", "banlieue de"."""
+    before = toks[start - 1].key if start > 0 else ""
+    before2 = toks[start - 2].key if start > 1 else ""
+    return before in _NEAR_WORDS or (before in ("de", "d") and before2 in _NEAR_WORDS)
+
+
+def _could_be_home(toks: list[_TextToken], start: int, town: _Town) -> bool:
+    """A town named with nothing before it, that a landmark elsewhere can show to be the home."""
+    before = toks[start - 1].key if start > 0 else ""
+    return not town.weak and before not in _NAME_INTRODUCERS and before not in ("appelle", "prenom", "nomme")
+
+
+def _territory(folded: str) -> str | None:
+    """The overseas territory the text names (a postcode, a department number, a name), as a country code."""
+    match = _TERRITORY_RE.search(folded)
+    if match is None:
+        return None
+    said = match.group(1) or match.group(2)
+    if said.isdigit():
+        department = said[:3]
+        return next((country for country, code in _COUNTRIES.items() if code == department), None)
+    return _TERRITORY_NAMES[said]
 
 
 def _evidence(text: str, toks: list[_TextToken], start: int, end: int, town: _Town) -> int:
@@ -404,7 +540,8 @@ def _evidence(text: str, toks: list[_TextToken], start: int, end: int, town: _To
     if before == "est" and before2 == "c":
         # "moi c'est Albert" is a first name, "moi c'est Villeurbanne" a place.
         return 1 if town.local or town.population >= _CAPITAL_MIN_POPULATION else 0
-    whole = all(t.key in _WHOLE_MESSAGE_FILLERS for t in toks[:start] + toks[end:])
+    # "Saint-Pierre (974)", "Bron 69500": numbers do not make the message more than a place.
+    whole = all(t.key in _WHOLE_MESSAGE_FILLERS or t.key.isdigit() for t in toks[:start] + toks[end:])
     triggered = before in _TRIGGERS
     if town.weak and not capitalised:
         return 0

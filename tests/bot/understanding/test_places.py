@@ -109,6 +109,27 @@ FREE_TEXT = [
     ("je travaille à Lyon 3 mais j'habite à Bron", ("Bron", "69500")),
     ("je vais à Lyon 2 jours par semaine", ("Lyon", None)),
     ("lyon 3, infirmière", ("Lyon", "69003")),
+    # arrondissements in every usual spelling, and of the city named
+    ("Lyon, 5e", ("Lyon", "69005")),
+    ("Lyon (2e)", ("Lyon", "69002")),
+    ("je vis dans le sixième arrondissement de Lyon", ("Lyon", "69006")),
+    ("Lyon premier", ("Lyon", "69001")),
+    ("Marseille, 8e arrondissement", ("Marseille", "13008")),
+    ("j'habite dans le 18ème à Paris", ("Paris", "75018")),
+    ("le 20e arrondissement de Paris", ("Paris", "75020")),
+    # a town said as a landmark gives way to the town where they live
+    ("Talant, à côté de Dijon", ("Talant", None)),
+    ("Saint-Herblain (banlieue de Nantes)", ("Saint-Herblain", None)),
+    ("en banlieue de Lille, à Roubaix", ("Roubaix", None)),
+    ("j'habite à Brignais pas loin de Lyon", ("Brignais", "69530")),
+    ("j'habite près de Grenoble", ("Grenoble", None)),
+    # merged communes keep their whole name
+    ("j'habite à Cherbourg-en-Cotentin", ("Cherbourg-en-Cotentin", None)),
+    ("Cherbourg-en-Cotentin", ("Cherbourg-en-Cotentin", None)),
+    # overseas: the territory named or the postcode decides between namesakes
+    ("j'habite à Saint-Paul, à la Réunion", ("Saint-Paul", None)),
+    ("Sainte-Marie 97230", ("Sainte-Marie", "97230")),
+    ("Saint-Pierre (974)", ("Saint-Pierre", None)),
 ]
 
 
@@ -144,6 +165,7 @@ NO_PLACE = [
     "j'ai 17 ans",
     "je suis infirmière",
     "Bonjour, je voudrais aider",
+    "je suis en réunion",
 ]
 
 
@@ -195,3 +217,17 @@ def test_every_department_has_a_prefecture_in_the_gazetteer() -> None:
     expected_codes = {f"{n:02d}" for n in range(1, 96) if n != 20} | {"2A", "2B"} | {str(n) for n in range(971, 977)}
     unresolved = [row["code"] for row in rows if lookup_place(row["prefecture"]) is None]
     assert (codes, unresolved) == (expected_codes, [])
+
+
+@pytest.mark.parametrize(
+    ("text", "country_latitude"),
+    [
+        ("j'habite à Saint-Paul, à la Réunion", -21.0),
+        ("Sainte-Marie 97230", 14.8),
+        ("Saint-Pierre (974)", -21.3),
+        ("je suis à Saint-Denis", 48.9),
+    ],
+)
+def test_overseas_namesake_when_the_territory_is_said(text: str, country_latitude: float) -> None:
+    place = find_place(text)
+    assert place is not None and abs(place.latitude - country_latitude) < 0.5
