@@ -14,7 +14,8 @@ matches any word starting with it. Inside a phrase the little words (le, des, au
 may differ or be missing, unless they are all the phrase has besides one word
 ("la com", "en droit"). A word of six letters or more that matches nothing may still
 match a one-word synonym with a doubled letter written single or a single one doubled,
-the commonest French typo ("environement", "acompagnement", "cuisinne").
+the commonest French typo ("environement", "acompagnement", "cuisinne"), or one written
+as it sounds ("informatik", "comptabilitée", "fotographie", "mecanik").
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ _MAX_SKIPPED_FILLERS = 2
 # Shorter words are too often other words once a letter is doubled or undoubled.
 _MIN_TYPO_LENGTH = 6
 _DOUBLED_RE = re.compile(r"(.)\1+")
+# Spellings that sound the same: "qu"/"c"/"ck" before a hard vowel and "k", "ph" and "f", "y" and "i".
+_SOUNDS = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in ((r"qu|ck|c(?=[aou])", "k"), (r"ph", "f"), (r"y", "i"), (r"[es]+$", ""))
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,8 @@ class Lexicon:
         self._by_prefix: dict[str, list[_Pattern]] = {}
         # keys of the long one-word synonyms, by their stem with doubled letters made single
         self._undoubled: dict[str, set[str]] = {}
+        # and by how that sounds ("informatik")
+        self._sounding: dict[str, set[str]] = {}
         for key, synonyms in synonyms_by_key.items():
             for synonym in synonyms:
                 pattern = _compile(synonym, key)
@@ -106,6 +114,7 @@ class Lexicon:
                     self._by_stem.setdefault(first.value, []).append(pattern)
                     if len(pattern.words) == 1 and len(first.value) >= _MIN_TYPO_LENGTH:
                         self._undoubled.setdefault(_undouble(first.value), set()).add(key)
+                        self._sounding.setdefault(_sound(first.value), set()).add(key)
 
     def find(self, text: str) -> list[str]:
         """Keys whose synonyms occur, not negated, in order of first appearance, without repeats."""
@@ -139,15 +148,23 @@ class Lexicon:
         return kept
 
     def _typo_keys(self, word_stem: str) -> list[str]:
-        """The key of the one synonym this long word matches once doubled letters are made single."""
+        """The key of the one synonym this long word matches once doubled letters are made single, or by sound."""
         if len(word_stem) < _MIN_TYPO_LENGTH:
             return []
-        keys = self._undoubled.get(_undouble(word_stem), set())
+        keys = self._undoubled.get(_undouble(word_stem), set()) or self._sounding.get(_sound(word_stem), set())
         return list(keys) if len(keys) == 1 else []
 
 
 def _undouble(word: str) -> str:
     return _DOUBLED_RE.sub(r"\1", word)
+
+
+def _sound(word: str) -> str:
+    """A rough French sound of a folded word: "informatique", "informatik" -> "informatik"."""
+    word = _undouble(word)
+    for pattern, replacement in _SOUNDS:
+        word = pattern.sub(replacement, word)
+    return word
 
 
 def _compile(synonym: str, key: str) -> _Pattern | None:

@@ -67,6 +67,27 @@ CASES = [
     ("je suis kiné", ["healthcare"]),
     ("je parle couramment l'ukrainien et le russe", ["translation"]),
     ("je peux donner un coup de main pour la logistique", ["logistics"]),
+    # a job or an experience says the skill
+    ("j'ai été cuistot pendant vingt ans", ["cooking"]),
+    ("je travaillais à la cantine de l'école", ["cooking"]),
+    ("ancien garagiste", ["handiwork"]),
+    ("je suis chauffagiste", ["handiwork"]),
+    ("je suis administratrice réseau", ["computing"]),
+    ("je fais du support informatique en entreprise", ["computing"]),
+    ("je tiens les comptes d'une association de quartier", ["accounting"]),
+    ("je travaille aux ressources humaines", ["project_management"]),
+    ("je suis chargée de recrutement", ["project_management"]),
+    ("je suis médiatrice", ["listening"]),
+    ("j'ai été caissière", ["reception"]),
+    ("je suis formateur pour adultes", ["tutoring"]),
+    # both skills of two
+    ("je suis serveuse et je sais coudre", ["reception", "handiwork"]),
+    ("mécanique et soudure", ["handiwork"]),
+    ("la compta et le recrutement", ["accounting", "project_management"]),
+    # written as it sounds
+    ("je m'y connais en informatik", ["computing"]),
+    ("la comptabilitée", ["accounting"]),
+    ("je fais de la fotographie", ["photo_video"]),
 ]
 
 NOTHING = [
@@ -85,6 +106,11 @@ NOTHING = [
     "je ne suis pas très douée en informatique",
     "oui",
     "",
+    "j'ai trouvé votre annonce sur internet",
+    "je vous écris depuis mon ordinateur",
+    "dans le cadre de mon travail",
+    "pouvez-vous m'expliquer ?",
+    "je passe à la banque demain",
 ]
 
 
