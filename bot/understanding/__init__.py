@@ -99,21 +99,32 @@ def extract_facts(text: str, *, expecting: str | None = None, today: date | None
     facts.place = find_place(rest)
     if facts.place is None and expecting == "place" and len(rest.split()) <= _MAX_PLACE_ANSWER_WORDS:
         facts.place = lookup_place(rest)
-    facts.skills, facts.causes = _skills_and_causes(rest)
+    facts.skills, facts.causes = _skills_and_causes(rest, expecting=expecting)
     facts.availability = parse_availability(rest)
     return facts
 
 
-def _skills_and_causes(text: str) -> tuple[list[str], list[str]]:
+def _skills_and_causes(text: str, *, expecting: str | None = None) -> tuple[list[str], list[str]]:
     """Skills and causes; a skill word inside a longer cause phrase names the cause only.
 
     "l'accueil des migrants" is the cause of refugees, not also the skill of reception.
+    Words that name both a skill and a cause ("les festivals", "le secourisme") name what
+    was just asked: a cause in answer to the causes question, a skill to the skills one.
     """
     taxonomy = load_taxonomy()
     causes = causes_lexicon(taxonomy).matches(text)
     cause_spans = [(match.start, match.end) for match in causes]
     skills = [m for m in skills_lexicon(taxonomy).matches(text) if not inside_longer(m.start, m.end, cause_spans)]
+    if expecting == "causes":
+        skills = [m for m in skills if not _overlaps(m.start, m.end, cause_spans)]
+    elif expecting == "skills":
+        skill_spans = [(match.start, match.end) for match in skills]
+        causes = [m for m in causes if not _overlaps(m.start, m.end, skill_spans)]
     return keys_of(skills), keys_of(causes)
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s < end and start < e for s, e in spans)
 
 
 def warm_up() -> None:

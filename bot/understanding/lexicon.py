@@ -205,7 +205,7 @@ def _negated(toks: list[Token], start: int, end: int) -> bool:
         word = toks[k].text
         if not toks[k].is_word or word in _CLAUSE_WORDS or word in _ONLY:
             break
-        if word in _NEGATIONS and not _excused(toks, k):
+        if word in _NEGATIONS and not _excused(toks, k) and not _said_of_others(toks, k):
             return True
         k -= 1
     for k in range(end, min(end + _LOOK_AHEAD, len(toks))):
@@ -215,6 +215,14 @@ def _negated(toks: list[Token], start: int, end: int) -> bool:
         if word in ("pas", "jamais") and not _excused(toks, k):
             return True
     return False
+
+
+def _said_of_others(toks: list[Token], k: int) -> bool:
+    """True when the negation at k describes the people one wants to help, not oneself.
+
+    "ceux qui n'ont pas de logement", "les enfants qui ne savent pas lire".
+    """
+    return any(toks[j].text == "qui" for j in range(max(0, k - 3), k))
 
 
 def _excused(toks: list[Token], k: int) -> bool:

@@ -35,9 +35,27 @@ CASES = [
     ("je souhaiterais m'investir auprès des personnes sans domicile fixe", ["solidarity"]),
     ("la protection animale !!", ["animals"]),
     ("le climat c'est important pour moi", ["environment"]),
+    # needs said by paraphrase
+    ("lutter contre la faim", ["solidarity"]),
+    ("aider des familles à se loger", ["solidarity"]),
+    ("ceux qui n'ont pas de logement", ["solidarity"]),
+    ("les enfants qui ne vont pas à l'école", ["education"]),
+    ("les personnes qui dorment dehors l'hiver", ["solidarity"]),
+    ("l'accès au logement", ["solidarity"]),
+    ("aider des chômeurs à trouver du travail", ["solidarity"]),
+    ("les violences conjugales", ["citizenship"]),
+    ("lutter contre le gaspillage", ["environment"]),
+    ("protéger la mer", ["environment"]),
+    ("réduire la fracture numérique", ["education"]),
+    ("les familles monoparentales", ["solidarity"]),
 ]
 
 NOTHING = [
+    "mon emploi du temps est chargé",
+    "j'habite rue de la République",
+    "je suis étudiant",
+    "je suis une jeune retraitée",
+    "je connais mes droits",
     "pas trop le sport",
     "je ne suis pas fan des animaux",
     "Bonjour, je voudrais aider",
