@@ -83,14 +83,16 @@ def _entities_filled(tracker: Tracker, entity: str) -> bool:
 
 def _failed_before(tracker: Tracker, slot: str) -> int:
     """How many times the assistant already said it did not understand the answer about ``slot``."""
+    return _said_before(tracker, f"utter_not_understood_{slot}")
+
+
+def _said_before(tracker: Tracker, response: str) -> int:
+    """How many times the assistant said ``response`` since the form last started."""
     count = 0
     for event in reversed(tracker.events):
         if event.get("event") == "active_loop" and event.get("name") is None:
             break
-        if (
-            event.get("event") == "bot"
-            and (event.get("metadata") or {}).get("utter_action") == f"utter_not_understood_{slot}"
-        ):
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == response:
             count += 1
     return count
 
@@ -112,8 +114,22 @@ def _just_a_name(tracker: Tracker) -> bool:
     return len(text.split()) <= 2 and bool(extract_facts(text, expecting="first_name").first_name)
 
 
+def _as_asked(tracker: Tracker, slot: str, value: Any) -> Any:
+    """Skills heard in the answer to the causes question (or causes in the skills answer) that
+    the same words name as what was asked are left out: "les festivals", answered to the
+    causes question, is a cause and not the skill of organising events."""
+    other = {"skills": "causes", "causes": "skills"}[slot]
+    if value is None or tracker.get_slot("requested_slot") != other:
+        return value
+    heard = extract_facts(tracker.latest_message.get("text") or "", expecting=EXPECTING[other])
+    kept = [v for v in ([value] if isinstance(value, str) else value) if v in getattr(heard, slot)]
+    return kept or _previous_value(tracker, slot)
+
+
 def _not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> dict[str, Any]:
-    if slot in SKIPPABLE and _failed_before(tracker, slot) >= 1:
+    # An optional question is never put a third time: not after one answer not understood,
+    # nor when a question in between (an FAQ, a "pardon ?") already made it come back.
+    if slot in SKIPPABLE and (_failed_before(tracker, slot) >= 1 or _said_before(tracker, f"utter_ask_{slot}") >= 2):
         dispatcher.utter_message(response="utter_skipped_field")
         return {slot: []}
     dispatcher.utter_message(response=f"utter_not_understood_{slot}")
@@ -262,7 +278,7 @@ class ValidateProfileForm(FormValidationAction):
     async def validate_skills(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return {"skills": self._merge(tracker, "skills", value)}
+        return {"skills": self._merge(tracker, "skills", _as_asked(tracker, "skills", value))}
 
     async def validate_availability(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -272,7 +288,7 @@ class ValidateProfileForm(FormValidationAction):
     async def validate_causes(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return {"causes": self._merge(tracker, "causes", value)}
+        return {"causes": self._merge(tracker, "causes", _as_asked(tracker, "causes", value))}
 
     @staticmethod
     def _merge(tracker: Tracker, slot: str, value: Any) -> list[str] | None:

@@ -142,3 +142,24 @@ def test_a_short_answer_to_the_question_wins_over_a_wrong_intent(
 )
 def test_real_questions_and_commands_still_interrupt_the_form(tracker, dispatcher, domain, text, intent) -> None:
     assert run_form(tracker(text, intent=intent, slots={"requested_slot": "causes"}), dispatcher, domain) == {}
+
+
+def test_an_optional_question_already_asked_twice_is_not_asked_a_third_time(tracker, dispatcher, domain) -> None:
+    asked = {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_ask_causes"}}
+    slots = run_form(tracker("euh", slots={"requested_slot": "causes"}, events=[asked, asked]), dispatcher, domain)
+    assert slots["causes"] == []
+    assert responses(dispatcher) == ["utter_skipped_field"]
+
+
+@pytest.mark.parametrize(("text", "skill"), [("les festivals", "event_planning"), ("la musique", "music_arts")])
+def test_words_that_name_a_cause_and_a_skill_answer_the_causes_question_only(
+    tracker, dispatcher, domain, text, skill
+) -> None:
+    # Rasa filled the skills slot from the message's entities, over the skills said earlier.
+    earlier = [{"event": "slot", "name": "skills", "value": ["cooking"]}]
+    t = tracker(text, slots={"requested_slot": "causes", "skills": [skill]}, events=earlier)
+    t.latest_message["entities"] = [{"entity": "skill", "value": skill}]
+    t.events.append({"event": "slot", "name": "skills", "value": [skill]})
+    slots = run_form(t, dispatcher, domain)
+    assert slots["skills"] == ["cooking"]
+    assert slots["causes"] == ["culture"]
