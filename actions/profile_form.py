@@ -115,15 +115,22 @@ def _just_a_name(tracker: Tracker) -> bool:
 
 
 def _as_asked(tracker: Tracker, slot: str, value: Any) -> Any:
-    """Skills heard in the answer to the causes question (or causes in the skills answer) that
-    the same words name as what was asked are left out: "les festivals", answered to the
-    causes question, is a cause and not the skill of organising events."""
+    """Skills heard in the answer to the causes question (or causes in the skills answer) do not
+    replace those already said, unless the person adds them ("aussi"); and words that name what
+    was asked are left out: "les festivals", answered to the causes question, is a cause and
+    not the skill of organising events."""
     other = {"skills": "causes", "causes": "skills"}[slot]
     if value is None or tracker.get_slot("requested_slot") != other:
         return value
-    heard = extract_facts(tracker.latest_message.get("text") or "", expecting=EXPECTING[other])
+    text = tracker.latest_message.get("text") or ""
+    previous = _previous_value(tracker, slot)
+    if previous and not ADDING.search(text):
+        # "distribuer des repas" answered to the causes question describes the cause: the
+        # skills said before stay as they were.
+        return previous
+    heard = extract_facts(text, expecting=EXPECTING[other])
     kept = [v for v in ([value] if isinstance(value, str) else value) if v in getattr(heard, slot)]
-    return kept or _previous_value(tracker, slot)
+    return kept or previous
 
 
 def _not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> dict[str, Any]:

@@ -114,12 +114,14 @@ def _skills_and_causes(text: str, *, expecting: str | None = None) -> tuple[list
     taxonomy = load_taxonomy()
     causes = causes_lexicon(taxonomy).matches(text)
     cause_spans = [(match.start, match.end) for match in causes]
-    skills = [m for m in skills_lexicon(taxonomy).matches(text) if not inside_longer(m.start, m.end, cause_spans)]
-    if expecting == "causes":
-        skills = [m for m in skills if not _overlaps(m.start, m.end, cause_spans)]
-    elif expecting == "skills":
+    skills = skills_lexicon(taxonomy).matches(text)
+    if expecting == "skills":
         skill_spans = [(match.start, match.end) for match in skills]
         causes = [m for m in causes if not _overlaps(m.start, m.end, skill_spans)]
+    elif expecting == "causes":
+        skills = [m for m in skills if not _overlaps(m.start, m.end, cause_spans)]
+    else:
+        skills = [m for m in skills if not inside_longer(m.start, m.end, cause_spans)]
     return keys_of(skills), keys_of(causes)
 
 

@@ -104,6 +104,8 @@ _ARRONDISSEMENTS = {"lyon": (9, "6900{:d}"), "paris": (20, "750{:02d}"), "marsei
 _TRIGGERS = frozenset(
     {"a", "au", "sur", "de", "d", "vers", "dans", "habite", "vis", "reside", "residant", "residante", "depuis"}
     | {"pres", "proche", "cote", "secteur", "region", "domicilie", "domiciliee", "habitant", "habitante", "sis"}
+    # a correction: "non, plutôt Plouzané", "finalement Saint-Fons"
+    | {"plutot", "finalement"}
 )
 # Before a town said as a landmark rather than a home ("près de Brest", "dans la banlieue de Dijon").
 _NEAR_WORDS = frozenset(

@@ -163,3 +163,14 @@ def test_words_that_name_a_cause_and_a_skill_answer_the_causes_question_only(
     slots = run_form(t, dispatcher, domain)
     assert slots["skills"] == ["cooking"]
     assert slots["causes"] == ["culture"]
+
+
+def test_an_activity_said_about_a_cause_does_not_replace_the_skills(tracker, dispatcher, domain) -> None:
+    text = "aider à distribuer des paniers aux familles"
+    earlier = [{"event": "slot", "name": "skills", "value": ["accounting"]}]
+    t = tracker(text, slots={"requested_slot": "causes", "skills": ["logistics"]}, events=earlier)
+    t.latest_message["entities"] = [{"entity": "skill", "value": "logistics"}]
+    t.events.append({"event": "slot", "name": "skills", "value": ["logistics"]})
+    slots = run_form(t, dispatcher, domain)
+    assert slots["skills"] == ["accounting"]
+    assert slots["causes"] == ["solidarity"]

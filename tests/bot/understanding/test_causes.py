@@ -48,6 +48,7 @@ CASES = [
     ("protéger la mer", ["environment"]),
     ("réduire la fracture numérique", ["education"]),
     ("les familles monoparentales", ["solidarity"]),
+    ("la distribution de denrées", ["solidarity"]),
 ]
 
 NOTHING = [

@@ -130,6 +130,9 @@ FREE_TEXT = [
     ("j'habite à Saint-Paul, à la Réunion", ("Saint-Paul", None)),
     ("Sainte-Marie 97230", ("Sainte-Marie", "97230")),
     ("Saint-Pierre (974)", ("Saint-Pierre", None)),
+    # a correction names the town without "à"
+    ("non pardon, plutôt Plouzané", ("Plouzané", None)),
+    ("finalement Saint-Fons", ("Saint-Fons", "69190")),
 ]
 
 

@@ -78,6 +78,7 @@ CASES = [
     ("je travaille aux ressources humaines", ["project_management"]),
     ("je suis chargée de recrutement", ["project_management"]),
     ("je suis médiatrice", ["listening"]),
+    ("éducatrice spécialisée en foyer", ["listening", "childcare_activities"]),
     ("j'ai été caissière", ["reception"]),
     ("je suis formateur pour adultes", ["tutoring"]),
     # both skills of two
