@@ -15,7 +15,7 @@ may differ or be missing, unless they are all the phrase has besides one word
 ("la com", "en droit"). A word of six letters or more that matches nothing may still
 match a one-word synonym with a doubled letter written single or a single one doubled,
 the commonest French typo ("environement", "acompagnement", "cuisinne"), or one written
-as it sounds ("informatik", "comptabilitée", "fotographie", "mecanik").
+as it sounds ("informatik", "comptabilitée", "fotographie", "assurence").
 """
 
 from __future__ import annotations
@@ -51,10 +51,11 @@ _MAX_SKIPPED_FILLERS = 2
 # Shorter words are too often other words once a letter is doubled or undoubled.
 _MIN_TYPO_LENGTH = 6
 _DOUBLED_RE = re.compile(r"(.)\1+")
-# Spellings that sound the same: "qu"/"c"/"ck" before a hard vowel and "k", "ph" and "f", "y" and "i".
+# Spellings that sound the same: "qu"/"c"/"ck" before a hard vowel and "k", "ph" and "f", "y" and "i",
+# "en" and "an".
 _SOUNDS = tuple(
     (re.compile(pattern), replacement)
-    for pattern, replacement in ((r"qu|ck|c(?=[aou])", "k"), (r"ph", "f"), (r"y", "i"), (r"[es]+$", ""))
+    for pattern, replacement in ((r"qu|ck|c(?=[aou])", "k"), (r"ph", "f"), (r"y", "i"), (r"en", "an"), (r"[es]+$", ""))
 )
 
 
@@ -95,7 +96,9 @@ class _Pattern:
 class Lexicon:
     """An index of synonyms by their first word, for fast left-to-right matching."""
 
-    def __init__(self, synonyms_by_key: Mapping[str, Iterable[str]]) -> None:
+    def __init__(self, synonyms_by_key: Mapping[str, Iterable[str]], *, heed_negation: bool = True) -> None:
+        # Off for topics of a question: "je n'ai pas d'assurance ?" is about insurance all the same.
+        self._heed_negation = heed_negation
         self._by_stem: dict[str, list[_Pattern]] = {}
         self._by_prefix: dict[str, list[_Pattern]] = {}
         # keys of the long one-word synonyms, by their stem with doubled letters made single
@@ -143,7 +146,8 @@ class Lexicon:
         kept: list[Match] = []
         for start, end, keys in matches:
             # "premiers soins" is first aid, not also "soins"; overlapping phrases both count.
-            if not inside_longer(start, end, [(s, e) for s, e, _ in matches]) and not _negated(toks, start, end):
+            negated = self._heed_negation and _negated(toks, start, end)
+            if not inside_longer(start, end, [(s, e) for s, e, _ in matches]) and not negated:
                 kept.append(Match(tuple(keys), start, end))
         return kept
 
