@@ -8,6 +8,7 @@ conversation's context: a bare "Julie" or "17" answering the question just asked
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
@@ -21,11 +22,13 @@ from actions.digressions import DIGRESSIONS
 from bot.config import get_settings
 from bot.profile import Place
 from bot.understanding import extract_facts, find_phone, looks_like_email_attempt
+from bot.understanding.places import suggest_places
 
 logger = logging.getLogger(__name__)
 
 # A second unrecognised answer to these questions moves on: they are optional for matching.
 SKIPPABLE = {"skills", "availability", "causes"}
+PLACE_SUGGESTION_MAX_CHARS = 60
 ADDING = re.compile(r"\b(aussi|egalement|également|en plus|de plus|ainsi que)\b", re.IGNORECASE)
 NO_PREFERENCE = re.compile(
     r"^\s*(rien( de (particulier|special|spécial))?|aucune?( en particulier)?|peu importe|n'importe|"
@@ -133,13 +136,34 @@ def _as_asked(tracker: Tracker, slot: str, value: Any) -> Any:
     return kept or previous
 
 
+# A required question not understood twice: a person can always take over.
+WAY_OUT_BUTTONS = [{"title": "Parler à quelqu'un", "payload": "/human_handoff"}]
+
+
+def _place_not_found(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """Offer the communes the answer may mean as buttons, rather than the same question again."""
+    text = tracker.latest_message.get("text") or ""
+    suggestions = suggest_places(text) if len(text) <= PLACE_SUGGESTION_MAX_CHARS else []
+    if not suggestions:
+        return _not_understood(dispatcher, tracker, "place")
+    buttons = [
+        {"title": place.label, "payload": "/inform" + json.dumps({"place": place.to_slot()}, ensure_ascii=False)}
+        for place in suggestions
+    ]
+    dispatcher.utter_message(response="utter_place_suggestions", buttons=buttons + WAY_OUT_BUTTONS)
+    return {"place": None}
+
+
 def _not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> dict[str, Any]:
     # An optional question is never put a third time: not after one answer not understood,
     # nor when a question in between (an FAQ, a "pardon ?") already made it come back.
     if slot in SKIPPABLE and (_failed_before(tracker, slot) >= 1 or _said_before(tracker, f"utter_ask_{slot}") >= 2):
         dispatcher.utter_message(response="utter_skipped_field")
         return {slot: []}
-    dispatcher.utter_message(response=f"utter_not_understood_{slot}")
+    if slot not in SKIPPABLE and _failed_before(tracker, slot) >= 1:
+        dispatcher.utter_message(response=f"utter_not_understood_{slot}", buttons=WAY_OUT_BUTTONS)
+    else:
+        dispatcher.utter_message(response=f"utter_not_understood_{slot}")
     return {slot: None}
 
 
@@ -183,7 +207,7 @@ class ValidateProfileForm(FormValidationAction):
         if not _answering(tracker, "place") or _entities_filled(tracker, "place"):
             return {}
         place = self._bare(tracker, "place").place
-        return {"place": place.to_slot()} if place else _not_understood(dispatcher, tracker, "place")
+        return {"place": place.to_slot()} if place else _place_not_found(dispatcher, tracker)
 
     async def extract_skills(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

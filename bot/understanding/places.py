@@ -209,6 +209,44 @@ def lookup_place(query: str) -> Place | None:
     return None
 
 
+def suggest_places(query: str, *, limit: int = 3) -> list[Place]:
+    """Communes a name not found may mean, likeliest first, for the person to choose.
+
+    A compound name begun ("Plougastel" for Plougastel-Daoulas), then close spellings
+    (two letters off, three for long names); the association's area first, then larger
+    communes. [] when nothing is close.
+    """
+    key = _key(re.sub(r"\d+", " ", fold(query)))
+    if len(key) < 4:
+        return []
+    gazetteer = _gazetteer()
+    limit_edits = 2 if len(key) < 10 else 3
+    scored: list[tuple[int, tuple[int, int], str, _Town]] = []
+    candidates = [(name, gazetteer.best(name)) for name in gazetteer.towns if name[0] == key[0]]
+    candidates += [(name, town) for name, town in gazetteer.aliases.items() if name[0] == key[0]]
+    for candidate, town in candidates:
+        if town is None:
+            continue
+        if candidate.startswith(key) and candidate != key:
+            distance = 0 if candidate[len(key)] == " " else 1
+        elif abs(len(candidate) - len(key)) <= limit_edits:
+            distance = _edit_distance(key, candidate, limit_edits)
+            if distance > limit_edits:
+                continue
+        else:
+            continue
+        scored.append((distance, _negate(town.rank), candidate, town))
+    scored.sort(key=lambda item: item[:3])
+    places: list[Place] = []
+    for _, _, _, town in scored:
+        place = _place(town)
+        if place.name not in {p.name for p in places}:
+            places.append(place)
+        if len(places) == limit:
+            break
+    return places
+
+
 def find_place(text: str) -> Place | None:
     """The place a person says they live in or near, in free text; None when unsure."""
     folded = fold(text)

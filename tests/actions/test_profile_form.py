@@ -174,3 +174,21 @@ def test_an_activity_said_about_a_cause_does_not_replace_the_skills(tracker, dis
     slots = run_form(t, dispatcher, domain)
     assert slots["skills"] == ["accounting"]
     assert slots["causes"] == ["solidarity"]
+
+
+def test_a_commune_not_found_offers_the_likely_ones_as_buttons(tracker, dispatcher, domain) -> None:
+    slots = run_form(tracker("Landernau", slots={"requested_slot": "place"}), dispatcher, domain)
+    assert slots["place"] is None
+    assert responses(dispatcher) == ["utter_place_suggestions"]
+    buttons = dispatcher.messages[0]["buttons"]
+    assert buttons[0]["title"] == "Landerneau"
+    assert buttons[0]["payload"].startswith('/inform{"place": "Landerneau||')
+    assert buttons[-1]["payload"] == "/human_handoff"
+
+
+def test_a_required_answer_not_understood_twice_offers_a_person(tracker, dispatcher, domain) -> None:
+    earlier = [{"event": "bot", "text": "...", "metadata": {"utter_action": "utter_not_understood_first_name"}}]
+    slots = run_form(tracker("???", slots={"requested_slot": "first_name"}, events=earlier), dispatcher, domain)
+    assert slots["first_name"] is None
+    assert responses(dispatcher) == ["utter_not_understood_first_name"]
+    assert dispatcher.messages[0]["buttons"] == [{"title": "Parler à quelqu'un", "payload": "/human_handoff"}]

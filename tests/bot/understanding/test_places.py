@@ -7,7 +7,14 @@ import csv
 import pytest
 
 from bot.profile import Place
-from bot.understanding.places import DEPARTMENTS_PATH, POSTCODES_PATH, distance_km, find_place, lookup_place
+from bot.understanding.places import (
+    DEPARTMENTS_PATH,
+    POSTCODES_PATH,
+    distance_km,
+    find_place,
+    lookup_place,
+    suggest_places,
+)
 
 
 def summary(place: Place | None) -> tuple[str, str | None] | None:
@@ -234,3 +241,23 @@ def test_every_department_has_a_prefecture_in_the_gazetteer() -> None:
 def test_overseas_namesake_when_the_territory_is_said(text: str, country_latitude: float) -> None:
     place = find_place(text)
     assert place is not None and abs(place.latitude - country_latitude) < 0.5
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("St Geni", "Saint-Genis-Laval"),  # the association's area first
+        ("Villeurbane", "Villeurbanne"),
+        ("Caluire et", "Caluire-et-Cuire"),
+        ("Pointe a pitr", "Pointe-à-Pitre"),
+    ],
+)
+def test_suggestions_for_a_commune_not_found(query: str, first: str) -> None:
+    suggestions = suggest_places(query)
+    assert suggestions and suggestions[0].name == first
+    assert len(suggestions) <= 3 and len({p.name for p in suggestions}) == len(suggestions)
+
+
+@pytest.mark.parametrize("query", ["xyzzy", "abc", "", "je ne sais pas"])
+def test_no_suggestion_when_nothing_is_close(query: str) -> None:
+    assert suggest_places(query) == []
