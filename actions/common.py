@@ -6,7 +6,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from bot.matching import describe_slots, join_words
+from bot.matching import describe_availability, join_words
 from bot.onboarding import place_from_slot, slots_from_keys
 from bot.taxonomy import load_taxonomy
 from bot.texts import labels
@@ -37,7 +37,7 @@ def profile_view(slots: dict[str, Any]) -> dict[str, str]:
         "place": place.label if place else words["not_given"],
         "skills": _list_or(skills, taxonomy.skill_label, words),
         "causes": _list_or(causes, taxonomy.cause_label, words),
-        "availability": describe_slots(availability) if availability else words["not_given"],
+        "availability": describe_availability(availability) if availability else words["not_given"],
         "contact": join_words([_show_contact(c) for c in contact]) if contact else words["not_given"],
         "email": _text(slots.get("email")) or words["not_given"],
         "phone": _show_contact(_text(slots.get("phone"))) if _text(slots.get("phone")) else words["not_given"],

@@ -246,6 +246,59 @@ def describe_slots(slots: Iterable[TimeSlot], rules: MatchingRules | None = None
     return _join(words, wording.conjunction)
 
 
+def describe_availability(slots: Iterable[TimeSlot], rules: MatchingRules | None = None) -> str:
+    """Every slot in French, grouped, never counted away: what a person checks in their summary.
+
+    ``"du lundi au vendredi l'après-midi ; le samedi toute la journée"``,
+    ``"tous les jours le soir"``, ``"le mardi soir"``.
+    """
+    wording = (rules or load_rules()).wording
+    periods_of: dict[str, set[str]] = {}
+    for slot in sort_slots(slots):
+        periods_of.setdefault(slot.day, set()).add(slot.period)
+    groups: dict[frozenset[str], list[str]] = {}
+    for day in DAYS:
+        if day in periods_of:
+            groups.setdefault(frozenset(periods_of[day]), []).append(day)
+    parts = []
+    for periods, days in groups.items():
+        alone = len(days) == 1
+        parts.append(f"{_days_phrase(days, wording)} {_periods_phrase(periods, wording, bare=alone)}")
+    return " ; ".join(parts)
+
+
+def _days_phrase(days: list[str], wording: SlotWording) -> str:
+    indexes = [DAYS.index(day) for day in days]
+    if len(days) == len(DAYS):
+        return "tous les jours"
+    if indexes == [0, 1, 2, 3, 4]:
+        return "en semaine"
+    if indexes == [5, 6]:
+        return "le week-end"
+    runs: list[list[int]] = []
+    for index in indexes:
+        if runs and index == runs[-1][-1] + 1:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    words = []
+    for run in runs:
+        if len(run) >= 3:
+            words.append(f"du {wording.days[DAYS[run[0]]]} au {wording.days[DAYS[run[-1]]]}")
+        else:
+            words.extend(f"le {wording.days[DAYS[index]]}" for index in run)
+    return _join(words, wording.conjunction)
+
+
+def _periods_phrase(periods: frozenset[str], wording: SlotWording, *, bare: bool) -> str:
+    if len(periods) == len(PERIODS):
+        return "toute la journée"
+    names = [wording.periods[period] for period in PERIODS if period in periods]
+    if bare and len(names) == 1:
+        return names[0]  # "le mardi soir"
+    return _join([("l'" if name[0] in "aeiouéè" else "le ") + name for name in names], wording.conjunction)
+
+
 # --------------------------------------------------------------------------- scoring
 
 

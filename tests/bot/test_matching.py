@@ -14,6 +14,7 @@ from bot.matching import (
     DEFAULT_RULES_PATH,
     MatchingRules,
     MissionIndex,
+    describe_availability,
     describe_slots,
     haversine_km,
     load_rules,
@@ -435,3 +436,24 @@ def test_a_missing_setting_is_named(tmp_path: Path) -> None:
 def test_rules_file_words_every_day_and_period(rules: MatchingRules) -> None:
     assert set(rules.wording.days) == set(DAYS)
     assert set(rules.wording.periods) == set(PERIODS)
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        (["tuesday:evening"], "le mardi soir"),
+        ([f"{d}:evening" for d in DAYS], "tous les jours le soir"),
+        ([f"{d}:{p}" for d in DAYS for p in PERIODS], "tous les jours toute la journée"),
+        (
+            [f"{d}:afternoon" for d in DAYS[:5]] + [f"saturday:{p}" for p in PERIODS],
+            "en semaine l'après-midi ; le samedi toute la journée",
+        ),
+        (["monday:morning", "tuesday:morning", "wednesday:morning", "thursday:morning"], "du lundi au jeudi le matin"),
+        (
+            ["saturday:morning", "saturday:afternoon", "sunday:morning", "sunday:afternoon"],
+            "le week-end le matin et l'après-midi",
+        ),
+    ],
+)
+def test_describe_availability_lists_every_slot(rules: MatchingRules, keys: list[str], expected: str) -> None:
+    assert describe_availability([TimeSlot.from_key(k) for k in keys], rules) == expected
