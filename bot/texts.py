@@ -59,21 +59,6 @@ def faq_answers(folder: str | None = None) -> dict[str, str]:
 
 
 @cache
-def faq_keywords(folder: str | None = None) -> dict[str, tuple[str, ...]]:
-    """The words that name each FAQ topic, per intent name (the optional ``keywords`` of faq.yml)."""
-    data = _load_yaml("faq.yml", folder)
-    keywords = {}
-    for topic, entry in (data.get("topics") or {}).items():
-        words = entry.get("keywords") if isinstance(entry, dict) else None
-        if words is None:
-            continue
-        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
-            raise InvalidDataError(f"faq.yml : les mots-clés (keywords) du thème {topic!r} : une liste de mots")
-        keywords[str(entry["intent"])] = tuple(w.strip() for w in words)
-    return keywords
-
-
-@cache
 def labels(folder: str | None = None) -> dict[str, Any]:
     """Display labels (data/association/labels.yml)."""
     return _load_yaml("labels.yml", folder)

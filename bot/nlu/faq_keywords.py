@@ -6,14 +6,17 @@ its own ("assurance ?", "et le casier judiciaire ?", "frais de transport") and i
 topic of ``data/association/faq.yml`` (typos tolerated by the shared lexicon: "assurence"),
 the intent becomes that topic's, just above the threshold. Otherwise nothing changes: a
 confident model is never overruled, and two topics named at once stay "reformulez".
-The keywords are read when the model loads: after editing them, restart the assistant.
+The keywords are read when the model loads; faq.yml is one of the model's inputs
+(``bot.training``), so the next start after editing it trains again (about a minute).
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
+import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -22,9 +25,11 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.texts import faq_keywords
+from bot.config import get_settings
+from bot.errors import InvalidDataError
 from bot.understanding.lexicon import Lexicon
 
+FAQ_FILE = "faq.yml"
 WORD = re.compile(r"[^\W\d_]{2,}")
 # A question: a question mark, or the words that open one in French.
 QUESTION = re.compile(
@@ -36,6 +41,29 @@ QUESTION = re.compile(
 # unless it speaks of oneself ("je suis mineure" answers the age question).
 KEYWORD_ALONE_WORDS = 3
 ABOUT_ONESELF = re.compile(r"^\s*(?:je|j['’]|moi|on)\b", re.IGNORECASE)
+
+
+def faq_keywords(folder: str | None = None) -> dict[str, tuple[str, ...]]:
+    """The words that name each FAQ topic, per intent name (the optional ``keywords`` of faq.yml).
+
+    Read here rather than through ``bot.texts``, so that the model's inputs (``bot.training``)
+    are this file and not every text of the association (the consent, the bubble's words).
+    """
+    path = Path(folder or get_settings().association_dir) / FAQ_FILE
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise InvalidDataError(f"impossible de lire {path} : {error}") from error
+    topics = data.get("topics") if isinstance(data, dict) else None
+    keywords = {}
+    for topic, entry in (topics or {}).items():
+        words = entry.get("keywords") if isinstance(entry, dict) else None
+        if words is None:
+            continue
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            raise InvalidDataError(f"{FAQ_FILE} : les mots-clés (keywords) du thème {topic!r} : une liste de mots")
+        keywords[str(entry["intent"])] = tuple(w.strip() for w in words)
+    return keywords
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)

@@ -6,8 +6,8 @@ import pytest
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.faq_keywords import FaqKeywords
-from bot.texts import faq_answers, faq_keywords
+from bot.nlu.faq_keywords import FaqKeywords, faq_keywords
+from bot.texts import faq_answers
 
 
 @pytest.fixture(scope="module")
