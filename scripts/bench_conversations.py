@@ -15,6 +15,7 @@ recorded; the tracker store is SQL (SQLite in a throw-away file unless told othe
 from __future__ import annotations
 
 import argparse
+import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -26,6 +27,8 @@ import requests
 from scripts.eval_volunteers import http_post
 from scripts.measure.report import median, percentile, table
 from scripts.measure.volunteers import Conversation, ConversationResult, QuestionReader, load_personas, run_conversation
+
+SENDER_UNSAFE = re.compile(r"[^A-Za-z0-9_.:@-]")
 
 if TYPE_CHECKING:
     from scripts.measure.assistant import RunningAssistant
@@ -109,7 +112,8 @@ def run_load(
                         return
                     number = queue.pop(0)
                 persona = personas[number % len(personas)]
-                sender = f"bench-{label}-{concurrency}-{seed}-{number}"
+                # Sender ids are letters, digits and - _ . : @ (the REST channel refuses others with a 400).
+                sender = f"bench-{SENDER_UNSAFE.sub('-', label)}-{concurrency}-{seed}-{number}"
                 conversation = Conversation(persona, reader, seed=seed + number)
                 result = run_conversation(post, webhook, sender, conversation, max_messages=max_messages)
                 with lock:
