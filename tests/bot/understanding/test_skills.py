@@ -112,6 +112,7 @@ NOTHING = [
     "dans le cadre de mon travail",
     "pouvez-vous m'expliquer ?",
     "je passe à la banque demain",
+    "j'habite à Caluire-et-Cuire",  # a town's name is no skill
 ]
 
 
@@ -131,3 +132,14 @@ def test_custom_taxonomy() -> None:
         causes={},
     )
     assert find_skills("j'ai trois ruches et j'adore les abeilles", taxonomy=taxonomy) == ["beekeeping"]
+
+
+def test_no_commune_of_the_association_s_area_names_a_skill_or_a_cause() -> None:
+    import csv
+
+    from bot.understanding.causes import find_causes
+    from bot.understanding.places import POSTCODES_PATH
+
+    with POSTCODES_PATH.open(encoding="utf-8", newline="") as handle:
+        names = {row["name"] for row in csv.DictReader(handle)}
+    assert [n for n in sorted(names) if find_skills(n) or find_causes(n)] == []
