@@ -93,6 +93,11 @@ HEADER = [
 ]  # fmt: skip
 
 
+def bench_sender(label: str, concurrency: int, seed: int, number: int) -> str:
+    """A sender id the REST channel accepts: letters, digits and - _ . : @ (others get a 400)."""
+    return f"bench-{SENDER_UNSAFE.sub('-', label)}-{concurrency}-{seed}-{number}"
+
+
 def run_load(
     webhook: str, label: str, concurrency: int, conversations: int, *, max_messages: int = 12, seed: int = 0
 ) -> LoadResult:
@@ -112,8 +117,7 @@ def run_load(
                         return
                     number = queue.pop(0)
                 persona = personas[number % len(personas)]
-                # Sender ids are letters, digits and - _ . : @ (the REST channel refuses others with a 400).
-                sender = f"bench-{SENDER_UNSAFE.sub('-', label)}-{concurrency}-{seed}-{number}"
+                sender = bench_sender(label, concurrency, seed, number)
                 conversation = Conversation(persona, reader, seed=seed + number)
                 result = run_conversation(post, webhook, sender, conversation, max_messages=max_messages)
                 with lock:

@@ -162,3 +162,12 @@ def test_matching_benchmark_runs_at_tiny_size() -> None:
     timings = bench_matching.run(missions=50, volunteers=5)
     assert (timings.missions, timings.volunteers, len(timings.wall_ms), len(timings.cpu_ms)) == (50, 5, 5, 5)
     assert timings.index_ms is not None
+
+
+@pytest.mark.parametrize("label", ["ours", "Rasa defaults", "nos réglages (PostgreSQL)"])
+def test_bench_senders_are_sender_ids_the_rest_channel_accepts(label: str) -> None:
+    from bot.channels.rest import MAX_SENDER_CHARS, SENDER_CHARACTERS
+    from scripts.bench_conversations import bench_sender
+
+    sender = bench_sender(label, 50, 0, 999)
+    assert set(sender) <= SENDER_CHARACTERS and len(sender) <= MAX_SENDER_CHARS
