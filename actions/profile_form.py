@@ -157,13 +157,13 @@ def _place_not_found(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict
 def _not_understood(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> dict[str, Any]:
     # An optional question is never put a third time: not after one answer not understood,
     # nor when a question in between (an FAQ, a "pardon ?") already made it come back.
-    if slot in SKIPPABLE and (_failed_before(tracker, slot) >= 1 or _said_before(tracker, f"utter_ask_{slot}") >= 2):
+    failed_before = _failed_before(tracker, slot) >= 1
+    if slot in SKIPPABLE and (failed_before or _said_before(tracker, f"utter_ask_{slot}") >= 2):
         dispatcher.utter_message(response="utter_skipped_field")
         return {slot: []}
-    if slot not in SKIPPABLE and _failed_before(tracker, slot) >= 1:
-        dispatcher.utter_message(response=f"utter_not_understood_{slot}", buttons=WAY_OUT_BUTTONS)
-    else:
-        dispatcher.utter_message(response=f"utter_not_understood_{slot}")
+    # A required question not understood twice offers a person.
+    buttons = WAY_OUT_BUTTONS if failed_before else []
+    dispatcher.utter_message(response=f"utter_not_understood_{slot}", buttons=buttons)
     return {slot: None}
 
 

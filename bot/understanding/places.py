@@ -192,7 +192,7 @@ def lookup_place(query: str) -> Place | None:
     if not folded:
         return None
     gazetteer = _gazetteer()
-    arrondissement = _city_arrondissement(folded)
+    arrondissement = _city_arrondissement(_with_ordinal_numbers(folded))
     if arrondissement is not None:
         return arrondissement
     postcode_match = _POSTCODE_RE.search(folded)
@@ -222,10 +222,8 @@ def suggest_places(query: str, *, limit: int = 3) -> list[Place]:
     gazetteer = _gazetteer()
     limit_edits = 2 if len(key) < 10 else 3
     scored: list[tuple[int, tuple[int, int], str, _Town]] = []
-    candidates = [(name, gazetteer.best(name)) for name in gazetteer.towns if name[0] == key[0]]
-    candidates += [(name, town) for name, town in gazetteer.aliases.items() if name[0] == key[0]]
-    for candidate, town in candidates:
-        if town is None:
+    for candidate in [*gazetteer.towns, *gazetteer.aliases]:
+        if candidate[0] != key[0]:
             continue
         if candidate.startswith(key) and candidate != key:
             distance = 0 if candidate[len(key)] == " " else 1
@@ -235,7 +233,10 @@ def suggest_places(query: str, *, limit: int = 3) -> list[Place]:
                 continue
         else:
             continue
-        scored.append((distance, _negate(town.rank), candidate, town))
+        # The namesake is chosen only for the few names spelled close enough.
+        town = gazetteer.aliases[candidate] if candidate not in gazetteer.towns else gazetteer.best(candidate)
+        if town is not None:
+            scored.append((distance, _negate(town.rank), candidate, town))
     scored.sort(key=lambda item: item[:3])
     places: list[Place] = []
     for _, _, _, town in scored:
@@ -252,9 +253,10 @@ def find_place(text: str) -> Place | None:
     folded = fold(text)
     if not folded:
         return None
-    found = _town_in_text(text)
-    said_with_city = _city_arrondissement(folded)
-    numbered, city_named = _numbered_arrondissement(folded)
+    found = _town_in_text(text, folded)
+    numbered_text = _with_ordinal_numbers(folded)
+    said_with_city = _city_arrondissement(numbered_text)
+    numbered, city_named = _numbered_arrondissement(numbered_text)
     arrondissement = said_with_city or numbered
     # "j'habite à Bron, je travaille dans le 3e": where they live wins; but "j'habite lyon 7eme"
     # and "j'habite dans le 11e à Paris" name the arrondissement of the town they live in.
@@ -362,7 +364,8 @@ def _place(town: _Town, postcode: str | None = None) -> Place:
 
 
 def _city_arrondissement(folded: str) -> Place | None:
-    for match in _CITY_ARRONDISSEMENT_RE.finditer(_with_ordinal_numbers(folded)):
+    """ "lyon 3e", "paris (15e)" in folded text whose ordinals are numbers (``_with_ordinal_numbers``)."""
+    for match in _CITY_ARRONDISSEMENT_RE.finditer(folded):
         city, number = match.group(1), int(match.group(2) or match.group(3))
         place = _arrondissement(city, number)
         if place is not None:
@@ -372,7 +375,6 @@ def _city_arrondissement(folded: str) -> Place | None:
 
 def _numbered_arrondissement(folded: str) -> tuple[Place | None, bool]:
     """The arrondissement of "dans le 3e", "11e arrondissement", and whether its city was named."""
-    folded = _with_ordinal_numbers(folded)
     match = _NUMBERED_ARRONDISSEMENT_RE.search(folded)
     if match is None:
         return None, False
@@ -486,14 +488,14 @@ class _TextToken:
     end: int
 
 
-def _town_in_text(text: str) -> tuple[int, _Town] | None:
+def _town_in_text(text: str, folded: str) -> tuple[int, _Town] | None:
     """The best supported commune named in free text, with how sure it is, or None.
 
     A town said as a landmark ("près de Brest", "à côté de Dijon") gives way to another
     town named in the same message: "Chenôve, à côté de Dijon" lives in Chenôve.
     """
     gazetteer = _gazetteer()
-    territory = _territory(fold(text))
+    territory = _territory(folded)
     toks = [_TextToken(m.group(), _word_key(m.group()), m.start(), m.end()) for m in _TEXT_TOKEN_RE.finditer(text)]
     found: list[tuple[int, bool, _Town]] = []  # (strength, said as a landmark, town), in order
     unsupported: list[_Town] = []  # named, capitalised or alone, but with nothing saying it is where they live
@@ -524,11 +526,7 @@ def _town_in_text(text: str) -> tuple[int, _Town] | None:
     if not homes and unsupported:
         return (2, unsupported[0])
     candidates = homes or [(strength, town) for strength, _, town in found]
-    best = candidates[0]
-    for candidate in candidates[1:]:
-        if candidate[0] > best[0]:
-            best = candidate
-    return best
+    return max(candidates, key=lambda candidate: candidate[0])  # the first of the strongest
 
 
 def _hyphenated_end(text: str, toks: list[_TextToken], end: int) -> int:
