@@ -15,7 +15,11 @@ The parts and what they can be:
   in the second before a restarted process takes its port;
 - ``actions``: ``up`` when the action server's ``GET /health`` answers 200, at the address
   the Rasa server calls (ACTION_ENDPOINT); ``down`` otherwise;
-- ``database``: ``up`` when ``SELECT 1`` succeeds on DATABASE_URL; ``down`` otherwise.
+- ``database``: ``up`` when DATABASE_URL would take a write now; ``down`` otherwise. On
+  SQLite, the probe takes the write lock and gives it back (``BEGIN IMMEDIATE``, ``ROLLBACK``:
+  nothing written), so a file another program keeps locked is down, and so is a file whose
+  disk has less than :data:`MIN_FREE_BYTES` left; on PostgreSQL, the server must answer and
+  accept writes (not a read-only standby).
 
 200 with ``"status": "ok"`` when every part is up; 503 with ``"status": "degraded"`` otherwise,
 which load balancers and monitors read as unhealthy. Each probe gets at most
@@ -28,15 +32,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 import httpx
 
 from bot.config import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +54,7 @@ PROBE_TIMEOUT = 1.0  # seconds; all on this machine or its network: an answer is
 CACHE_SECONDS = 1.0
 RETRY_AFTER = "5"  # seconds, on a 503
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
+MIN_FREE_BYTES = 1024 * 1024  # below this a SQLite database may fail any write ("database or disk is full")
 
 
 @dataclass(frozen=True)
@@ -88,17 +98,41 @@ def rasa_state(status: int | None) -> State:
 
 
 def database_answers(database_url: str) -> bool:
-    """True when ``SELECT 1`` succeeds on the database (blocking: run it in a thread)."""
+    """True when the database would take a write now (blocking: run it in a thread)."""
     from sqlalchemy import text
 
     from bot.store.session import get_engine
 
+    engine = get_engine(database_url)
     try:
-        with get_engine(database_url).connect() as connection:
-            connection.execute(text("SELECT 1"))
+        if engine.url.get_backend_name() == "sqlite":
+            return _sqlite_takes_writes(engine)
+        with engine.connect() as connection:
+            read_only = connection.execute(text("SHOW transaction_read_only")).scalar_one()
+        if read_only != "off":
+            logger.warning("health: the database accepts no writes (read-only)")
+            return False
     except Exception as error:  # noqa: BLE001 - any failure means "down"; its message is not logged
         logger.warning("health: the database does not answer (%s)", type(error).__name__)
         return False
+    return True
+
+
+def _sqlite_takes_writes(engine: Engine) -> bool:
+    """Take SQLite's write lock and give it back at once; then check the disk has room."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("BEGIN IMMEDIATE")  # waits up to the busy timeout for another writer, then fails
+        cursor.execute("ROLLBACK")
+    finally:
+        raw.close()
+    database = engine.url.database
+    if database and database != ":memory:":
+        free = shutil.disk_usage(Path(database).resolve().parent).free
+        if free < MIN_FREE_BYTES:
+            logger.warning("health: the database's disk is full (%d bytes left)", free)
+            return False
     return True
 
 

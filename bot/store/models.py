@@ -215,12 +215,13 @@ class AuditEntry(Base):
 
 
 class TelegramUpdate(Base):
-    """A Telegram update already received: a redelivered update is recognised and ignored."""
+    """A Telegram update already received: a redelivery is ignored once handled, processed again if not."""
 
     __tablename__ = "telegram_updates"
     bot_id = Column(BigInteger, primary_key=True, autoincrement=False)
     update_id = Column(BigInteger, primary_key=True, autoincrement=False)
     received_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    handled_at = Column(DateTime(timezone=True), nullable=True)  # None while the assistant works on it
 
 
 # --------------------------------------------------------------------------- staff console (issue 4)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+import sqlite3
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
 
 from bot.config import Settings
-from bot.health import HealthCheck, Report, action_health_url, rasa_health_url
+from bot.health import MIN_FREE_BYTES, HealthCheck, Report, action_health_url, database_answers, rasa_health_url
 from bot.web import create_app
 from tests.conftest import free_port
 
@@ -104,6 +107,35 @@ def test_an_unreachable_database_is_down(rasa: StandIn, actions: StandIn) -> Non
     found = report(settings_for(unreachable, rasa.port, actions.port))
     assert found.parts == {"web": "up", "rasa": "up", "actions": "up", "database": "down"}
     assert found.status_code == 503
+
+
+def test_a_database_that_takes_writes_is_up_on_sqlite_and_postgresql(database_url: str) -> None:
+    assert database_answers(database_url)
+
+
+def test_a_sqlite_file_another_program_keeps_locked_is_down_until_it_lets_go(
+    sqlite_url: str, rasa: StandIn, actions: StandIn
+) -> None:
+    settings = settings_for(sqlite_url, rasa.port, actions.port)
+    holder = sqlite3.connect(make_url(sqlite_url).database, isolation_level=None)
+    holder.execute("CREATE TABLE IF NOT EXISTS anything (x INTEGER)")
+    holder.execute("BEGIN EXCLUSIVE")  # a backup tool, a second writer stuck...
+    try:
+        assert report(settings).parts["database"] == "down"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert report(settings).parts["database"] == "up"  # no restart: the next probe finds it free
+
+
+def test_a_sqlite_database_on_a_full_disk_is_down(
+    sqlite_url: str, rasa: StandIn, actions: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings_for(sqlite_url, rasa.port, actions.port)
+    assert report(settings).parts["database"] == "up"
+    real = shutil.disk_usage
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: real(path)._replace(free=MIN_FREE_BYTES - 1))
+    assert report(settings).parts["database"] == "down"
 
 
 def test_one_probe_serves_the_requests_of_one_second(sqlite_url: str, rasa: StandIn, actions: StandIn) -> None:

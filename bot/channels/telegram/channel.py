@@ -8,11 +8,15 @@ Declared in ``credentials.yml``::
       api_url: ${TELEGRAM_API_URL}
 
 It serves ``GET /webhooks/telegram/`` (health) and ``POST /webhooks/telegram/webhook``.
-A webhook call is checked (secret header, size, JSON, update id), recorded so that a
-redelivered update is answered once, and answered at once; the update is then processed in
-the background, one at a time per chat, in the order received. While no model is loaded, an
-update is answered 503 and not recorded: Telegram keeps it and delivers it again (as it does
-while the Rasa server loads its model, :mod:`bot.rasa_loading`). With an empty token the
+A webhook call is checked (secret header, size, JSON, update id) and recorded so that a
+redelivered update is answered once; the update is processed one at a time per chat, in the
+order received, and the webhook answers Telegram once the volunteer has had the assistant's
+reply (or after :data:`ANSWER_WITHIN` seconds, the work going on). An update whose processing
+was cut short, the Rasa server stopped in the middle of the turn, thus got no answer: Telegram
+delivers it again and, recorded but never marked handled, it is processed again
+(:mod:`bot.store.telegram_updates`). While no model is loaded, an update is answered 503 and
+not recorded: Telegram keeps it and delivers it again (as it does while the Rasa server loads
+its model, :mod:`bot.rasa_loading`). With an empty token the
 channel is off: the Rasa server starts, the other channels work, the webhook answers 404.
 Nothing here talks to Telegram before an update arrives: ``bot telegram set-webhook``
 registers the webhook, ``bot telegram poll`` feeds this same webhook from getUpdates.
@@ -46,6 +50,7 @@ from bot.channels.telegram.updates import COMMAND_INTENTS, Ignore, Reply, Shared
 from bot.config import Settings, get_settings
 from bot.logs import pseudonym
 from bot.rasa_loading import RETRY_AFTER
+from bot.store.telegram_updates import Seen
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +59,7 @@ MAX_BODY_BYTES = 256 * 1024  # real updates are a few kilobytes
 PRUNE_EVERY = 3600.0  # seconds between two clean-ups of old update ids
 RECENT_IN_MEMORY = 10_000
 MAX_UPDATE_ID = 2**52  # Telegram's identifiers have at most 52 significant bits; the database keeps 63
+ANSWER_WITHIN = 20.0  # seconds the webhook waits for the turn before answering Telegram anyway
 
 
 def ids_are_numbers(update: Update) -> bool:
@@ -93,7 +99,7 @@ class TelegramInput(InputChannel):
         # Payloads the channel itself puts behind buttons and commands: allowed besides the assistant's.
         own = {button["payload"] for button in self.texts.help_buttons} if self.texts else set()
         self.own_payloads = frozenset(own | set(COMMAND_INTENTS.values()))
-        self._recent: OrderedDict[int, None] = OrderedDict()
+        self._recent: OrderedDict[int, None] = OrderedDict()  # update ids handled (or being handled) here
         self._chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_prune = 0.0
@@ -145,7 +151,7 @@ class TelegramInput(InputChannel):
         if not agent_ready(request.app.ctx):  # no model to answer with: Telegram delivers it again later
             logger.warning("update %s not taken: no model is loaded; Telegram will deliver it again", update_id)
             return response.json({"status": "loading"}, status=503, headers={"Retry-After": RETRY_AFTER})
-        if not await self._first_delivery(update_id):
+        if not await self._to_handle(update_id):
             logger.info("update %s received again: already handled, ignored", update_id)
             return response.json({"status": "duplicate"})
         try:
@@ -154,50 +160,74 @@ class TelegramInput(InputChannel):
                 logger.warning(
                     "Telegram webhook call refused: update %s has a chat or user id that is not a number", update_id
                 )
+                self._spawn(self._mark_handled(update_id))
                 return response.json({"error": "not a Telegram update"}, status=400)
             step = interpret(update, self.texts)
         except Exception as error:  # noqa: BLE001 - anything unreadable is logged and acknowledged
             logger.warning("update %s could not be read (%s): ignored", update_id, type(error).__name__)
+            self._spawn(self._mark_handled(update_id))
             return response.json({"status": "ignored"})
         if isinstance(step, Ignore):
             logger.info("update %s ignored: %s", update_id, step.reason)
             if step.callback_query_id:
                 self._spawn(TelegramOutput(self.bot, self.payloads).answer_button(step.callback_query_id))
+            self._spawn(self._mark_handled(update_id))
             return response.json({"status": "ignored"})
-        self._spawn(self._handle(update_id, step, on_new_message, tracker_store_of(request.app.ctx)))
-        return response.json({"status": "accepted"})
+        work = self._spawn(self._handle(update_id, step, on_new_message, tracker_store_of(request.app.ctx)))
+        # Answer Telegram once the turn is done: if this process stops meanwhile, Telegram gets no
+        # answer and delivers the update again. The work is not cancelled if the call is.
+        done, _ = await asyncio.wait({work}, timeout=ANSWER_WITHIN)
+        return response.json({"status": "handled" if done else "accepted"})
 
-    async def _first_delivery(self, update_id: int) -> bool:
-        """True the first time an update id is seen (in this process, then in the database)."""
-        if update_id in self._recent:
+    async def _to_handle(self, update_id: int) -> bool:
+        """True when the update is to be processed: first seen, or recorded but cut short by a stop."""
+        if update_id in self._recent:  # handled here, or being handled: Telegram did not wait for the answer
             return False
         self._recent[update_id] = None
         while len(self._recent) > RECENT_IN_MEMORY:
             self._recent.popitem(last=False)
         try:
-            return await asyncio.to_thread(self._remember, update_id)
+            seen = await asyncio.to_thread(self._remember, update_id)
         except SQLAlchemyError as error:
             # Better to answer than to make Telegram redeliver forever; memory still stops repeats.
             logger.error("update %s not recorded in the database (%s)", update_id, type(error).__name__)
             return True
+        if seen is Seen.UNFINISHED:
+            logger.warning("update %s was received before a stop and never answered: processed now", update_id)
+        return seen is not Seen.HANDLED
 
-    def _remember(self, update_id: int) -> bool:
+    def _remember(self, update_id: int) -> Seen:
         from bot.store import telegram_updates
         from bot.store.session import session_scope
 
         with session_scope(self.settings.database_url) as session:
-            first = telegram_updates.remember(session, bot_id=self.bot_id, update_id=update_id)
+            seen = telegram_updates.remember(session, bot_id=self.bot_id, update_id=update_id)
         if time.monotonic() - self._last_prune > PRUNE_EVERY:
             self._last_prune = time.monotonic()
             with session_scope(self.settings.database_url) as session:
                 pruned = telegram_updates.prune(session)
             logger.info("forgot %d Telegram update ids older than a week", pruned)
-        return first
+        return seen
 
-    def _spawn(self, work: Awaitable[None]) -> None:
+    async def _mark_handled(self, update_id: int) -> None:
+        """Record that the update needs nothing more: a redelivery of it is a duplicate."""
+        from bot.store import telegram_updates
+        from bot.store.session import session_scope
+
+        def mark() -> None:
+            with session_scope(self.settings.database_url) as session:
+                telegram_updates.mark_handled(session, bot_id=self.bot_id, update_id=update_id)
+
+        try:
+            await asyncio.to_thread(mark)
+        except SQLAlchemyError as error:  # memory still stops repeats in this process
+            logger.error("update %s not marked handled in the database (%s)", update_id, type(error).__name__)
+
+    def _spawn(self, work: Awaitable[None]) -> asyncio.Future[None]:
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     # --- processing -----------------------------------------------------------------------
 
@@ -226,6 +256,7 @@ class TelegramInput(InputChannel):
                 )  # fmt: skip
                 if chat_id is not None:
                     await output.send(chat_id, self.texts.unavailable)
+            await self._mark_handled(update_id)  # answered, or apologised for: not to be processed again
 
     async def _process(
         self,

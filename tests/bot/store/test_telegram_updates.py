@@ -8,14 +8,18 @@ from sqlalchemy import update
 
 from bot.store import models, telegram_updates
 from bot.store.session import session_scope
+from bot.store.telegram_updates import Seen
 
 
-def test_an_update_is_new_once_per_bot(database_url: str) -> None:
+def test_an_update_is_new_once_per_bot_and_a_duplicate_once_handled(database_url: str) -> None:
     with session_scope(database_url) as session:
-        assert telegram_updates.remember(session, bot_id=1, update_id=10) is True
+        assert telegram_updates.remember(session, bot_id=1, update_id=10) is Seen.NEW
+    with session_scope(database_url) as session:  # redelivered before it was answered: a stop cut it short
+        assert telegram_updates.remember(session, bot_id=1, update_id=10) is Seen.UNFINISHED
+        telegram_updates.mark_handled(session, bot_id=1, update_id=10)
     with session_scope(database_url) as session:  # a later request, or after a restart
-        assert telegram_updates.remember(session, bot_id=1, update_id=10) is False
-        assert telegram_updates.remember(session, bot_id=2, update_id=10) is True  # another bot's ids
+        assert telegram_updates.remember(session, bot_id=1, update_id=10) is Seen.HANDLED
+        assert telegram_updates.remember(session, bot_id=2, update_id=10) is Seen.NEW  # another bot's ids
 
 
 def test_old_update_ids_are_pruned(database_url: str) -> None:
@@ -31,4 +35,4 @@ def test_old_update_ids_are_pruned(database_url: str) -> None:
     with session_scope(database_url) as session:
         assert telegram_updates.prune(session) == 1
     with session_scope(database_url) as session:
-        assert telegram_updates.remember(session, bot_id=1, update_id=2) is False
+        assert telegram_updates.remember(session, bot_id=1, update_id=2) is Seen.UNFINISHED

@@ -116,6 +116,13 @@ def test_a_redelivered_update_is_answered_once_and_recorded_once(telegram_assist
     assert rows == 1
 
 
+def test_telegram_hears_back_only_once_the_volunteer_has_the_reply(telegram_assistant: TelegramAssistant) -> None:
+    chat, standin = 7_000_009, telegram_assistant.standin
+    answer = telegram_assistant.post(tg.text(chat, "bonjour"))
+    assert answer.status_code == 200 and answer.json()["status"] == "handled"
+    assert any("bénévolat" in text for text in standin.texts(chat))  # already sent when Telegram hears 200
+
+
 @pytest.mark.parametrize("secret", [None, "forged-secret", ""])
 def test_a_call_without_the_right_secret_is_refused(telegram_assistant: TelegramAssistant, secret: str | None) -> None:
     chat = 7_000_003
