@@ -124,7 +124,7 @@ def _shell(args: argparse.Namespace) -> int:
 def _telegram_set_webhook(args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.channels.telegram.manage import set_webhook
+    from bot.rasa.channels.telegram.manage import set_webhook
 
     url = asyncio.run(set_webhook(get_settings(), args.url, drop_pending_updates=args.drop_pending_updates))
     print(f"Webhook Telegram enregistré : {url}")
@@ -135,7 +135,7 @@ def _telegram_set_webhook(args: argparse.Namespace) -> int:
 def _telegram_delete_webhook(args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.channels.telegram.manage import delete_webhook
+    from bot.rasa.channels.telegram.manage import delete_webhook
 
     asyncio.run(delete_webhook(get_settings()))
     print("Webhook Telegram supprimé : les messages attendent désormais « bot telegram poll ».")
@@ -145,7 +145,7 @@ def _telegram_delete_webhook(args: argparse.Namespace) -> int:
 def _telegram_status(args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.channels.telegram.manage import webhook_status
+    from bot.rasa.channels.telegram.manage import webhook_status
 
     status = asyncio.run(webhook_status(get_settings()))
     print(f"Bot : @{status.username} (lien d'invitation : https://t.me/{status.username}?start=SOURCE)")
@@ -160,7 +160,7 @@ def _telegram_poll(args: argparse.Namespace) -> int:
     import asyncio
     import contextlib
 
-    from bot.channels.telegram.manage import forward_updates, local_webhook_url
+    from bot.rasa.channels.telegram.manage import forward_updates, local_webhook_url
     from bot.serve import model_for, prepare_database, running_assistant
 
     settings = get_settings()

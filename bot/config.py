@@ -87,7 +87,15 @@ class Settings:
         default=1,
         metadata={
             "help": "1: DIET and TED load their model by predicting once rather than by one step of training, "
-            "about 12 s less at the Rasa server's start, same predictions (bot/quick_load.py); 0: Rasa's own load."
+            "about 12 s less at the Rasa server's start, same predictions (bot/rasa/quick_load.py); 0: Rasa's own load."
+        },
+    )
+    rasa_speedups: str = field(
+        default="1",
+        metadata={
+            "help": "Speed patches of the Rasa server (bot/rasa/speedups): 1 on, 0 off (Rasa as shipped), or "
+            "groups separated by commas (actions,events,trackers,graph,rules,forms,models,features); they "
+            "install only on the Rasa, rasa-sdk and TensorFlow versions they were checked against."
         },
     )
     tracker_store_url: str = field(

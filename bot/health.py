@@ -11,7 +11,7 @@ The parts and what they can be:
 - ``web``: ``up`` (it is answering);
 - ``rasa``: ``up`` when the REST channel's ``GET /webhooks/rest/`` answers 200; ``loading`` when
   it answers 503: the process runs and loads its model (its port answers "loading" from the
-  start, :mod:`bot.rasa_loading`) or warms it up; ``down`` when nothing answers: stopped, or
+  start, :mod:`bot.rasa.loading`) or warms it up; ``down`` when nothing answers: stopped, or
   in the second before a restarted process takes its port;
 - ``actions``: ``up`` when the action server's ``GET /health`` answers 200, at the address
   the Rasa server calls (ACTION_ENDPOINT); ``down`` otherwise;

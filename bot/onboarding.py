@@ -4,7 +4,7 @@ Actions pass plain slot values in and get plain values back; every function open
 unit of work, so a profile is either stored whole with its consent, or not at all. Those that
 are safe to run twice (reads, and writes that create or replace) run once more when the
 database connection is lost in their middle; any other database failure reaches the action,
-and the volunteer is told politely (``bot.action_fallback``).
+and the volunteer is told politely (``bot.rasa.action_fallback``).
 """
 
 from __future__ import annotations

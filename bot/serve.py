@@ -25,7 +25,7 @@ from bot.supervise import Child, Supervisor, sigterm_as_interrupt
 logger = logging.getLogger(__name__)
 
 ACTION_SERVER = [sys.executable, "-m", "bot.action_server"]
-RASA_SERVER = [sys.executable, "-m", "bot.rasa_server"]
+RASA_SERVER = [sys.executable, "-m", "bot.rasa.server"]
 # The dependencies' deprecation warnings (dozens at each start) tell the person running the assistant
 # nothing they can act on; developers see them in test runs, LOG_LEVEL=DEBUG shows them here. Sanic
 # asks for every DeprecationWarning "once" as soon as it is imported, overriding PYTHONWARNINGS: the two
@@ -116,12 +116,15 @@ def action_server(settings: Settings, *, log_dir: Path | None = None) -> Child:
 
 def rasa_server(settings: Settings, model: Path, *, log_dir: Path | None = None) -> Child:
     """The Rasa server as bot serve runs it; it serves once the model is loaded and warmed up."""
+    from bot.rasa.speedups import parse_groups
+
+    parse_groups(settings.rasa_speedups)  # a wrong RASA_SPEEDUPS is said here, not by a server that keeps dying
     command = [
         *RASA_SERVER, "run", "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
         "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
     ]  # fmt: skip
     # The HTTP API lets the console deliver invitations; it always requires the token, which
-    # bot.rasa_server adds from the environment (a command line is readable by every local user).
+    # bot.rasa.server adds from the environment (a command line is readable by every local user).
     command += ["--enable-api"]
     return Child(
         "Rasa server", "le serveur Rasa", command,
@@ -238,7 +241,7 @@ def shell(*, no_train: bool = False, force_train: bool = False) -> int:
     env = process_env(settings)
     with Supervisor() as supervisor:
         supervisor.start(action_server(settings))
-        command = [  # through bot.rasa_server: the log guard and the polite answer to failed actions
+        command = [  # through bot.rasa.server: the log guard and the polite answer to failed actions
             *RASA_SERVER,
             "shell",
             "--model",

@@ -42,7 +42,7 @@ from scripts.measure.volunteers import Conversation, QuestionReader, load_person
 
 TARGET_FIRST_ANSWER_S, TARGET_TURN_MS, TARGET_ACTION_SERVER_S = 30, 1000, 5
 POLL_S = 0.1
-# Lines the servers log while starting, and what they tell (bot/action_server.py, bot/channels/warm_up.py).
+# Lines the servers log while starting, and what they tell (bot/action_server.py, bot/rasa/channels/warm_up.py).
 LOGGED = {
     "understanding warm-up (action server)": re.compile(r"understanding warmed up in ([\d.]+) s"),
     "model warm-up (Rasa server)": re.compile(r"model warmed up in ([\d.]+) s"),
@@ -119,7 +119,7 @@ def _status(url: str, *, post: dict[str, str] | None = None) -> tuple[int | None
 def time_start(model: Path, folder: Path, *, quick_load: bool = True, timeout: float = 300) -> StartRun:
     """Launch `bot serve --no-train` on ``model`` with fresh databases in ``folder`` and time its start.
 
-    ``quick_load=False`` sets QUICK_MODEL_LOAD=0: Rasa's own load of DIET and TED (bot.quick_load).
+    ``quick_load=False`` sets QUICK_MODEL_LOAD=0: Rasa's own load of DIET and TED (bot.rasa.quick_load).
     """
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "models").mkdir(parents=True)
@@ -313,7 +313,7 @@ def report(
         lines += [
             "",
             "The columns \"Rasa's load\" load the same model with QUICK_MODEL_LOAD=0 (Rasa's own load of DIET "
-            "and TED, one step of training first; bot.quick_load), in the same run, for comparison; the targets "
+            "and TED, one step of training first; bot.rasa.quick_load), in the same run, for comparison; the targets "
             "below judge the starts as configured.",
         ]
     first = [run.moments.get(MOMENTS[4][0], float("inf")) for run in runs]

@@ -14,8 +14,10 @@ SQL tracker store, times NLU parses (scripts/bench_nlu.py) and simulated convers
 each concurrency level, alternating the two models (scripts/bench_conversations.py), reads
 the servers' peak memory, then times matching (scripts/bench_matching.py). Then it times the
 start of `bot serve --no-train` and the first conversations after it (scripts/bench_start.py) and
-soaks the assistant with conversations in a row for five minutes (scripts/bench_soak.py); each
-part writes its own section of the report.
+soaks the assistant with conversations in a row for five minutes (scripts/bench_soak.py). The
+conversations also run against our model served with the speed patches off, and
+scripts/bench_speedups.py serves it once per group of patches left out. Each part writes its
+own section of the report.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pathlib import Path
 
 from bot.config import ROOT
 from bot.serve import latest_model
-from scripts import bench_matching, bench_soak, bench_start
+from scripts import bench_matching, bench_soak, bench_speedups, bench_start
 from scripts.bench_conversations import HEADER as LOAD_HEADER
 from scripts.bench_conversations import LoadResult, measured_load
 from scripts.bench_nlu import HEADER as NLU_HEADER
@@ -39,7 +41,8 @@ from scripts.measure.report import context_lines, invocation, percentile, table,
 DEFAULT_CONFIG = ROOT / "scripts" / "rasa_default_config.yml"
 TARGET_P95_MS, TARGET_RATIO, TARGET_NLU_P95_MS, TARGET_MATCHING_P95_MS = 300, 2.0, 30, 20
 TARGET_TRAINING_S, TARGET_RSS_MB = 180, 1800
-PARTS = ("load", "start", "soak")
+PARTS = ("load", "speedups", "start", "soak")
+UNPATCHED, DEFAULTS = "ours, patches off", "Rasa defaults"
 
 INTRODUCTION = """\
 Speed and memory of the assistant, measured by `scripts/benchmark.py` (`make bench`). The
@@ -60,7 +63,7 @@ How it is measured:
   ResponseSelector, UnexpecTED and TED policies at 100 epochs, and no custom NLU
   component, so it extracts no entities. Both assistants run at the same time, with the
   same action server code, and are measured alternately.
-- *Our model* runs `bot.nlu.speedups` (installed by its NLU component, docs/architecture.md):
+- *Our model* runs with `bot.rasa.speedups` (RASA_SPEEDUPS=1, as `make run`; docs/architecture.md):
   Rasa 3.6 code replaced by equivalent code, such as the validation of every action server
   answer, which re-checked the whole JSON schema each time (about 50 ms of CPU per custom
   action). It also uses our spaCy loader and TED policy (config.yml). The default-configured
@@ -76,14 +79,14 @@ cProfile during the 10-concurrent level):
 
 - Matching (`bot/matching.py`): missions are scored over bitmasks in one inlined loop, about 4× less
   CPU per volunteer than before (25–37 ms p95 before), with the same rankings.
-- NLU parse: spaCy runs none of its components (`bot.nlu.spacy_nlp.FrenchSpacyNLP`): tokens and word
+- NLU parse: spaCy runs none of its components (`bot.rasa.nlu.spacy_nlp.FrenchSpacyNLP`): tokens and word
   vectors need none, and the n-gram featurizers now read words rather than spaCy's lemmas
   (`use_lemma: false`, which also raised the held-out accuracy). spaCy's ner alone was half of its
   time per message; tok2vec, the morphologizer and the lemmatizer most of the rest.
 - Turn latency, per turn of the Rasa server's single event loop (about 82 ms of CPU before these
   changes; on 2026-11-23, 33 to 35 ms before a first round, 25 to 31 ms after it and 18 to 20 ms after
   a second, in profiling runs of the same 10-concurrent load; the table below has this run's figure):
-  - hot spots of Rasa 3.6 replaced by equivalent code (`bot/nlu/speedups.py`), each tested against
+  - hot spots of Rasa 3.6 replaced by equivalent code (`bot/rasa/speedups/`), each tested against
     Rasa's own: the action answer's schema validation; the event class lookup; the dialogue states,
     which each policy (RulePolicy twice) rebuilt by replaying the whole conversation, now built once
     per prediction and copied; the prediction graph, run through dask's scheduler after pruning its
@@ -98,7 +101,7 @@ cProfile during the 10-concurrent level):
     times a message; 60 µs now); each replay worked out the applied events again and copied every slot
     with `copy.copy`; each slot mapping check worked out the form's unique entity mappings again; the
     requests to the action server are written with ujson;
-  - TED's predictions are kept for dialogue states it has already seen (`bot.policies.CachedTEDPolicy`,
+  - TED's predictions are kept for dialogue states it has already seen (`bot.rasa.policies.CachedTEDPolicy`,
     tested equal to TED's own): most of TED's 8 ms per prediction went into turning arrays into
     tensors. The table starts empty when the server starts; a path never seen costs what TED costs;
   - the tracker store reads a conversation with SQL statements built once, reuses the number of rows
@@ -139,6 +142,12 @@ def _ratio(ours: float, theirs: float) -> str:
     return f"{ours / theirs:.2f}×" if theirs else "–"
 
 
+def _cpu_ms(load: LoadResult) -> str:
+    """The Rasa server's CPU time per message during a level, in ms."""
+    ms = load.cpu_ms_per_message("Rasa server")
+    return "–" if ms is None else f"{ms:.1f}"
+
+
 def _verdict(ok: bool, miss: str) -> str:
     return "met" if ok else f"**missed** ({miss})"
 
@@ -160,16 +169,21 @@ def main() -> None:
     parser.add_argument(
         "--only", nargs="+", choices=PARTS, default=list(PARTS),
         help="parts to run, each writing its own section (default: all): load = training, NLU, conversations, "
-        "memory, matching; start = bot serve's start (scripts/bench_start.py); soak = scripts/bench_soak.py",
+        "memory, matching; speedups = each group of speed patches (scripts/bench_speedups.py); "
+        "start = bot serve's start (scripts/bench_start.py); soak = scripts/bench_soak.py",
     )  # fmt: skip
     bench_start.add_arguments(parser)
     bench_soak.add_arguments(parser)
+    bench_speedups.add_arguments(parser)
     args = parser.parse_args()
     model = args.model
     if "load" in args.only:
         model = _load(args)
     elif model is None:
         model = latest_model(ROOT / "models")
+    if "speedups" in args.only:
+        _log("each group of speed patches, served without it...")
+        bench_speedups.run(args, model)
     if "start" in args.only:
         _log("timing the start of bot serve --no-train, then the first conversations...")
         bench_start.run(args, model)
@@ -196,16 +210,19 @@ def _load(args: argparse.Namespace) -> Path:
 
     runs = args.workdir / "servers"
     shutil.rmtree(runs, ignore_errors=True)  # fresh databases: no returning volunteers
-    models = {"ours": model} if default_model is None else {"ours": model, "Rasa defaults": default_model}
+    models = {"ours": model} if default_model is None else {"ours": model, DEFAULTS: default_model}
     loads: list[LoadResult] = []
     parses: list[ParseTimings] = []
     memory: dict[str, dict[str, float]] = {}
     _log("starting the assistants...")
-    with started_assistant(model, runs / "ours", tracker_store_url=args.tracker_store_url) as ours:
-        assistants = {"ours": ours}
+    with (
+        started_assistant(model, runs / "ours", tracker_store_url=args.tracker_store_url) as ours,
+        started_assistant(model, runs / "unpatched", tracker_store_url=args.tracker_store_url, speedups="0") as bare,
+    ):
+        assistants = {"ours": ours, UNPATCHED: bare}
         with _maybe_started(default_model, runs / "default", args.tracker_store_url) as default:
             if default is not None:
-                assistants["Rasa defaults"] = default
+                assistants[DEFAULTS] = default
             messages = parse_messages()
             for label, assistant in assistants.items():
                 _log(f"NLU parses, {label}...")
@@ -230,7 +247,7 @@ class _maybe_started:  # noqa: N801 - used like the context manager it wraps
     """``started_assistant`` when there is a model, else nothing."""
 
     def __init__(self, model: Path | None, folder: Path, url: str | None) -> None:
-        self.context = started_assistant(model, folder, tracker_store_url=url) if model else None
+        self.context = started_assistant(model, folder, tracker_store_url=url, speedups="0") if model else None
 
     def __enter__(self) -> object:
         return self.context.__enter__() if self.context else None
@@ -258,7 +275,8 @@ def _report(
         "",
     ]
     ours_at = {load.concurrency: load for load in loads if load.label == "ours"}
-    theirs_at = {load.concurrency: load for load in loads if load.label != "ours"}
+    theirs_at = {load.concurrency: load for load in loads if load.label == DEFAULTS}
+    bare_at = {load.concurrency: load for load in loads if load.label == UNPATCHED}
     targets: list[list[object]] = []
     if 10 in ours_at:
         p95 = percentile(ours_at[10].latencies_ms, 95)
@@ -296,6 +314,31 @@ def _report(
         *table(LOAD_HEADER, [load.row() for load in loads]),
         "",
     ]
+    if bare_at:
+        lines += [
+            "The speed patches' own gain: the same model and configuration served with `RASA_SPEEDUPS=0` "
+            "(Rasa as shipped), each group's share in the section of `scripts/bench_speedups.py`.",
+            "",
+            *table(
+                [
+                    "concurrent",
+                    "p95 ours ÷ patches off",
+                    "messages/s ours ÷ patches off",
+                    "Rasa CPU per message, ours / patches off",
+                ],
+                [
+                    [
+                        level,
+                        _ratio(*(percentile(at[level].latencies_ms, 95) for at in (ours_at, bare_at))),
+                        _ratio(ours_at[level].throughput, bare_at[level].throughput),
+                        f"{_cpu_ms(ours_at[level])} / {_cpu_ms(bare_at[level])} ms",
+                    ]
+                    for level in sorted(ours_at)
+                    if level in bare_at
+                ],
+            ),  # fmt: skip
+            "",
+        ]
     if theirs_at:
         lines += [
             *table(

@@ -38,7 +38,7 @@ How to read it:
 
 - *NLU* runs the real Rasa server over HTTP (`/model/parse`). Intents are measured on
   `tests/nlu/holdout.yml`, written apart from the training data and never trained on.
-  Entities come from our own component (`bot.nlu.profile_extractor`), which returns
+  Entities come from our own component (`bot.rasa.nlu.profile_extractor`), which returns
   normalised values rather than spans, so they are compared by value.
 - *Understanding tables* are the phrasings of `tests/bot/understanding`: unit tests and
   data at once.

@@ -9,7 +9,7 @@ Usage::
 
 Starts the real assistant (``bot.serve.running_assistant``: Rasa and action servers on free
 loopback ports, SQLite databases in a temporary folder), with Telegram pointed at the local
-stand-in of the Bot API (tests/bot/channels/telegram/standin.py). Then, in rounds, simulated
+stand-in of the Bot API (tests/bot/rasa/channels/telegram/standin.py). Then, in rounds, simulated
 volunteers (scripts/measure/volunteers.py) talk over REST alone (baseline), then again while
 a separate process sends generated hostile inputs (scripts/measure/hostile.py: a seed makes
 them reproducible) to the REST channel, the Telegram webhook and the chat bubble's WebSocket
@@ -72,7 +72,7 @@ from scripts.measure.hostile import (
 )
 from scripts.measure.report import context_lines, invocation, median, percentile, table, write_section
 from scripts.measure.volunteers import Conversation, QuestionReader, load_personas, run_conversation
-from tests.bot.channels.telegram.standin import BotAPIStandIn
+from tests.bot.rasa.channels.telegram.standin import BotAPIStandIn
 
 TELEGRAM_TOKEN = "123456:FUZZ-token_for-the-stand-in"  # a fake bot: the stand-in answers it on 127.0.0.1
 ORIGIN = "http://localhost:8000"  # the demo page's origin, allowed to open the chat bubble
@@ -382,7 +382,7 @@ def server_pids() -> tuple[int, ...]:
     """The Rasa and action servers this process started (what a hostile input makes work)."""
     return tuple(
         pid for pid in descendants(os.getpid())
-        if any(f"-m {module} " in command_line(pid) + " " for module in ("bot.rasa_server", "bot.action_server"))
+        if any(f"-m {module} " in command_line(pid) + " " for module in ("bot.rasa.server", "bot.action_server"))
     )  # fmt: skip
 
 

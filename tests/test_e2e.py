@@ -1,7 +1,8 @@
 """End to end: the real action server and Rasa server, driven over HTTP like any channel.
 
 The servers are started once for this module, exactly as `make run` starts them (bot.serve),
-on free ports with their own SQLite databases, with the model trained once for the test run.
+on free ports with their own SQLite databases, with the model trained once for the test run;
+then once more with the speed patches off, so every test here also checks Rasa as shipped.
 """
 
 from __future__ import annotations
@@ -50,8 +51,11 @@ class Assistant:
         return next((row for row in self.export() if row["sender_id"] == sender), None)
 
 
-@pytest.fixture(scope="module")
-def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+@pytest.fixture(scope="module", params=["1", "0"], ids=["speedups on", "speedups off"])
+def assistant(
+    trained_model: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Assistant]:
+    """Served with the speed patches (as `make run` does), then without them: Rasa as shipped (bot/rasa/speedups)."""
     folder = tmp_path_factory.mktemp("assistant")
     action_port = free_port()
     settings = Settings(
@@ -61,9 +65,12 @@ def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         rasa_port=free_port(),
         action_port=action_port,
         action_endpoint=f"http://127.0.0.1:{action_port}/webhook",
+        rasa_speedups=request.param,
     )
     prepare_database(settings)
     with running_assistant(settings, trained_model, log_dir=folder / "logs") as webhook:
+        said = "speed patches on: actions" if request.param == "1" else "speed patches off"
+        assert said in (folder / "logs" / "rasa.log").read_text(encoding="utf-8")
         yield Assistant(webhook, settings, folder / "logs")
 
 

@@ -9,22 +9,38 @@ understanding tables (tests/bot/understanding) and end to end over HTTP (tests/t
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
 import unicodedata
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.config import ROOT
 
 RASA = str(Path(sys.executable).with_name("rasa"))
 MIN_HOLDOUT_ACCURACY = 0.90
+# The dialogue and the held-out set are tested through the Rasa server's entry point (bot.rasa.server), with
+# the speed patches on, as served, and off: Rasa as shipped stays the reference (bot/rasa/speedups).
+SPEEDUPS = pytest.mark.parametrize("speedups", ["1", "0"], ids=["speedups on", "speedups off"])
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([RASA, *args], cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+def _run_served(speedups: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``rasa ARGS`` as bot serve runs the Rasa server, with RASA_SPEEDUPS set; checks the patches' log line."""
+    env = dict(os.environ, RASA_SPEEDUPS=speedups, TF_CPP_MIN_LOG_LEVEL="2")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.rasa.server", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    said = "speed patches on: actions" if speedups == "1" else "speed patches off"
+    assert said in result.stdout + result.stderr, (result.stdout + result.stderr)[-3000:]
+    return result
 
 
 # Responses Rasa's own default actions send (utter_default: action_default_fallback).
@@ -62,7 +78,7 @@ def _used_outside_stories(warning: str) -> bool:
     if match is None:
         return False
     response = match.group(1)
-    sources = [*(ROOT / "actions").glob("*.py"), ROOT / "bot" / "action_fallback.py"]
+    sources = [*(ROOT / "actions").glob("*.py"), ROOT / "bot" / "rasa" / "action_fallback.py"]
     code = "\n".join(p.read_text(encoding="utf-8") for p in sources)
     form_slots = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["forms"]["profile_form"]
     asked = {f"utter_ask_{slot}" for slot in form_slots["required_slots"]}
@@ -71,10 +87,12 @@ def _used_outside_stories(warning: str) -> bool:
     return f'"{response}"' in code or response in asked or dynamic or response in RASA_DEFAULT_RESPONSES
 
 
-def test_conversation_stories_all_pass(trained_model: Path, tmp_path: Path) -> None:
+@SPEEDUPS
+def test_conversation_stories_all_pass(trained_model: Path, tmp_path: Path, speedups: str) -> None:
     stories = [s for f in sorted((ROOT / "tests" / "conversations").glob("*.yml")) for s in _stories(f)]
     assert len(stories) >= 25
-    result = _run(
+    result = _run_served(
+        speedups,
         "test", "core", "--model", str(trained_model), "--stories", "tests/conversations",
         "--fail-on-prediction-errors", "--out", str(tmp_path),
     )  # fmt: skip
@@ -110,8 +128,10 @@ def test_holdout_is_never_trained_on() -> None:
     assert sorted(set(holdout) & set(training)) == []
 
 
-def test_holdout_intent_accuracy(trained_model: Path, tmp_path: Path) -> None:
-    result = _run(
+@SPEEDUPS
+def test_holdout_intent_accuracy(trained_model: Path, tmp_path: Path, speedups: str) -> None:
+    result = _run_served(
+        speedups,
         "test", "nlu", "--model", str(trained_model), "--nlu", "tests/nlu/holdout.yml", "--out", str(tmp_path),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]

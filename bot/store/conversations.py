@@ -4,7 +4,7 @@ Rasa's SQLTrackerStore keeps every event of every conversation in one ``events``
 (id, sender_id, type_name, timestamp, intent_name, action_name, data as JSON text),
 keyed by the channel's sender id only. This module erases and ages out events; the console
 reads them (``bot/console/transcript.py``, ``bot/console/funnel.py``); the tracker store
-class itself is ``bot.tracker_store.PrivacyTrackerStore``.
+class itself is ``bot.rasa.tracker_store.PrivacyTrackerStore``.
 """
 
 from __future__ import annotations

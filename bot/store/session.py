@@ -47,7 +47,7 @@ CHECKPOINT_ATTEMPTS = 3
 REWRITE_LOCK_TIMEOUT = "5s"
 # Seconds a SQLite connection waits for another's write lock before it gives up ("database is locked"):
 # SQLite's own bounded retry. Shorter than ACTION_TIMEOUT (8 s), so a custom action still fails in time to be
-# answered; the Rasa server's tracker store waits less at a time (bot.tracker_store).
+# answered; the Rasa server's tracker store waits less at a time (bot.rasa.tracker_store).
 BUSY_TIMEOUT = 5.0
 # Pause before a unit of work whose connection was lost is run again.
 RECONNECT_PAUSE = 0.2

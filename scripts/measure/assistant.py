@@ -152,8 +152,13 @@ class RunningAssistant:
 
 
 @contextmanager
-def started_assistant(model: Path, folder: Path, *, tracker_store_url: str | None = None) -> Iterator[RunningAssistant]:
-    """Start the action server and the Rasa server (as `make run` does) on free ports and new databases."""
+def started_assistant(
+    model: Path, folder: Path, *, tracker_store_url: str | None = None, speedups: str = "1"
+) -> Iterator[RunningAssistant]:
+    """Start the action server and the Rasa server (as `make run` does) on free ports and new databases.
+
+    ``speedups`` is the server's RASA_SPEEDUPS: 1 as `make run`, 0 for Rasa as shipped, or groups.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     action_port = free_port()
     url = tracker_store_url or f"sqlite:///{folder / 'tracker.db'}"
@@ -165,6 +170,7 @@ def started_assistant(model: Path, folder: Path, *, tracker_store_url: str | Non
         rasa_port=free_port(),
         action_port=action_port,
         action_endpoint=f"http://127.0.0.1:{action_port}/webhook",
+        rasa_speedups=speedups,
     )
     prepare_database(settings)
     process_env(settings)  # creates the shared secret before both servers need it

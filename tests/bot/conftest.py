@@ -19,7 +19,7 @@ from bot.training import TRAINING_DATA
 
 @pytest.fixture(scope="session")
 def agent(trained_model: Path) -> Agent:
-    """The model as the Rasa server loads it (which also installs bot.nlu.speedups)."""
+    """The model as the Rasa server loads it; the speed patches are installed only for tests/bot/rasa/speedups."""
     return Agent.load(str(trained_model))
 
 

@@ -2,8 +2,8 @@
 
 Both sides of the assistant, with real failures:
 
-- Rasa's tracker store (``bot.tracker_store``), wrapped as the Rasa server's agent wraps it
-  (Rasa's ``FailSafeTrackerStore``, with ``bot.tracker_store.install``), and the channels
+- Rasa's tracker store (``bot.rasa.tracker_store``), wrapped as the Rasa server's agent wraps it
+  (Rasa's ``FailSafeTrackerStore``, with ``bot.rasa.tracker_store.install``), and the channels
   that answer the volunteer when a turn fails;
 - the application database behind the actions (``bot.onboarding``, ``bot.store.session``).
 
@@ -38,21 +38,21 @@ from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import Engine
 
 from bot import onboarding
-from bot import tracker_store as tracker_store_module
-from bot.channels.rest import CheckedRestInput
-from bot.channels.telegram.channel import TelegramInput
-from bot.channels.telegram.output import TelegramOutput
-from bot.channels.telegram.updates import ToAssistant
-from bot.channels.web import Session, WebChatInput
 from bot.config import ROOT, Settings, get_settings
 from bot.errors import DatabaseUnavailableError
 from bot.profile import ConsentRecord
+from bot.rasa import tracker_store as tracker_store_module
+from bot.rasa.channels.rest import CheckedRestInput
+from bot.rasa.channels.telegram.channel import TelegramInput
+from bot.rasa.channels.telegram.output import TelegramOutput
+from bot.rasa.channels.telegram.updates import ToAssistant
+from bot.rasa.channels.web import Session, WebChatInput
+from bot.rasa.tracker_store import PrivacyTrackerStore
 from bot.store import models
 from bot.store import session as store_session
 from bot.store.migrate import upgrade
 from bot.store.session import get_engine, session_scope
 from bot.texts import widget_texts
-from bot.tracker_store import PrivacyTrackerStore
 
 SENDER = "conv-julie-4242"
 FIRST_WORDS = "Je m'appelle Julie"
@@ -248,7 +248,7 @@ def domain() -> Domain:
 
 @pytest.fixture()
 def as_served(monkeypatch: pytest.MonkeyPatch) -> Callable[[PrivacyTrackerStore, Domain], Any]:
-    """Wrap a tracker store as the Rasa server's agent does (bot.rasa_server installs the pass-on)."""
+    """Wrap a tracker store as the Rasa server's agent does (bot.rasa.server installs the pass-on)."""
     monkeypatch.setattr(Agent, "_create_tracker_store", Agent.__dict__["_create_tracker_store"])  # undone after
     assert tracker_store_module.install()
     return Agent._create_tracker_store

@@ -44,9 +44,9 @@ sys.exit(1 if mode == "fails" else 0)
 """
 
 PROJECT = {
-    "config.yml": "language: fr\npipeline:\n  - name: bot.nlu.extractor.ProfileExtractor\n"
+    "config.yml": "language: fr\npipeline:\n  - name: bot.rasa.nlu.extractor.ProfileExtractor\n"
     "  - name: SpacyNLP\n    model: fr_core_news_md\n  - name: DIETClassifier\n    epochs: 100\n"
-    "policies:\n  - name: bot.policies.CachedPolicy\n    epochs: 40\n",
+    "policies:\n  - name: bot.rasa.policies.CachedPolicy\n    epochs: 40\n",
     "domain.yml": "version: '3.1'\nintents:\n  - greet\n",
     "data/nlu/basics.yml": "nlu:\n- intent: greet\n  examples: |\n    - bonjour\n",
     "data/rules/basics.yml": "rules: []\n",
@@ -54,11 +54,11 @@ PROJECT = {
     "data/association/words.csv": "mot\ncuisine\n",
     "data/association/missions.yml": "missions: []\n",
     "bot/__init__.py": "",
-    "bot/nlu/__init__.py": "",
-    "bot/nlu/extractor.py": "from bot.understanding import words\n\n\nclass ProfileExtractor:\n    pass\n",
+    "bot/rasa/nlu/__init__.py": "",
+    "bot/rasa/nlu/extractor.py": "from bot.understanding import words\n\n\nclass ProfileExtractor:\n    pass\n",
     "bot/understanding/__init__.py": "",
     "bot/understanding/words.py": "from pathlib import Path\n\nWORDS = Path('data/association') / 'words.csv'\n",
-    "bot/policies.py": "def lazy():\n    from .understanding import words  # noqa\n",
+    "bot/rasa/policies.py": "def lazy():\n    from .understanding import words  # noqa\n",
     "bot/serve.py": "print('not a training input')\n",
 }
 
@@ -146,10 +146,10 @@ CHANGES = {
     "story": ("training data", _edit("data/stories/onboarding.yml", "# one more\n")),
     "domain": ("domain", _edit("domain.yml", "  - goodbye\n")),
     "config": ("config", lambda root: (root / "config.yml").write_text(PROJECT["config.yml"].replace("40", "41"))),
-    "component": ("components", _edit("bot/nlu/extractor.py", "LIMIT = 2\n")),
-    "policy": ("components", _edit("bot/policies.py", "LIMIT = 2\n")),
+    "component": ("components", _edit("bot/rasa/nlu/extractor.py", "LIMIT = 2\n")),
+    "policy": ("components", _edit("bot/rasa/policies.py", "LIMIT = 2\n")),
     "module a component imports": ("components", _edit("bot/understanding/words.py", "LIMIT = 2\n")),
-    "package init": ("components", _edit("bot/nlu/__init__.py", "# plug-ins\n")),
+    "package init": ("components", _edit("bot/rasa/nlu/__init__.py", "# plug-ins\n")),
     "data file a component reads": ("components", _edit("data/association/words.csv", "jardinage\n")),
 }
 
@@ -192,8 +192,8 @@ def test_files_that_do_not_change_the_model_do_not_train(
     unrelated = {"bot/serve.py": "# no\n", "data/association/missions.yml": "# no\n", "README.md": "x"}
     for relative, text in unrelated.items():
         _edit(relative, text)(project)
-    (project / "bot/nlu/__pycache__").mkdir()
-    (project / "bot/nlu/__pycache__/extractor.cpython-310.pyc").write_bytes(b"\0")
+    (project / "bot/rasa/nlu/__pycache__").mkdir()
+    (project / "bot/rasa/nlu/__pycache__/extractor.cpython-310.pyc").write_bytes(b"\0")
     (project / "data/nlu/.basics.yml.swp").write_bytes(b"\0")
     assert (train(), trainings(calls)) == (first, 1)
 
@@ -209,14 +209,15 @@ def test_the_fingerprint_ignores_where_and_when_files_were_written(project: Path
 def test_the_inputs_of_this_project_are_its_components_what_they_import_and_read() -> None:
     inputs = training.component_files(ROOT)
     for expected in (
-        "bot/nlu/spacy_nlp.py", "bot/nlu/profile_extractor.py", "bot/nlu/speedups.py", "bot/nlu/language_guard.py",
-        "bot/policies.py", "bot/understanding/places.py", "bot/taxonomy.py", "bot/__init__.py",
+        "bot/rasa/nlu/spacy_nlp.py", "bot/rasa/nlu/profile_extractor.py", "bot/rasa/nlu/language_guard.py",
+        "bot/rasa/policies.py", "bot/understanding/places.py", "bot/taxonomy.py", "bot/__init__.py",
         "data/association/taxonomy.yml", "data/association/postcodes.csv", "data/association/departments.csv",
-        "bot/nlu/faq_keywords.py", "data/association/faq.yml",  # its keywords change what the NLU answers
+        "bot/rasa/nlu/faq_keywords.py", "data/association/faq.yml",  # its keywords change what the NLU answers
     ):  # fmt: skip
         assert expected in inputs
     for unrelated in (
         "bot/serve.py", "bot/web.py", "bot/texts.py", "data/association/missions.yml",
+        "bot/rasa/speedups/__init__.py", "bot/rasa/speedups/graph.py",  # installed by the server, not the model
         "data/association/consent.yml", "data/association/widget.yml", "data/association/labels.yml",
     ):  # fmt: skip
         assert unrelated not in inputs

@@ -15,8 +15,8 @@ from scripts.bench_start import report as start_report
 def test_logged_durations_reads_the_first_of_each_warm_up_line() -> None:
     lines = [
         "2026-12-03 10:53:40 INFO bot.action_server - understanding warmed up in 2.6 s\n",
-        "INFO bot.channels.warm_up - model warmed up in 0.7 s",
-        "INFO bot.channels.warm_up - model warmed up in 9.9 s",  # a restart: the first start is what is timed
+        "INFO bot.rasa.channels.warm_up - model warmed up in 0.7 s",
+        "INFO bot.rasa.channels.warm_up - model warmed up in 9.9 s",  # a restart: the first start is what is timed
         "L'assistant est prêt (64 s).",
     ]
 

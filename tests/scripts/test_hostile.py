@@ -86,27 +86,27 @@ def test_typed_payloads_that_open_a_conversation_are_marked(drawn: list) -> None
 def test_stack_traces_are_read_from_log_records() -> None:
     log = "\n".join(
         [
-            "2026-12-02 19:01:27 INFO     bot.channels.rest  - REST request refused (403)",
+            "2026-12-02 19:01:27 INFO     bot.rasa.channels.rest  - REST request refused (403)",
             "[2026-12-02 19:01:28 +0000] [11390] [ERROR] Exception occurred while handling uri: "
             "'http://127.0.0.1:1/webhooks/rest/webhook'",
             "Traceback (most recent call last):",
-            '  File "/x/bot/channels/rest.py", line 92, in read_message',
+            '  File "/x/bot/rasa/channels/rest.py", line 92, in read_message',
             "builtins.RecursionError (message not logged)",
-            "2026-12-02 19:01:29 ERROR    bot.channels.web  - the assistant failed",
+            "2026-12-02 19:01:29 ERROR    bot.rasa.channels.web  - the assistant failed",
             "Traceback (most recent call last):",
             '  File "/x/rasa/engine/graph.py", line 496, in __call__',
             "builtins.ValueError (message not logged)",
             "During the handling of the above, another exception occurred:",
             "Traceback (most recent call last):",
-            '  File "/x/bot/channels/web.py", line 455, in handle',
+            '  File "/x/bot/rasa/channels/web.py", line 455, in handle',
             "rasa.engine.exceptions.GraphComponentException (message not logged)",
         ]
     )
     rest, web = traces_in(log, "rasa.log")
     assert (rest.channel, rest.tracebacks, rest.at is not None) == ("rest", 1, True)
-    assert rest.signature == "rasa.log: builtins.RecursionError at /x/bot/channels/rest.py:92 in read_message"
+    assert rest.signature == "rasa.log: builtins.RecursionError at /x/bot/rasa/channels/rest.py:92 in read_message"
     assert (web.channel, web.tracebacks) == ("web", 2)
-    assert web.exception.startswith("rasa.engine.exceptions.GraphComponentException at /x/bot/channels/web.py:455")
+    assert web.exception.startswith("rasa.engine.exceptions.GraphComponentException at /x/bot/rasa/channels/web.py:455")
 
 
 def test_a_case_sent_again_carries_a_new_telegram_update_id() -> None:

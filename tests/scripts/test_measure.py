@@ -166,7 +166,7 @@ def test_matching_benchmark_runs_at_tiny_size() -> None:
 
 @pytest.mark.parametrize("label", ["ours", "Rasa defaults", "nos réglages (PostgreSQL)"])
 def test_bench_senders_are_sender_ids_the_rest_channel_accepts(label: str) -> None:
-    from bot.channels.rest import MAX_SENDER_CHARS, SENDER_CHARACTERS
+    from bot.rasa.channels.rest import MAX_SENDER_CHARS, SENDER_CHARACTERS
     from scripts.bench_conversations import bench_sender
 
     sender = bench_sender(label, 50, 0, 999)

@@ -24,9 +24,9 @@ import websockets
 
 from bot.config import Settings, action_token, rasa_api_token
 from bot.serve import prepare_database, running_assistant
-from tests.bot.channels.telegram import telegram_json as tg
-from tests.bot.channels.telegram.conftest import SECRET, TOKEN
-from tests.bot.channels.telegram.standin import BotAPIStandIn
+from tests.bot.rasa.channels.telegram import telegram_json as tg
+from tests.bot.rasa.channels.telegram.conftest import SECRET, TOKEN
+from tests.bot.rasa.channels.telegram.standin import BotAPIStandIn
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.e2e

@@ -43,10 +43,10 @@ from actions.privacy import ActionForgetMe
 from bot.config import ROOT, Settings, get_settings
 from bot.privacy import PERSON_TABLES, erase_person, purge
 from bot.profile import ConsentRecord, Place, ProfileSubmission, TimeSlot
+from bot.rasa.tracker_store import PrivacyTrackerStore
 from bot.store import leads, staff, volunteers
 from bot.store.migrate import upgrade
 from bot.store.session import session_scope, sqlite_file_engine, wipe_deleted_rows
-from bot.tracker_store import PrivacyTrackerStore
 from bot.web import create_app
 from tests.actions.conftest import make_tracker
 from tests.bot.console.conftest import ADMIN, csrf_of, login

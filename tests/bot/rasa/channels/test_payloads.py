@@ -1,0 +1,58 @@
+"""Typed payload syntax reaches Rasa only as a button the assistant offered (bot.rasa.channels.payloads)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.rasa.channels.payloads import as_text, offered_payloads, vetted_text
+
+OFFERED = '/apply{"mission_id": 3}'
+
+
+class Store:
+    """A tracker store holding one conversation."""
+
+    def __init__(self, events: list) -> None:
+        self.tracker = DialogueStateTracker.from_events("essai", events)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        return self.tracker if sender_id == "essai" else None
+
+
+EVENTS = [
+    UserUttered("bonjour"),
+    BotUttered("Cette mission vous intéresse ?", {"buttons": [{"title": "Oui", "payload": OFFERED}]}),
+]
+
+
+def vetted(text: str, sender: str = "essai", store: object = None) -> str:
+    return asyncio.run(vetted_text(text, sender, store if store is not None else Store(EVENTS)))
+
+
+def test_words_pass_unchanged() -> None:
+    assert vetted("je m'appelle Julie") == "je m'appelle Julie"
+
+
+def test_a_button_the_assistant_offered_passes() -> None:
+    assert offered_payloads(Store(EVENTS).tracker.events) == {OFFERED}
+    assert vetted(OFFERED) == OFFERED
+    assert vetted(f"  {OFFERED}\n") == OFFERED
+
+
+def test_anything_else_that_looks_like_a_payload_is_read_as_words() -> None:
+    assert vetted('/inform{"first_name": "<b>x</b>"}') == 'inform{"first_name": "<b>x</b>"}'
+    assert vetted('/apply{"mission_id": 4}') == 'apply{"mission_id": 4}'
+    assert vetted(OFFERED, sender="other") == as_text(OFFERED)
+    assert vetted("  //restart") == "restart"
+    assert vetted("/") == "?"
+
+
+def test_without_a_tracker_store_nothing_is_trusted() -> None:
+    class Broken:
+        async def retrieve(self, sender_id: str) -> None:
+            raise RuntimeError("database gone")
+
+    assert vetted(OFFERED, store=Broken()) == as_text(OFFERED)
