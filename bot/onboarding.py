@@ -234,7 +234,11 @@ def request_handoff(*, channel: str, sender_id: str) -> None:
 
 
 def forget(*, channel: str, sender_id: str) -> bool:
-    """Erase everything stored about this conversation's person, conversation included; False if nothing was."""
+    """Erase everything stored about this conversation's person; False if nothing was.
+
+    Called by ``action_forget_me``, in a turn of the conversation itself: the tracker store, its
+    one owner, erases the conversation at the end of this turn (bot.rasa.tracker_store).
+    """
     from bot.privacy import erase_person
 
-    return erase_person(get_settings(), channel=channel, sender_id=sender_id, actor="volunteer")
+    return erase_person(get_settings(), channel=channel, sender_id=sender_id, actor="volunteer", conversation=False)

@@ -46,19 +46,26 @@ def with_privacy_details(text: str, settings: Settings) -> str:
     )
 
 
-def erase_person(settings: Settings, *, channel: str | None, sender_id: str, actor: str) -> bool:
+def erase_person(
+    settings: Settings, *, channel: str | None, sender_id: str, actor: str, conversation: bool = True
+) -> bool:
     """Erase a person from every application table and their conversation from the tracker store.
 
     Keeps only an anonymous audit entry, and no copy in the databases' files. ``channel`` None
     erases the sender id on every channel. Returns False when nothing at all was stored about them.
+
+    ``conversation`` False leaves the conversation to its one owner in a turn of that very
+    conversation (``action_forget_me``): the tracker store, which erases it at the end of the
+    turn and writes nothing of the turn (:mod:`bot.rasa.tracker_store`). The command line and
+    the console erase it here.
     """
-    erased = _erase(settings, channel=channel, sender_id=sender_id, actor=actor)
+    erased = _erase(settings, channel=channel, sender_id=sender_id, actor=actor, conversation=conversation)
     if erased:
-        leave_no_copies(settings)
+        leave_no_copies(settings, conversations_too=conversation)
     return erased
 
 
-def leave_no_copies(settings: Settings, *, rewrite_conversations: bool = False) -> bool:
+def leave_no_copies(settings: Settings, *, rewrite_conversations: bool = False, conversations_too: bool = True) -> bool:
     """Wipe what was just deleted from the files of both databases; False if some copy may remain (logged).
 
     SQLite: the write-ahead logs are emptied into the files, where deleted data is zeroes.
@@ -67,13 +74,15 @@ def leave_no_copies(settings: Settings, *, rewrite_conversations: bool = False) 
     (the daily purge), otherwise vacuumed in place. See ``wipe_deleted_rows``.
     """
     application = wipe_deleted_rows(get_engine(settings.database_url), PERSON_TABLES)
+    if not conversations_too:
+        return application
     tracker = wipe_deleted_rows(
         get_engine(settings.tracker_store_url), (conversations.events.name,), rewrite=rewrite_conversations
     )
     return application and tracker
 
 
-def _erase(settings: Settings, *, channel: str | None, sender_id: str, actor: str) -> bool:
+def _erase(settings: Settings, *, channel: str | None, sender_id: str, actor: str, conversation: bool = True) -> bool:
     """``erase_person`` without the wiping (the purge wipes once, after every erasure)."""
     with session_scope(settings.database_url) as session:
         try:
@@ -81,15 +90,16 @@ def _erase(settings: Settings, *, channel: str | None, sender_id: str, actor: st
             stored = True
         except NotFoundError:
             stored = False
-    events = conversations.delete_conversation(settings.tracker_store_url, sender_id)
-    if events and not stored:
+    events = conversations.delete_conversation(settings.tracker_store_url, sender_id) if conversation else 0
+    if not stored and (events or not conversation):  # no profile: the audit says a conversation was erased
+        details = {"conversation_events": events} if conversation else {"conversation": "erased at the end of the turn"}
         with session_scope(settings.database_url) as session:
             session.add(
                 models.AuditEntry(
                     actor=actor,
                     action="erase",
                     subject=volunteer_store.pseudonym(channel or "*", sender_id),
-                    details={"conversation_events": events},
+                    details=details,
                 )
             )
     if stored or events:

@@ -94,6 +94,21 @@ def test_erasing_a_conversation_without_profile_is_audited_too(settings: Setting
         assert entry.details == {"conversation_events": 1}
 
 
+def test_in_a_turn_of_the_conversation_the_tracker_store_alone_erases_the_conversation(settings: Settings) -> None:
+    """action_forget_me erases the profile; the conversation is its tracker store's, at the end of the turn."""
+    add_volunteer(settings, "nadia")
+    add_events(settings, "nadia", at=NOW)
+    add_events(settings, "anonymous", at=NOW)
+    assert erase_person(settings, channel="rest", sender_id="nadia", actor="volunteer", conversation=False) is True
+    assert count(settings, models.Volunteer) == 0
+    assert conversations.count_events(settings.tracker_store_url, "nadia") == 1  # left to the tracker store
+    erase_person(settings, channel="telegram", sender_id="anonymous", actor="volunteer", conversation=False)
+    assert conversations.count_events(settings.tracker_store_url, "anonymous") == 1
+    with session_scope(settings.database_url) as session:
+        details = [entry.details for entry in session.execute(select(models.AuditEntry)).scalars()]
+    assert details[-1] == {"conversation": "erased at the end of the turn"}
+
+
 class Notices:
     """A stand-in for the assistant's HTTP API that records who was told."""
 
