@@ -13,12 +13,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.store import models
-from bot.store.conversations import has_events_table
+from bot.store.conversations import events, has_events_table
 from bot.store.session import get_engine
 
 logger = logging.getLogger(__name__)
@@ -70,29 +70,25 @@ Reached = list[tuple[datetime, str]]  # (when the stage was reached, channel), o
 def _tracker_stages(url: str, since: datetime) -> tuple[Reached, Reached, list[tuple[str, int]]]:
     if not has_events_table(url):
         return [], [], []
+    e = events.c
+    first_user_event = select(func.min(e.id)).where(e.type_name == "user").group_by(e.sender_id)
     with get_engine(url).connect() as connection:
         since_ts = since.timestamp()
-        first_seen = dict(
-            connection.execute(text("SELECT sender_id, MIN(timestamp) FROM events GROUP BY sender_id")).all()
-        )
-        channel_rows = connection.execute(
-            text(
-                "SELECT sender_id, data FROM events WHERE id IN "
-                "(SELECT MIN(id) FROM events WHERE type_name = 'user' GROUP BY sender_id)"
-            )
-        ).all()
+        first_seen = dict(connection.execute(select(e.sender_id, func.min(e.timestamp)).group_by(e.sender_id)).all())
+        channel_rows = connection.execute(select(e.sender_id, e.data).where(e.id.in_(first_user_event))).all()
         consent_rows = connection.execute(
-            text(
-                "SELECT sender_id, MIN(timestamp) FROM events WHERE type_name = 'slot' AND action_name = 'consent' "
-                "AND data LIKE '%\"given\"%' GROUP BY sender_id"
-            )
+            select(e.sender_id, func.min(e.timestamp))
+            .where(e.type_name == "slot", e.action_name == "consent", e.data.like('%"given"%'))
+            .group_by(e.sender_id)
         ).all()
         slot_rows = connection.execute(
-            text(
-                "SELECT sender_id, action_name, data FROM events WHERE type_name = 'slot' "
-                "AND action_name IN ('requested_slot', 'profile_status') AND timestamp >= :since ORDER BY id"
-            ),
-            {"since": since_ts},
+            select(e.sender_id, e.action_name, e.data)
+            .where(
+                e.type_name == "slot",
+                e.action_name.in_(("requested_slot", "profile_status")),
+                e.timestamp >= since_ts,
+            )
+            .order_by(e.id)
         ).all()
     channel_of: dict[str, str] = {}
     for sender_id, data in channel_rows:

@@ -12,10 +12,10 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import text
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.store.conversations import has_events_table
+from bot.store.conversations import events, has_events_table
 from bot.store.session import get_engine
 
 logger = logging.getLogger(__name__)
@@ -43,12 +43,12 @@ def read_transcript(tracker_store_url: str, sender_id: str, *, limit: int = MAX_
         if not has_events_table(tracker_store_url):
             return []
         with get_engine(tracker_store_url).connect() as connection:
+            e = events.c
             rows = connection.execute(
-                text(
-                    "SELECT type_name, timestamp, intent_name, data FROM events "
-                    "WHERE sender_id = :sender AND type_name IN ('user', 'bot') ORDER BY id LIMIT :limit"
-                ),
-                {"sender": sender_id, "limit": limit},
+                select(e.type_name, e.timestamp, e.intent_name, e.data)
+                .where(e.sender_id == sender_id, e.type_name.in_(("user", "bot")))
+                .order_by(e.id)
+                .limit(limit)
             ).all()
     except SQLAlchemyError as error:
         logger.warning("tracker store unreadable: %s", type(error).__name__)

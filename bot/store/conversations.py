@@ -2,9 +2,11 @@
 
 Rasa's SQLTrackerStore keeps every event of every conversation in one ``events`` table
 (id, sender_id, type_name, timestamp, intent_name, action_name, data as JSON text),
-keyed by the channel's sender id only. This module erases and ages out events; the console
-reads them (``bot/console/transcript.py``, ``bot/console/funnel.py``); the tracker store
-class itself is ``bot.rasa.tracker_store.PrivacyTrackerStore``.
+keyed by the channel's sender id only. :data:`events` is the application's one description of
+that table, checked column by column against Rasa's (``tests/bot/rasa/test_tracker_store.py``):
+this module erases and ages out events with it, the console reads them with it
+(``bot/console/transcript.py``, ``bot/console/funnel.py``); the tracker store class itself,
+``bot.rasa.tracker_store.PrivacyTrackerStore``, is Rasa's and uses Rasa's model.
 """
 
 from __future__ import annotations

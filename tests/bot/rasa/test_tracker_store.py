@@ -252,3 +252,15 @@ def test_with_consent_the_rows_are_those_rasa_writes(
     assert any('"text": null' in str(row[5]) for row in ours[:-7]) and ours[-7:] == rasas[-7:]
     assert [row[:5] for row in ours] == [row[:5] for row in rasas]
     rasa_store.engine.dispose()
+
+
+def test_the_applications_view_of_the_events_table_is_rasas_own() -> None:
+    """bot.store.conversations.events (the console, erasure, retention) describes Rasa's SQLEvent, column by column."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    from bot.store.conversations import events
+
+    rasas = SQLTrackerStore.SQLEvent.__table__
+    assert events.name == rasas.name
+    ours = {column.name: (type(column.type), column.primary_key) for column in events.columns}
+    assert ours == {column.name: (type(column.type), column.primary_key) for column in rasas.columns}
