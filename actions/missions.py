@@ -11,8 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of
 from bot.errors import NotFoundError
+from bot.missions import Mission, Proposal
 from bot.onboarding import browse_missions, propose_missions
-from bot.profile import Mission, Proposal
 from bot.texts import labels
 
 logger = logging.getLogger(__name__)

@@ -43,7 +43,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _missions_import(args: argparse.Namespace) -> int:
-    from bot.missions_file import read_missions
+    from bot.missions import read_missions
     from bot.store import missions
     from bot.store.session import session_scope
 

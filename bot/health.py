@@ -1,6 +1,6 @@
 """What is up, part by part: the web app's ``GET /health``.
 
-Usage (bot.web)::
+Usage (bot.web_app)::
 
     check = HealthCheck(settings)
     report = await check.report()          # Report(parts={"web": "up", "rasa": "loading", ...})

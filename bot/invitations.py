@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot import matching
 from bot.config import get_settings
-from bot.profile import Mission, Proposal
+from bot.missions import Mission, Proposal
 from bot.store import missions as mission_store
 from bot.store import models
 from bot.store import volunteers as volunteer_store

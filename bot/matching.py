@@ -2,7 +2,7 @@
 
 Usage::
 
-    missions = read_missions(DEFAULT_MISSIONS_PATH)  # bot.missions_file
+    missions = read_missions(DEFAULT_MISSIONS_PATH)  # bot.missions
     for proposal in rank_missions(profile, missions, limit=3):
         print(proposal.title, proposal.score, "; ".join(proposal.reasons))
 
@@ -29,7 +29,8 @@ import yaml
 
 from bot.config import get_settings
 from bot.errors import InvalidDataError
-from bot.profile import DAYS, PERIODS, Mission, Place, Proposal, TimeSlot, VolunteerProfile, sort_slots
+from bot.missions import Mission, Proposal
+from bot.profile import DAYS, PERIODS, Place, TimeSlot, VolunteerProfile, sort_slots
 from bot.taxonomy import load_taxonomy
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parents[1] / "data" / "association" / "matching.yml"

@@ -20,7 +20,8 @@ from sqlalchemy import select
 from bot import matching
 from bot.config import get_settings
 from bot.errors import InvalidDataError, NotFoundError
-from bot.profile import ConsentRecord, Mission, Place, ProfileSubmission, Proposal, TimeSlot, VolunteerProfile
+from bot.missions import Mission, Proposal
+from bot.profile import ConsentRecord, Place, ProfileSubmission, TimeSlot, VolunteerProfile
 from bot.store import missions as mission_store
 from bot.store import models
 from bot.store import volunteers as volunteer_store

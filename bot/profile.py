@@ -1,8 +1,11 @@
-"""Plain value types shared by understanding, matching, the store and the actions."""
+"""A volunteer's profile as plain values: time slots, the place, the profile, its submission and consent.
+
+Shared by understanding, matching, the store and the actions; a mission's values are in :mod:`bot.missions`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 DAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -78,42 +81,6 @@ class VolunteerProfile:
     availability: tuple[TimeSlot, ...] = ()
     place: Place | None = None
     age: int | None = None  # used only for legal eligibility (mission minimum age)
-
-
-@dataclass(frozen=True)
-class Mission:
-    """A mission offered by the association, as matching sees it."""
-
-    id: str
-    title: str
-    description: str = ""
-    causes: tuple[str, ...] = ()
-    skills: tuple[str, ...] = ()
-    schedule: tuple[TimeSlot, ...] = ()
-    place: Place | None = None
-    remote: bool = False
-    places_total: int = 1
-    places_filled: int = 0
-    min_age: int | None = None
-
-    @property
-    def places_left(self) -> int:
-        """Volunteers still wanted."""
-        return max(self.places_total - self.places_filled, 0)
-
-
-@dataclass(frozen=True)
-class Proposal:
-    """A mission proposed to a volunteer, with its score and the reasons it fits."""
-
-    mission_id: str
-    title: str
-    score: float
-    reasons: tuple[str, ...] = field(default_factory=tuple)
-
-    def as_dict(self) -> dict[str, object]:
-        """The export form of DESIGN.md."""
-        return {"id": self.mission_id, "title": self.title, "score": self.score, "reasons": list(self.reasons)}
 
 
 @dataclass(frozen=True)

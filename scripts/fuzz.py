@@ -547,7 +547,8 @@ def converse_for(webhook: str, headers: dict[str, str], seconds: float, **kwargs
 RECORD_RE = re.compile(r"^\[?(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})(?: ([+-]\d{4})\])?")
 EXCEPTION_RE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Usage|\w+))(?: \(|:|$)")
 FRAME_RE = re.compile(r'File "([^"]+)", line (\d+), in (\w+)')
-URI_RE = re.compile(r"/webhooks/(rest|telegram|web)/|bot\.channels\.(rest|telegram|web)")
+URI_RE = re.compile(r"/webhooks/(rest|telegram|web)/|bot\.rasa\.channels\.(rest|telegram|chat_bubble)")
+CHANNEL_OF_MODULE = {"chat_bubble": "web"}  # the chat bubble's channel is named "web" (its webhook path)
 TRACEBACK = "Traceback (most recent call last)"
 
 
@@ -608,7 +609,8 @@ def traces_in(text: str, log: str, *, excerpt_lines: int = 7) -> list[LoggedTrac
         excerpt = tuple(line[:200] for line in lines[:excerpt_lines]) + (
             (f"… {lines[-1][:200]}",) if len(lines) > excerpt_lines else ()
         )
-        found.append(LoggedTrace(log, at, excerpt, exception, count, (uri.group(1) or uri.group(2)) if uri else None))
+        channel = (uri.group(1) or CHANNEL_OF_MODULE.get(uri.group(2), uri.group(2))) if uri else None
+        found.append(LoggedTrace(log, at, excerpt, exception, count, channel))
     return found
 
 

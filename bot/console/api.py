@@ -20,7 +20,7 @@ from bot.console.deps import DbSession, SettingsDep
 from bot.console.forms import resolve_town
 from bot.console.suggestions import suggest
 from bot.errors import InvalidDataError
-from bot.missions_file import _parse_mission
+from bot.missions import _parse_mission
 from bot.profile import DAYS, PERIODS
 from bot.store import leads as lead_store
 from bot.store import missions as mission_store

@@ -16,8 +16,7 @@ from bot.console.deps import DbSession, SettingsDep, Staff, actor, redirect, ren
 from bot.console.forms import form_choices, resolve_town
 from bot.console.suggestions import suggest
 from bot.errors import AssistantUnavailableError, InvalidDataError, NotFoundError
-from bot.missions_file import _parse_mission, read_missions
-from bot.profile import Mission
+from bot.missions import Mission, _parse_mission, read_missions
 from bot.store import leads as lead_store
 from bot.store import missions as mission_store
 from bot.store import models, staffing

@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 from bot import matching
 from bot.config import Settings
 from bot.matching import EARTH_RADIUS_KM
-from bot.profile import DAYS, PERIODS, Place, Proposal, TimeSlot, VolunteerProfile
+from bot.missions import Proposal
+from bot.profile import DAYS, PERIODS, Place, TimeSlot, VolunteerProfile
 from bot.store import missions as mission_store
 from bot.store import models
 from bot.taxonomy import load_taxonomy

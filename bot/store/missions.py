@@ -10,7 +10,8 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from bot.profile import Mission, Place, TimeSlot, sort_slots
+from bot.missions import Mission
+from bot.profile import Place, TimeSlot, sort_slots
 from bot.store import models
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.errors import ConsentRequiredError, NotFoundError
-from bot.profile import ConsentRecord, Place, ProfileSubmission, Proposal, TimeSlot, sort_slots
+from bot.missions import Proposal
+from bot.profile import ConsentRecord, Place, ProfileSubmission, TimeSlot, sort_slots
 from bot.store import models
 
 logger = logging.getLogger(__name__)

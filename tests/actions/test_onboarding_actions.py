@@ -14,7 +14,7 @@ from actions.missions import ActionApply, ActionProposeMissions
 from actions.privacy import ActionForgetMe, ActionShowMyData
 from actions.profile import ActionSaveProfile
 from bot.config import ROOT
-from bot.missions_file import read_missions
+from bot.missions import read_missions
 from bot.store import missions, volunteers
 from bot.store.session import session_scope
 from tests.actions.conftest import make_tracker

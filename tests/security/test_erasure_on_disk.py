@@ -47,7 +47,7 @@ from bot.rasa.tracker_store import PrivacyTrackerStore
 from bot.store import leads, staff, volunteers
 from bot.store.migrate import upgrade
 from bot.store.session import session_scope, sqlite_file_engine, wipe_deleted_rows
-from bot.web import create_app
+from bot.web_app import create_app
 from tests.actions.conftest import make_tracker
 from tests.bot.console.conftest import ADMIN, csrf_of, login
 

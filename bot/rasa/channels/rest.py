@@ -53,7 +53,7 @@ from bot.texts import widget_texts
 logger = logging.getLogger(__name__)
 
 CHANNEL = "rest"
-MAX_TEXT_CHARS = 2000  # as the chat bubble (bot.rasa.channels.web)
+MAX_TEXT_CHARS = 2000  # as the chat bubble (bot.rasa.channels.chat_bubble)
 MAX_BODY_BYTES = 64 * 1024  # 2,000 characters as JSON escapes them (12 bytes an emoji), and room to spare
 MAX_SENDER_CHARS = 128
 SENDER_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:@")

@@ -12,12 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.config import Settings
-from bot.missions_file import read_missions
+from bot.missions import read_missions
 from bot.profile import ConsentRecord, Place, ProfileSubmission, TimeSlot
 from bot.store import missions, staff, volunteers
 from bot.store.migrate import upgrade
 from bot.store.session import session_scope
-from bot.web import create_app
+from bot.web_app import create_app
 
 ADMIN = ("admin@entraide.test", "admin-password-1")
 COORDINATOR = ("coord@entraide.test", "coord-password-1")

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from bot.config import Settings
 from bot.store import models, staff
 from bot.store.session import session_scope
-from bot.web import create_app
+from bot.web_app import create_app
 from tests.bot.console.conftest import ADMIN, XSS, add_volunteer, make_settings, seed_missions, seed_staff
 
 

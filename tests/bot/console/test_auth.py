@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from bot.cli import main
 from bot.store import models, staff
 from bot.store.session import session_scope
-from bot.web import create_app
+from bot.web_app import create_app
 from tests.bot.console.conftest import ADMIN, COORDINATOR, csrf_of, login, make_settings, seed_staff
 
 PAGES = ["/console/", "/console/leads", "/console/missions", "/console/missions/besoin", "/console/handoffs"]

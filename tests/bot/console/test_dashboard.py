@@ -74,7 +74,7 @@ def activity(console_settings: Settings) -> None:
 
 
 def _proposal(mission_id: str) -> object:
-    from bot.profile import Proposal
+    from bot.missions import Proposal
 
     return Proposal(mission_id=mission_id, title="t", score=1.0, reasons=("r",))
 

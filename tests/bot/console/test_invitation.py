@@ -18,7 +18,7 @@ from bot.profile import TimeSlot
 from bot.serve import running_assistant
 from bot.store import models
 from bot.store.session import session_scope
-from bot.web import create_app
+from bot.web_app import create_app
 from tests.bot.console.conftest import ADMIN, add_volunteer, csrf_of, login, make_settings, seed_missions, seed_staff
 from tests.conftest import free_port
 

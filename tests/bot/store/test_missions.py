@@ -7,8 +7,8 @@ from dataclasses import replace
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from bot.missions_file import DEFAULT_MISSIONS_PATH, read_missions
-from bot.profile import Mission, TimeSlot
+from bot.missions import DEFAULT_MISSIONS_PATH, Mission, read_missions
+from bot.profile import TimeSlot
 from bot.store import missions, models
 from bot.store.session import session_scope
 

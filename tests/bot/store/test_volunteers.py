@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.errors import ConsentRequiredError, NotFoundError
-from bot.profile import ConsentRecord, Mission, Place, ProfileSubmission, Proposal, TimeSlot
+from bot.missions import Mission, Proposal
+from bot.profile import ConsentRecord, Place, ProfileSubmission, TimeSlot
 from bot.store import missions, models, volunteers
 from bot.store.session import session_scope
 

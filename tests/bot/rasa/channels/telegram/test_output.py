@@ -95,7 +95,7 @@ def test_credentials_yml_loads_with_telegram_off_as_rasa_reads_it(monkeypatch: p
     credentials = read_config_file(str(ROOT / "credentials.yml"))
     assert set(credentials) == {
         "bot.rasa.channels.rest.CheckedRestInput", "bot.rasa.channels.telegram.TelegramInput",
-        "bot.rasa.channels.web.WebChatInput",
+        "bot.rasa.channels.chat_bubble.WebChatInput",
     }  # fmt: skip
     channel_class = class_from_module_path("bot.rasa.channels.telegram.TelegramInput")
     telegram = channel_class.from_credentials(credentials["bot.rasa.channels.telegram.TelegramInput"])

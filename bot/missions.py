@@ -1,8 +1,9 @@
-"""Read the association's missions from a YAML or CSV file, with errors that say where the fault is.
+"""A mission as matching sees it, a proposal of one to a volunteer, and the association's missions file.
 
-Usage::
+:class:`Mission` and :class:`Proposal` are plain values. The missions are read from a YAML or
+CSV file, with errors that say where the fault is. Usage::
 
-    from bot.missions_file import read_missions
+    from bot.missions import read_missions
 
     missions = read_missions(Path("data/association/missions.yml"))  # or a .csv file
 
@@ -22,15 +23,17 @@ CSV line) and the field, in French, because the command line shows it to staff.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import difflib
 from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from bot.errors import InvalidDataError
-from bot.profile import DAYS, PERIODS, Mission, Place, TimeSlot, sort_slots
+from bot.profile import DAYS, PERIODS, Place, TimeSlot, sort_slots
 from bot.taxonomy import Taxonomy, load_taxonomy
 
 DEFAULT_MISSIONS_PATH = Path(__file__).resolve().parents[1] / "data" / "association" / "missions.yml"
@@ -55,6 +58,42 @@ REQUIRED_FIELDS = ("id", "title", "schedule", "places")
 PLACE_FIELDS = ("city", "postcode", "latitude", "longitude")
 CSV_LIST_SEPARATOR = ";"
 CSV_BOOLEANS = {"true": True, "oui": True, "1": True, "false": False, "non": False, "0": False}
+
+
+@dataclass(frozen=True)
+class Mission:
+    """A mission offered by the association, as matching sees it."""
+
+    id: str
+    title: str
+    description: str = ""
+    causes: tuple[str, ...] = ()
+    skills: tuple[str, ...] = ()
+    schedule: tuple[TimeSlot, ...] = ()
+    place: Place | None = None
+    remote: bool = False
+    places_total: int = 1
+    places_filled: int = 0
+    min_age: int | None = None
+
+    @property
+    def places_left(self) -> int:
+        """Volunteers still wanted."""
+        return max(self.places_total - self.places_filled, 0)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A mission proposed to a volunteer, with its score and the reasons it fits."""
+
+    mission_id: str
+    title: str
+    score: float
+    reasons: tuple[str, ...] = dataclasses.field(default_factory=tuple)
+
+    def as_dict(self) -> dict[str, object]:
+        """The export form of DESIGN.md."""
+        return {"id": self.mission_id, "title": self.title, "score": self.score, "reasons": list(self.reasons)}
 
 
 def read_missions(path: Path) -> list[Mission]:

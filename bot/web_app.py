@@ -1,6 +1,6 @@
 """The web app on WEB_PORT: the staff console, the chat bubble's script with the demo page, the privacy notice.
 
-Run by ``bot serve`` as ``uvicorn bot.web:create_app --factory``; tests start it with
+Run by ``bot serve`` as ``uvicorn bot.web_app:create_app --factory``; tests start it with
 :func:`bot.serve.running_web`.
 """
 
@@ -16,10 +16,10 @@ from bot.logs import install_record_guard
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web app with every group of routes."""
+    from bot.chat_bubble import router as widget_router
     from bot.console import install as install_console
     from bot.console import router as console_router
     from bot.console.headers import SecurityHeaders
-    from bot.rasa.channels.widget import router as widget_router
 
     install_record_guard()  # this process's log lines carry no personal data either (bot.logs)
     settings = settings or get_settings()

@@ -1,6 +1,6 @@
 """The website chat bubble's transport: a Rasa input channel over a plain WebSocket.
 
-Declared in ``credentials.yml`` as ``bot.rasa.channels.web.WebChatInput``; the Rasa server then
+Declared in ``credentials.yml`` as ``bot.rasa.channels.chat_bubble.WebChatInput``; the Rasa server then
 serves ``GET /webhooks/web/`` (health) and the WebSocket ``/webhooks/web/socket``. Only
 pages whose ``Origin`` is in WIDGET_ALLOWED_ORIGINS may open it (403 otherwise).
 
@@ -60,7 +60,7 @@ Socket = Any  # sanic.server.websockets.impl.WebsocketImplProtocol
 
 
 def _signer(key: bytes) -> Signer:
-    return Signer(key, salt="bot.rasa.channels.web.conversation")
+    return Signer(key, salt="bot.rasa.channels.chat_bubble.conversation")
 
 
 def new_conversation_id() -> str:

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.config import Settings, widget_allowed_origins
-from bot.rasa.channels.web import (
+from bot.rasa.channels.chat_bubble import (
     RateLimiter,
     WebChatInput,
     history_of,
@@ -14,7 +14,7 @@ from bot.rasa.channels.web import (
     sign_conversation,
     verify_conversation,
 )
-from bot.web import create_app
+from bot.web_app import create_app
 
 KEY = b"a secret for the tests"
 
@@ -88,7 +88,7 @@ def test_history_keeps_the_latest_messages() -> None:
 
 def test_rate_limiter_allows_a_burst_then_refills(monkeypatch: pytest.MonkeyPatch) -> None:
     now = [100.0]
-    monkeypatch.setattr("bot.rasa.channels.web.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("bot.rasa.channels.chat_bubble.time.monotonic", lambda: now[0])
     limiter = RateLimiter(burst=3, refill_seconds=2.0)
     assert [limiter.allow() for _ in range(4)] == [True, True, True, False]
     now[0] += 2.0

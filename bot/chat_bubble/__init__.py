@@ -2,7 +2,7 @@
 
 ``GET /widget.js`` is the one script a webmaster adds to a page; it loads ``/widget.css``
 into its own shadow root and talks to the Rasa server's chat bubble channel
-(``bot/rasa/channels/web.py``). ``GET /`` is the demo page of the fictional association with the
+(``bot/rasa/channels/chat_bubble.py``). ``GET /`` is the demo page of the fictional association with the
 bubble on it. The files are package data in ``static/``; the texts come from
 ``data/association/widget.yml``.
 """

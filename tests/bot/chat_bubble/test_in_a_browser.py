@@ -23,7 +23,7 @@ import pytest
 import websockets
 
 from bot.config import Settings
-from bot.rasa.channels.web import BURST
+from bot.rasa.channels.chat_bubble import BURST
 from bot.serve import prepare_database, running_assistant, running_web
 from tests.conftest import exported_volunteers, free_port
 

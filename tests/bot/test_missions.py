@@ -1,4 +1,4 @@
-"""Tests of bot.missions_file: YAML and CSV mission files, their errors, and the demo association's missions."""
+"""Tests of bot.missions: YAML and CSV mission files, their errors, and the demo association's missions."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from bot.errors import InvalidDataError
-from bot.missions_file import DEFAULT_MISSIONS_PATH, FIELDS, read_missions
-from bot.profile import Mission, Place, TimeSlot
+from bot.missions import DEFAULT_MISSIONS_PATH, FIELDS, Mission, read_missions
+from bot.profile import Place, TimeSlot
 from bot.taxonomy import load_taxonomy
 
 VILLEURBANNE = Place("Villeurbanne", 45.76601, 4.8795, "69100")
