@@ -29,12 +29,12 @@ import yaml
 
 from bot.config import get_settings
 from bot.errors import InvalidDataError
+from bot.geo import EARTH_RADIUS_KM, distance_km
 from bot.missions import Mission, Proposal
 from bot.profile import DAYS, PERIODS, Place, TimeSlot, VolunteerProfile, sort_slots
 from bot.taxonomy import load_taxonomy
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parents[1] / "data" / "association" / "matching.yml"
-EARTH_RADIUS_KM = 6371.0088
 
 
 # --------------------------------------------------------------------------- labels
@@ -317,16 +317,12 @@ def _point(place: Place) -> _Point:
 
 
 def _km_between(first: _Point, second: _Point) -> float:
+    """bot.geo.haversine_km, with each point's radians and cosine computed once (tests/bot/test_geo.py)."""
     h = (
         math.sin((second.latitude - first.latitude) / 2) ** 2
         + first.cos_latitude * second.cos_latitude * math.sin((second.longitude - first.longitude) / 2) ** 2
     )
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
-
-
-def haversine_km(first: Place, second: Place) -> float:
-    """Great-circle distance between two places, in kilometres (haversine formula)."""
-    return _km_between(_point(first), _point(second))
 
 
 @dataclass(frozen=True)
@@ -492,7 +488,7 @@ def _reasons(volunteer: _Volunteer, mission: Mission, rules: MatchingRules, labe
     if mission.remote:
         reasons.append(templates.remote)
     elif volunteer.place is not None and mission.place is not None:
-        km = round(haversine_km(volunteer.place, mission.place))
+        km = round(distance_km(volunteer.place, mission.place))
         reasons.append(templates.distance_near if km < 1 else templates.distance.format(km=km))
     causes = [key for key in dict.fromkeys(mission.causes) if key in volunteer.causes]
     if causes:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot import matching
 from bot.config import Settings
-from bot.matching import EARTH_RADIUS_KM
+from bot.geo import radians_km_to_many
 from bot.missions import Proposal
 from bot.profile import DAYS, PERIODS, Place, TimeSlot, VolunteerProfile
 from bot.store import missions as mission_store
@@ -204,13 +204,8 @@ def _preselect(
     if mission.remote:
         proximity = np.where(has_place, rules.remote_proximity, 0.0)
     elif mission.latitude is not None and mission.longitude is not None:
-        lat, lon = math.radians(mission.latitude), math.radians(mission.longitude)
-        with np.errstate(invalid="ignore"):
-            h = (
-                np.sin((vectors.latitude - lat) / 2) ** 2
-                + math.cos(lat) * np.cos(vectors.latitude) * np.sin((vectors.longitude - lon) / 2) ** 2
-            )
-            km = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+        with np.errstate(invalid="ignore"):  # volunteers without a place are NaN
+            km = radians_km_to_many(mission.latitude, mission.longitude, vectors.latitude, vectors.longitude)
         proximity = np.where(has_place, 1 - km / rules.max_distance_km, 0.0)
         eligible &= ~has_place | (np.nan_to_num(km, nan=0.0) <= rules.max_distance_km)
     else:

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.geo import distance_km
 from bot.profile import Place, TimeSlot
 from bot.taxonomy import load_taxonomy
 from bot.understanding.age import find_age, says_minor
@@ -36,7 +37,7 @@ from bot.understanding.contact import (
 )
 from bot.understanding.lexicon import inside_longer, keys_of
 from bot.understanding.names import find_first_name, first_name_span
-from bot.understanding.places import distance_km, find_place, lookup_place, warm_up_places
+from bot.understanding.places import find_place, lookup_place, warm_up_places
 from bot.understanding.skills import find_skills, skills_lexicon
 from bot.understanding.text import fold
 

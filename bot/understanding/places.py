@@ -2,7 +2,8 @@
 
 Usage::
 
-    from bot.understanding.places import distance_km, find_place, lookup_place
+    from bot.geo import distance_km
+    from bot.understanding.places import find_place, lookup_place
 
     lookup_place("St Priest")                       # Place("Saint-Priest", 45.69.., 4.94.., "69800")
     lookup_place("lyon 7eme")                       # Place("Lyon", ..., postcode="69007")
@@ -36,7 +37,6 @@ import dataclasses
 import functools
 import hashlib
 import logging
-import math
 import os
 import pickle
 import re
@@ -47,6 +47,7 @@ from pathlib import Path
 from types import ModuleType
 
 from bot.config import DATA_DIR as VAR_DIR
+from bot.geo import haversine_km
 from bot.profile import Place
 from bot.taxonomy import DATA_DIR
 from bot.understanding.common_words import COMMON_WORDS
@@ -62,7 +63,6 @@ logger = logging.getLogger(__name__)
 
 _COUNTRIES = {"FR": None, "GP": "971", "MQ": "972", "GF": "973", "RE": "974", "PM": "975", "YT": "976"}
 _HOME = (45.7578, 4.8320)  # Lyon: homonyms of the association's communes are resolved nearest to it
-_EARTH_RADIUS_KM = 6371.0088
 _MAX_WORDS = 7
 _CAPITAL_MIN_POPULATION = 100_000
 # Communes of the gazetteer have 500 inhabitants or more: a rural point can be 15 km from the nearest.
@@ -286,7 +286,7 @@ def nearest_place(latitude: float, longitude: float, *, within_km: float = NEARE
     best: tuple[float, Place] | None = None
     for towns in gazetteer.towns.values():
         for town in towns:
-            distance = _haversine(latitude, longitude, town.latitude, town.longitude)
+            distance = haversine_km(latitude, longitude, town.latitude, town.longitude)
             if best is None or distance < best[0]:
                 best = (distance, _local_version(gazetteer, town))
     for city, (count, template) in _ARRONDISSEMENTS.items():
@@ -294,7 +294,7 @@ def nearest_place(latitude: float, longitude: float, *, within_km: float = NEARE
             coordinates = gazetteer.arrondissements.get(template.format(number))
             if coordinates is None:
                 continue
-            distance = _haversine(latitude, longitude, *coordinates)
+            distance = haversine_km(latitude, longitude, *coordinates)
             if best is None or distance < best[0]:
                 place = _arrondissement(city, number)
                 if place is not None:
@@ -310,19 +310,6 @@ def _local_version(gazetteer: _Gazetteer, town: _Town) -> Place:
     if local is not None and (local.latitude, local.longitude) == (town.latitude, town.longitude):
         return _place(local)
     return _place(town)
-
-
-def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (lat1, lon1, lat2, lon2))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * _EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
-
-
-def distance_km(a: Place, b: Place) -> float:
-    """Great-circle distance between two places, in kilometres."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * _EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 def town_population(name: str) -> int:

@@ -10,13 +10,13 @@ import pytest
 import yaml
 
 from bot.errors import InvalidDataError
+from bot.geo import distance_km
 from bot.matching import (
     DEFAULT_RULES_PATH,
     MatchingRules,
     MissionIndex,
     describe_availability,
     describe_slots,
-    haversine_km,
     load_rules,
     rank_missions,
     suggest_volunteers,
@@ -176,8 +176,8 @@ def test_distance_reason(rules: MatchingRules, volunteer_place: Place, mission_p
 
 
 def test_distance_matches_the_haversine(rules: MatchingRules) -> None:
-    assert round(haversine_km(LYON, VILLEURBANNE), 1) == 3.1
-    assert round(haversine_km(LYON, VILLEFRANCHE), 1) == 28.5
+    assert round(distance_km(LYON, VILLEURBANNE), 1) == 3.1
+    assert round(distance_km(LYON, VILLEFRANCHE), 1) == 28.5
 
 
 def test_closer_mission_ranks_higher(rules: MatchingRules) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.matching import KeyLabels, haversine_km, load_rules, rank_missions
+from bot.geo import distance_km
+from bot.matching import KeyLabels, load_rules, rank_missions
 from bot.missions import DEFAULT_MISSIONS_PATH, Mission, read_missions
 from bot.profile import DAYS, Place, TimeSlot, VolunteerProfile
 
@@ -96,7 +97,7 @@ def test_every_proposal_is_allowed_and_within_reach(missions: dict[str, Mission]
         assert mission.places_left > 0
         assert profile.age is None or (mission.min_age or 0) <= profile.age
         if not mission.remote and mission.place is not None and profile.place is not None:
-            assert haversine_km(profile.place, mission.place) <= load_rules().max_distance_km
+            assert distance_km(profile.place, mission.place) <= load_rules().max_distance_km
 
 
 def test_the_nurse_is_told_why(missions: dict[str, Mission]) -> None:

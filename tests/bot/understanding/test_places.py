@@ -6,11 +6,11 @@ import csv
 
 import pytest
 
+from bot.geo import distance_km
 from bot.profile import Place
 from bot.understanding.places import (
     DEPARTMENTS_PATH,
     POSTCODES_PATH,
-    distance_km,
     find_place,
     lookup_place,
     suggest_places,
