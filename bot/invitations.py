@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
-
 from bot import matching
 from bot.config import get_settings
 from bot.missions import Mission, Proposal
@@ -26,8 +24,7 @@ def _volunteer(session: object, channel: str, sender_id: str) -> models.Voluntee
     if found is not None:
         return found
     # An injected intent may carry no input channel: the sender id alone decides when it is unambiguous.
-    rows = list(session.execute(select(models.Volunteer).where(models.Volunteer.sender_id == sender_id)).scalars())  # type: ignore[attr-defined]
-    return rows[0] if len(rows) == 1 else None
+    return volunteer_store.find_by_sender(session, sender_id=sender_id)  # type: ignore[arg-type]
 
 
 def invitation(*, channel: str, sender_id: str, mission_id: str) -> tuple[Proposal, Mission] | None:
@@ -35,10 +32,9 @@ def invitation(*, channel: str, sender_id: str, mission_id: str) -> tuple[Propos
     settings = get_settings()
     with session_scope() as session:
         volunteer = _volunteer(session, channel, sender_id)
-        row = session.get(models.Mission, mission_id)
-        if volunteer is None or row is None or row.status != "open":
+        mission = mission_store.get_open(session, mission_id)
+        if volunteer is None or mission is None:
             return None
-        mission = mission_store.to_domain(row)
         profile = volunteer_store.to_submission(volunteer).matching_profile(
             adult_age=settings.adult_age, min_age=settings.min_age
         )

@@ -15,21 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from bot import matching
 from bot.config import get_settings
 from bot.errors import InvalidDataError, NotFoundError
 from bot.missions import Mission, Proposal
 from bot.profile import ConsentRecord, Place, ProfileSubmission, TimeSlot, VolunteerProfile
 from bot.store import missions as mission_store
-from bot.store import models
 from bot.store import volunteers as volunteer_store
 from bot.store.session import retried_if_disconnected, session_scope
 
 logger = logging.getLogger(__name__)
-
-PROFILE_SLOTS = ("first_name", "age_group", "place", "skills", "availability", "causes", "email", "phone", "contact")
 
 
 def profile_from_slots(slots: Mapping[str, Any]) -> ProfileSubmission:
@@ -126,14 +121,7 @@ def load_volunteer(*, channel: str, sender_id: str) -> StoredVolunteer | None:
 def open_handoffs(*, channel: str, sender_id: str) -> list[datetime]:
     """When the person asked to talk to somebody (requests on record)."""
     with session_scope() as session:
-        return [
-            request.created_at
-            for request in session.execute(
-                select(models.HandoffRequest)
-                .where(models.HandoffRequest.channel == channel, models.HandoffRequest.sender_id == sender_id)
-                .order_by(models.HandoffRequest.id)
-            ).scalars()
-        ]
+        return volunteer_store.handoff_times(session, channel=channel, sender_id=sender_id)
 
 
 def _first_consent(volunteer: volunteer_store.models.Volunteer) -> ConsentRecord | None:

@@ -94,14 +94,8 @@ def _erase(settings: Settings, *, channel: str | None, sender_id: str, actor: st
     if not stored and (events or not conversation):  # no profile: the audit says a conversation was erased
         details = {"conversation_events": events} if conversation else {"conversation": "erased at the end of the turn"}
         with session_scope(settings.database_url) as session:
-            session.add(
-                models.AuditEntry(
-                    actor=actor,
-                    action="erase",
-                    subject=volunteer_store.pseudonym(channel or "*", sender_id),
-                    details=details,
-                )
-            )
+            subject = volunteer_store.pseudonym(channel or "*", sender_id)
+            retention.record_erasure(session, actor=actor, action="erase", subject=subject, details=details)
     if stored or events:
         logger.info("erasure by %s: profile %s, %d conversation events", actor, "yes" if stored else "no", events)
     return stored or events > 0
@@ -175,19 +169,10 @@ def purge(
     for sender in report.conversations:
         conversations.delete_conversation(settings.tracker_store_url, sender)
     with session_scope(settings.database_url) as session:
-        for handoff_id in report.handoffs:
-            handoff = session.get(models.HandoffRequest, handoff_id)
-            if handoff is not None:
-                session.delete(handoff)
+        retention.delete_handoffs(session, report.handoffs)
         if report.conversations or report.handoffs:
-            session.add(
-                models.AuditEntry(
-                    actor="retention",
-                    action="purge",
-                    subject="sans profil",
-                    details={"conversations": len(report.conversations), "handoff_requests": len(report.handoffs)},
-                )
-            )
+            counts = {"conversations": len(report.conversations), "handoff_requests": len(report.handoffs)}
+            retention.record_erasure(session, actor="retention", action="purge", subject="sans profil", details=counts)
     # Every day, erasures or not: also catches what the day's erasures could not wipe, and
     # old values of rectified profiles (docs/privacy.md, 3.6).
     leave_no_copies(settings, rewrite_conversations=True)

@@ -7,9 +7,7 @@ from fastapi.responses import Response
 
 from bot.console.deps import DbSession, SettingsDep, Staff, actor, redirect, render
 from bot.console.transcript import TranscriptUnavailable, read_transcript
-from bot.errors import NotFoundError
 from bot.store import leads as lead_store
-from bot.store import models
 
 router = APIRouter(prefix="/handoffs")
 
@@ -30,9 +28,7 @@ def handoff_conversation(
     settings: SettingsDep,
 ) -> Response:
     """The conversation behind a request (also for people who never gave a profile)."""
-    handoff = session.get(models.HandoffRequest, request_id)
-    if handoff is None:
-        raise NotFoundError("cette demande n'existe pas")
+    handoff = lead_store.handoff(session, request_id=request_id)
     if handoff.volunteer_id is not None:
         return redirect(f"/console/leads/{handoff.volunteer_id}#conversation-title")
     lead_store.record_audit(session, actor=actor(member), action="view", subject=f"handoff:{handoff.id}")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import ColumnElement, Select
 
 from bot.errors import InvalidDataError, NotFoundError
+from bot.geo import KM_PER_DEGREE, flat_km
 from bot.profile import Place, TimeSlot, sort_slots
 from bot.store import models
 
@@ -47,7 +48,6 @@ SORTS = {
     "status": "Statut",
     "distance": "Distance",
 }
-KM_PER_DEGREE = 111.195
 PER_PAGE = 50
 
 
@@ -103,7 +103,7 @@ def _like(text: str) -> str:
 
 
 def _squared_km(place: Place) -> ColumnElement:
-    """Squared distance in km² (equirectangular, exact enough at a town's scale), computable by any SQL engine."""
+    """The square of bot.geo.flat_km as a SQL expression (exact enough at a town's scale, any SQL engine)."""
     cos_latitude = math.cos(math.radians(place.latitude))
     dlat = (models.Volunteer.latitude - place.latitude) * KM_PER_DEGREE
     dlon = (models.Volunteer.longitude - place.longitude) * (KM_PER_DEGREE * cos_latitude)
@@ -200,7 +200,9 @@ def search(session: Session, *, filters: LeadFilter) -> LeadPage:
     if filters.place is not None:
         for row in rows:
             if row.latitude is not None and row.longitude is not None:
-                distances[row.id] = _km(filters.place, row.latitude, row.longitude)
+                distances[row.id] = flat_km(
+                    filters.place.latitude, filters.place.longitude, row.latitude, row.longitude
+                )
     return LeadPage(rows=rows, total=total, page=page, per_page=filters.per_page, distances=distances)
 
 
@@ -214,13 +216,6 @@ def iterate(session: Session, *, filters: LeadFilter, batch: int = 1000) -> Iter
         if len(rows) < batch:
             return
         offset += batch
-
-
-def _km(place: Place, latitude: float, longitude: float) -> float:
-    cos_latitude = math.cos(math.radians(place.latitude))
-    dlat = (latitude - place.latitude) * KM_PER_DEGREE
-    dlon = (longitude - place.longitude) * KM_PER_DEGREE * cos_latitude
-    return math.hypot(dlat, dlon)
 
 
 # --------------------------------------------------------------------------- one lead
@@ -422,12 +417,17 @@ def open_handoffs(session: Session) -> list[tuple[models.HandoffRequest, models.
     return [(request, volunteer) for request, volunteer in rows]
 
 
-def close_handoff(session: Session, *, request_id: int) -> None:
-    """Mark a request as handled."""
+def handoff(session: Session, *, request_id: int) -> models.HandoffRequest:
+    """A request to talk to somebody; NotFoundError if there is none."""
     request = session.get(models.HandoffRequest, request_id)
     if request is None:
         raise NotFoundError("cette demande n'existe pas")
-    request.status = "traitée"
+    return request
+
+
+def close_handoff(session: Session, *, request_id: int) -> None:
+    """Mark a request as handled."""
+    handoff(session, request_id=request_id).status = "traitée"
     session.flush()
 
 

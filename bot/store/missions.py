@@ -113,3 +113,9 @@ def get(session: Session, mission_id: str) -> Mission | None:
     """One mission by id, open or not."""
     row = session.get(models.Mission, mission_id)
     return to_domain(row) if row is not None else None
+
+
+def get_open(session: Session, mission_id: str) -> Mission | None:
+    """One mission by id if it is open (staff can still invite to it)."""
+    row = session.get(models.Mission, mission_id)
+    return to_domain(row) if row is not None and row.status == "open" else None

@@ -99,3 +99,16 @@ def volunteer_senders(session: Session) -> set[str]:
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; they were stored as UTC."""
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def delete_handoffs(session: Session, handoff_ids: list[int]) -> None:
+    """Delete these requests to talk to somebody (the purge's, of people who left no profile)."""
+    for handoff_id in handoff_ids:
+        handoff = session.get(models.HandoffRequest, handoff_id)
+        if handoff is not None:
+            session.delete(handoff)
+
+
+def record_erasure(session: Session, *, actor: str, action: str, subject: str, details: dict[str, object]) -> None:
+    """The anonymous trace of an erasure or a purge: who, what, a pseudonym or "sans profil", counts."""
+    session.add(models.AuditEntry(actor=actor, action=action, subject=subject, details=details))

@@ -136,6 +136,24 @@ def record_application(session: Session, *, volunteer: models.Volunteer, mission
     return True
 
 
+def handoff_times(session: Session, *, channel: str, sender_id: str) -> list[datetime]:
+    """When the person behind a conversation asked to talk to somebody, oldest first."""
+    request = models.HandoffRequest
+    return list(
+        session.execute(
+            select(request.created_at)
+            .where(request.channel == channel, request.sender_id == sender_id)
+            .order_by(request.id)
+        ).scalars()
+    )
+
+
+def find_by_sender(session: Session, *, sender_id: str) -> models.Volunteer | None:
+    """The one volunteer with this sender id on any channel; None if there is none or several."""
+    rows = list(session.execute(select(models.Volunteer).where(models.Volunteer.sender_id == sender_id)).scalars())
+    return rows[0] if len(rows) == 1 else None
+
+
 def record_handoff(session: Session, *, channel: str, sender_id: str) -> models.HandoffRequest:
     """Record that somebody asked to talk to a person (reuses an open request)."""
     volunteer = find(session, channel=channel, sender_id=sender_id)
