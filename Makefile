@@ -44,7 +44,7 @@ run: install  ## set everything up and run the assistant (SQLite): Rasa on 5005,
 shell: install  ## chat with the assistant in this terminal
 	$(BIN)/bot shell
 
-test: install  ## set everything up and run every test (trains one model, shared by all tests)
+test: lint  ## set everything up, check the style (ruff) and run every test (trains one model, shared by all tests)
 	$(BIN)/python -m pytest
 
 validate: install  ## check the training data and domain (rasa data validate, every remark explained)

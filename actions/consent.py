@@ -11,9 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of
 from bot.config import get_settings
-from bot.onboarding import PROFILE_SLOTS, consent_to_slot
+from bot.onboarding import consent_to_slot
 from bot.privacy import with_privacy_details
-from bot.profile import ConsentRecord
+from bot.profile import PROFILE_SLOTS, ConsentRecord
 from bot.texts import consent_text
 
 

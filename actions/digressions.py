@@ -1,6 +1,7 @@
 """Intents that interrupt the profile form: they get their own answer, then the form resumes.
 
-Keep in step with the ``&digressions`` list in domain.yml and the rules in data/rules/form.yml.
+The same list as ``&digressions`` in domain.yml (tests/actions/test_digressions.py checks it) and the rules in
+data/rules/form.yml.
 """
 
 DIGRESSIONS = frozenset(

@@ -10,10 +10,11 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of, profile_view
-from actions.profile_form import _previous_value
+from actions.profile_form import previous_value
 from bot.errors import BotError
 from bot.logs import pseudonym
-from bot.onboarding import PROFILE_SLOTS, consent_from_slot, save_profile
+from bot.onboarding import consent_from_slot, save_profile
+from bot.profile import PROFILE_SLOTS
 from bot.understanding.withdrawal import withdrawn_availability
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ class ActionShowSummary(Action):
         events: list[EventType] = []
         withdrawn = {slot.key for slot in withdrawn_availability(tracker.latest_message.get("text") or "")}
         if withdrawn:  # "je ne suis plus disponible le samedi": take those half-days out, keep the rest
-            before = _previous_value(tracker, "availability")
+            before = previous_value(tracker, "availability")
             if before is None and "availability" not in corrected:
                 before = slots.get("availability")
             slots["availability"] = [key for key in before or [] if key not in withdrawn]

@@ -100,7 +100,7 @@ def _said_before(tracker: Tracker, response: str) -> int:
     return count
 
 
-def _previous_value(tracker: Tracker, slot: str) -> Any:
+def previous_value(tracker: Tracker, slot: str) -> Any:
     """The slot's value before the latest user message (to add to a list instead of replacing it)."""
     seen_user = False
     for event in reversed(tracker.events):
@@ -126,7 +126,7 @@ def _as_asked(tracker: Tracker, slot: str, value: Any) -> Any:
     if value is None or tracker.get_slot("requested_slot") != other:
         return value
     text = tracker.latest_message.get("text") or ""
-    previous = _previous_value(tracker, slot)
+    previous = previous_value(tracker, slot)
     if previous and not ADDING.search(text):
         # "distribuer des repas" answered to the causes question describes the cause: the
         # skills said before stay as they were.
@@ -294,7 +294,7 @@ class ValidateProfileForm(FormValidationAction):
     ) -> dict[str, Any]:
         if _answering(tracker, "first_name") and _just_a_name(tracker):
             # "Pierre" answering the first-name question is not Pierre-Bénite (found by `make eval`)
-            return {"place": _previous_value(tracker, "place")}
+            return {"place": previous_value(tracker, "place")}
         try:
             Place.from_slot(value)
         except (TypeError, ValueError, AttributeError):
@@ -327,7 +327,7 @@ class ValidateProfileForm(FormValidationAction):
         if value is None:
             return None
         values = [value] if isinstance(value, str) else list(value)
-        previous = _previous_value(tracker, slot)
+        previous = previous_value(tracker, slot)
         if previous and values and ADDING.search(tracker.latest_message.get("text") or ""):
             values = list(previous) + values
         return list(dict.fromkeys(values))

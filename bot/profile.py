@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+# The slots that hold what a person says about themself: the profile form's, and how to reach them.
+PROFILE_SLOTS = ("first_name", "age_group", "place", "skills", "availability", "causes", "email", "phone", "contact")
 DAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 PERIODS: tuple[str, ...] = ("morning", "afternoon", "evening")
 

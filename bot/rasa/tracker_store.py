@@ -69,19 +69,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import DatabaseUnavailableError
 from bot.logs import pseudonym
+from bot.profile import PROFILE_SLOTS
 from bot.store.session import FAILING, TRANSIENT, database_failure
 
 logger = logging.getLogger(__name__)
 
 ERASURE_ACTION = "action_forget_me"
-# Slots that hold what the person said about themself (bot.onboarding.PROFILE_SLOTS) and
+# Slots that hold what the person said about themself (bot.profile.PROFILE_SLOTS) and
 # the channel metadata Rasa copies into a slot at session start.
-PERSONAL_SLOTS = frozenset(
-    {
-        "first_name", "age_group", "place", "skills", "availability", "causes", "email", "phone", "contact",
-        "session_started_metadata",
-    }
-)  # fmt: skip
+PERSONAL_SLOTS = frozenset({*PROFILE_SLOTS, "session_started_metadata"})
 REDACTED = "[masqué]"
 PENDING_TTL = 2 * 60 * 60  # seconds: the conversation's session expiry (domain.yml session_config)
 PENDING_MAX_CONVERSATIONS = 10_000

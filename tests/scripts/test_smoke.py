@@ -40,9 +40,12 @@ def test_nlu_evaluation_runs(assistant: RunningAssistant) -> None:
 
     with requests.Session() as session:
         parse = http_parser(assistant.parse_url, session)
-        intents = evaluate_intents(parse, holdout_examples()[:6])
+        examples = holdout_examples()[:6]
+        intents = evaluate_intents(parse, examples)
         entities = evaluate_entities(parse, entity_examples()[:4])
-    assert len(intents.pairs) == 6 and 0 <= intents.accuracy <= 1
+    assert [(text, expected) for text, expected, _, _ in intents.pairs] == examples
+    # the model gets 94 % of the held-out set right: under half means the answers are misread
+    assert intents.accuracy >= 0.5
     assert entities.messages == 4
     assert "macro F1" in "\n".join(intents.markdown())
 
