@@ -94,8 +94,8 @@ class Settings:
         default="1",
         metadata={
             "help": "Speed patches of the Rasa server (bot/rasa/speedups): 1 on, 0 off (Rasa as shipped), or "
-            "groups separated by commas (actions,events,trackers,graph,rules,forms,models,features); they "
-            "install only on the Rasa, rasa-sdk and TensorFlow versions they were checked against."
+            "groups separated by commas (actions,graph); they install only on the Rasa, rasa-sdk and "
+            "TensorFlow versions they were checked against."
         },
     )
     tracker_store_url: str = field(

@@ -86,21 +86,16 @@ cProfile during the 10-concurrent level):
 - Turn latency, per turn of the Rasa server's single event loop (about 82 ms of CPU before these
   changes; on 2026-11-23, 33 to 35 ms before a first round, 25 to 31 ms after it and 18 to 20 ms after
   a second, in profiling runs of the same 10-concurrent load; the table below has this run's figure):
-  - hot spots of Rasa 3.6 replaced by equivalent code (`bot/rasa/speedups/`), each tested against
-    Rasa's own: the action answer's schema validation; the event class lookup; the dialogue states,
-    which each policy (RulePolicy twice) rebuilt by replaying the whole conversation, now built once
-    per prediction and copied; the prediction graph, run through dask's scheduler after pruning its
-    schema on every call, now called node by node in a fixed order; a new TCP connection for each
-    action server call, now a pool;
-  - the second round, same rule: RulePolicy checked all 170 rules against the last turn at each
-    prediction, and the rules left against every turn back to the first, though past the longest rule
-    every rule applies (now only the rules that can match the last turn's previous action are checked,
-    and the check stops past the longest rule); DIET and TED
-    went through `tf.function`, whose dispatch took 1.2 of a call's 1.6 ms (the traced function is now
-    called directly); a message's sparse features were joined by scipy's general `hstack` (250 µs, four
-    times a message; 60 µs now); each replay worked out the applied events again and copied every slot
-    with `copy.copy`; each slot mapping check worked out the form's unique entity mappings again; the
-    requests to the action server are written with ujson;
+  - hot spots of Rasa 3.6 replaced by equivalent code (`bot/rasa/speedups/`, RASA_SPEEDUPS), each
+    tested against Rasa's own: the action answer's schema validation and a pool of connections to the
+    action server, with requests written by ujson; the prediction graph, run through dask's scheduler
+    after pruning its schema on every call, now called node by node in a fixed order, and the loaded
+    model left out of full garbage collections. Six more replacements of the first two rounds (the
+    event class lookup, the dialogue states and applied events kept per tracker, RulePolicy's rule
+    index, the forms' entity mappings, DIET's and TED's traced function called directly, sparse
+    features joined without `hstack`) each saved under a millisecond per message, measured one by one
+    (`scripts/bench_speedups.py`), and were removed; the table "ours ÷ patches off" below gives what
+    the two kept groups earn;
   - TED's predictions are kept for dialogue states it has already seen (`bot.rasa.policies.CachedTEDPolicy`,
     tested equal to TED's own): most of TED's 8 ms per prediction went into turning arrays into
     tensors. The table starts empty when the server starts; a path never seen costs what TED costs;

@@ -7,19 +7,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from rasa.core.policies.rule_policy import RulePolicy
+from rasa.core.actions.action import RemoteAction
 from rasa.engine.runner.dask import DaskGraphRunner
-from rasa.shared.core import slots
-from rasa.shared.core.events import Event
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
 
 from bot.rasa import speedups
 from bot.rasa.speedups import GROUPS, UnknownGroupError, parse_groups
 
-PATCHED = [
-    (DialogueStateTracker, "past_states"), (DaskGraphRunner, "run"), (RulePolicy, "_get_possible_keys"),
-    (Event, "resolve_by_type"), (slots.TextSlot, "__copy__"),
-]  # fmt: skip
+PATCHED = [(DaskGraphRunner, "run"), (RemoteAction, "_validate_action_result"), (EndpointConfig, "session")]
 
 
 @pytest.fixture()
@@ -34,21 +29,20 @@ def shipped() -> Iterator[dict[tuple[type, str], Any]]:
 def test_the_setting_says_every_group_none_or_some() -> None:
     assert parse_groups("1") == parse_groups("all") == parse_groups(" on ") == GROUPS
     assert parse_groups("0") == parse_groups("") == parse_groups("off") == ()
-    assert parse_groups("rules, graph") == ("graph", "rules")  # in GROUPS order
-    with pytest.raises(UnknownGroupError, match="groupe inconnu grahp"):
-        parse_groups("graph,grahp")
+    assert parse_groups("graph, actions") == ("actions", "graph")  # in GROUPS order
+    with pytest.raises(UnknownGroupError, match="groupe inconnu grahp, rules"):
+        parse_groups("graph,grahp,rules")  # rules: a group measured and removed
 
 
 def test_uninstall_gives_back_exactly_what_rasa_ships(shipped: dict[tuple[type, str], Any]) -> None:
-    assert shipped[(slots.TextSlot, "__copy__")] is None  # Rasa's slots have no __copy__ of their own
     assert speedups.installed() == ()
-    assert speedups.install(("graph", "trackers")) == ("trackers", "graph")
+    assert speedups.install(("graph",)) == ("graph",)
     assert vars(DaskGraphRunner)["run"] is not shipped[(DaskGraphRunner, "run")]
-    assert vars(RulePolicy)["_get_possible_keys"] is shipped[(RulePolicy, "_get_possible_keys")]  # not asked for
+    assert vars(EndpointConfig)["session"] is shipped[(EndpointConfig, "session")]  # not asked for
     speedups.install()
+    assert vars(EndpointConfig)["session"] is not shipped[(EndpointConfig, "session")]
     speedups.uninstall()
     assert {(owner, name): vars(owner).get(name) for owner, name in PATCHED} == shipped
-    assert isinstance(vars(Event)["resolve_by_type"], staticmethod)
 
 
 def test_other_versions_than_those_checked_get_rasa_as_shipped_and_one_log_line(
@@ -72,8 +66,8 @@ def test_the_server_says_in_one_line_what_it_runs(
 ) -> None:
     with caplog.at_level(logging.INFO, logger="bot.rasa.speedups"):
         assert speedups.install_from_settings("0") == ()
-        assert speedups.install_from_settings("rules") == ("rules",)
+        assert speedups.install_from_settings("graph") == ("graph",)
     assert [record.getMessage() for record in caplog.records] == [
         "speed patches off (RASA_SPEEDUPS=0): Rasa runs as shipped",
-        "speed patches on: rules (1 attributes of Rasa replaced)",
+        "speed patches on: graph (1 attributes of Rasa replaced)",
     ]
