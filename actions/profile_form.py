@@ -22,6 +22,7 @@ from actions.digressions import DIGRESSIONS
 from bot.config import get_settings
 from bot.profile import Place
 from bot.understanding import extract_facts, find_phone, looks_like_email_attempt
+from bot.understanding.answers import adds_to_before, has_no_preference, says_adult
 from bot.understanding.places import suggest_places
 
 logger = logging.getLogger(__name__)
@@ -29,20 +30,12 @@ logger = logging.getLogger(__name__)
 # A second unrecognised answer to these questions moves on: they are optional for matching.
 SKIPPABLE = {"skills", "availability", "causes"}
 PLACE_SUGGESTION_MAX_CHARS = 60
-ADDING = re.compile(r"\b(aussi|egalement|également|en plus|de plus|ainsi que)\b", re.IGNORECASE)
-NO_PREFERENCE = re.compile(
-    r"^\s*(rien( de (particulier|special|spécial))?|aucune?( en particulier)?|peu importe|n'importe|"
-    r"tout me va|toutes?( me (vont|conviennent))?|pas de pr[ée]f[ée]rence|je (ne )?sais pas|sais pas|"
-    r"pas vraiment|non|bof)\s*[.!]*\s*$",
-    re.IGNORECASE,
-)
 # Messages this short that answer the question asked count as answers whatever their intent.
 SHORT_ANSWER_WORDS = 4
 EXPECTING = {
     "first_name": "first_name", "age_group": "age", "place": "place", "skills": "skills",
     "availability": "availability", "causes": "causes", "contact": "contact",
 }  # fmt: skip
-ADULT_WORDS = re.compile(r"\b(majeure?|adulte|plus de 18)\b", re.IGNORECASE)
 
 
 def _entity_values(tracker: Tracker, entity: str) -> list[Any]:
@@ -69,7 +62,7 @@ def _short_answer(tracker: Tracker, slot: str) -> bool:
     text = tracker.latest_message.get("text") or ""
     if len(text.split()) > SHORT_ANSWER_WORDS:
         return False
-    if slot in SKIPPABLE and NO_PREFERENCE.match(text):
+    if slot in SKIPPABLE and has_no_preference(text):
         return True
     facts = extract_facts(text, expecting=EXPECTING[slot])
     found = {
@@ -127,7 +120,7 @@ def _as_asked(tracker: Tracker, slot: str, value: Any) -> Any:
         return value
     text = tracker.latest_message.get("text") or ""
     previous = previous_value(tracker, slot)
-    if previous and not ADDING.search(text):
+    if previous and not adds_to_before(text):
         # "distribuer des repas" answered to the causes question describes the cause: the
         # skills said before stay as they were.
         return previous
@@ -196,7 +189,7 @@ class ValidateProfileForm(FormValidationAction):
         ):
             return {}
         text = tracker.latest_message.get("text") or ""
-        if ADULT_WORDS.search(text):
+        if says_adult(text):
             return {"age_group": "adult"}
         age = self._bare(tracker, "age").age
         return {"age_group": str(age)} if age is not None else _not_understood(dispatcher, tracker, "age_group")
@@ -232,7 +225,7 @@ class ValidateProfileForm(FormValidationAction):
         if not _answering(tracker, slot) or _entities_filled(tracker, entity):
             return {}
         text = tracker.latest_message.get("text") or ""
-        if NO_PREFERENCE.match(text):
+        if has_no_preference(text):
             return {slot: []}
         facts = self._bare(tracker, slot)
         found = {"skills": facts.skills, "causes": facts.causes, "availability": [s.key for s in facts.availability]}[
@@ -328,7 +321,7 @@ class ValidateProfileForm(FormValidationAction):
             return None
         values = [value] if isinstance(value, str) else list(value)
         previous = previous_value(tracker, slot)
-        if previous and values and ADDING.search(tracker.latest_message.get("text") or ""):
+        if previous and values and adds_to_before(tracker.latest_message.get("text") or ""):
             values = list(previous) + values
         return list(dict.fromkeys(values))
 

@@ -94,7 +94,7 @@ class Settings:
         default="1",
         metadata={
             "help": "Speed patches of the Rasa server (bot/rasa/speedups): 1 on, 0 off (Rasa as shipped), or "
-            "groups separated by commas (actions,graph); they install only on the Rasa, rasa-sdk and "
+            "groups separated by commas (today only actions); they install only on the Rasa, rasa-sdk and "
             "TensorFlow versions they were checked against."
         },
     )

@@ -54,8 +54,9 @@ class Served:
 def configurations() -> dict[str, str]:
     """Label -> RASA_SPEEDUPS: every group, none, and every group but one for each."""
     found = {EVERY: "1", NONE: "0"}
-    for group in GROUPS:
-        found[f"all but {group}"] = ",".join(other for other in GROUPS if other != group)
+    if len(GROUPS) > 1:  # with one group, "all but it" is "none"
+        for group in GROUPS:
+            found[f"all but {group}"] = ",".join(other for other in GROUPS if other != group)
     return found
 
 
@@ -85,7 +86,7 @@ def report(served: list[Served], args: argparse.Namespace, command: str) -> str:
     for item in served:
         gain = item.typical - every.typical
         verdict = ""
-        if item.label.startswith("all but "):
+        if item.label.startswith("all but ") or (item.label == NONE and len(GROUPS) == 1):
             verdict = "kept" if gain >= MIN_GAIN_MS else f"**under {MIN_GAIN_MS:.0f} ms**"
         rows.append(
             [item.label, f"`{item.setting}`", f"{item.typical:.1f}", f"{item.spread:.1f}",

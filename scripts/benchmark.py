@@ -86,16 +86,15 @@ cProfile during the 10-concurrent level):
 - Turn latency, per turn of the Rasa server's single event loop (about 82 ms of CPU before these
   changes; on 2026-11-23, 33 to 35 ms before a first round, 25 to 31 ms after it and 18 to 20 ms after
   a second, in profiling runs of the same 10-concurrent load; the table below has this run's figure):
-  - hot spots of Rasa 3.6 replaced by equivalent code (`bot/rasa/speedups/`, RASA_SPEEDUPS), each
-    tested against Rasa's own: the action answer's schema validation and a pool of connections to the
-    action server, with requests written by ujson; the prediction graph, run through dask's scheduler
-    after pruning its schema on every call, now called node by node in a fixed order, and the loaded
-    model left out of full garbage collections. Six more replacements of the first two rounds (the
-    event class lookup, the dialogue states and applied events kept per tracker, RulePolicy's rule
-    index, the forms' entity mappings, DIET's and TED's traced function called directly, sparse
-    features joined without `hstack`) each saved under a millisecond per message, measured one by one
-    (`scripts/bench_speedups.py`), and were removed; the table "ours ÷ patches off" below gives what
-    the two kept groups earn;
+  - a hot spot of Rasa 3.6 replaced by equivalent code (`bot/rasa/speedups/`, RASA_SPEEDUPS), tested
+    against Rasa's own: the action answer's schema validation, and a pool of connections to the action
+    server with requests written by ujson; the table "ours ÷ patches off" below gives what it earns.
+    Seven more replacements of the first two rounds (the graph run without dask, the event class
+    lookup, the dialogue states and applied events kept per tracker, RulePolicy's rule index, the
+    forms' entity mappings, DIET's and TED's traced function called directly, sparse features joined
+    without `hstack`) each saved about a millisecond per message or less, measured one by one
+    (`scripts/bench_speedups.py`), and were removed. The loaded model is left out of full garbage
+    collections after the warm-up (they stopped the server for 300 to 550 ms);
   - TED's predictions are kept for dialogue states it has already seen (`bot.rasa.policies.CachedTEDPolicy`,
     tested equal to TED's own): most of TED's 8 ms per prediction went into turning arrays into
     tensors. The table starts empty when the server starts; a path never seen costs what TED costs;

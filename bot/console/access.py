@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.store import leads as lead_store
 from bot.store import models
 from bot.store.leads import LeadFilter
 
@@ -37,7 +37,7 @@ def may_reassign(member: models.StaffMember, *, assigned_staff_id: int | None) -
 
 def assigned_staff_id(session: Session, *, volunteer_id: int) -> int | None:
     """The staff member a lead is assigned to, if any."""
-    follow_up = session.get(models.LeadFollowUp, volunteer_id)
+    follow_up = lead_store.existing_follow_up(session, volunteer_id=volunteer_id)
     return follow_up.assigned_staff_id if follow_up is not None else None
 
 
@@ -48,6 +48,4 @@ def sees_contact_of(session: Session, member: models.StaffMember, *, volunteer_i
 
 def assignments(session: Session) -> dict[int, int]:
     """Lead id → the staff member it is assigned to, for every assigned lead (to apply the rule to a list)."""
-    f = models.LeadFollowUp
-    rows = session.execute(select(f.volunteer_id, f.assigned_staff_id).where(f.assigned_staff_id.is_not(None)))
-    return {volunteer_id: staff_id for volunteer_id, staff_id in rows}
+    return lead_store.assignments(session)

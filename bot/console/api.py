@@ -270,7 +270,7 @@ def api_lead(volunteer_id: LeadId, member: ApiStaff, session: DbSession) -> Lead
 
 def _detail(session: Session, volunteer: models.Volunteer, member: models.StaffMember) -> LeadDetail:
     data = volunteer_store.export_one(volunteer)
-    follow_up = session.get(models.LeadFollowUp, volunteer.id)
+    follow_up = lead_store.existing_follow_up(session, volunteer_id=volunteer.id)
     data.update(
         applications=[a.mission_id for a in volunteer.applications],
         refusal_reason=follow_up.refusal_reason if follow_up else None,
@@ -360,7 +360,7 @@ def _save_mission(session: Session, mission_id: str, body: MissionIn) -> models.
 @router.post("/missions", response_model=MissionOut, status_code=201, responses=ERRORS)
 def api_mission_create(body: MissionNew, member: ApiStaff, session: DbSession) -> MissionOut:
     """Create a mission; 400 if the id is taken or a field is unusable."""
-    if session.get(models.Mission, body.id) is not None:
+    if mission_store.exists(session, body.id):
         raise InvalidDataError(f"l'identifiant {body.id} est déjà pris")
     row = _save_mission(session, body.id, body)
     lead_store.record_audit(

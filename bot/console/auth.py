@@ -7,12 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import update
 
 from bot.config import Settings
-from bot.console import lockout, security
+from bot.console import security
 from bot.console.deps import DbSession, SettingsDep, redirect, render
-from bot.store import models
 from bot.store import staff as staff_store
 from bot.store.leads import record_audit
 
@@ -54,7 +52,7 @@ def login(
     settings: SettingsDep,
 ) -> Response:
     """Check the password; a fresh session on success, one polite refusal for every failure."""
-    staff_id = lockout.check_password(session, email=email, password=password)
+    staff_id = staff_store.check_password(session, email=email, password=password)
     member = staff_store.get(session, staff_id=staff_id) if staff_id is not None else None
     if member is None:
         # Unknown e-mail, locked account or wrong password: the same page, the same status.
@@ -88,14 +86,8 @@ def logout(*, request: Request, session: DbSession, settings: SettingsDep) -> Re
     """End the session on the server, and every other session of the account (the CSRF check already ran)."""
     data = security.read_session(request, settings)
     if data is not None:
-        staff = models.StaffMember
         # Only a current session moves the version on: a stale copy of a cookie cannot log anyone out.
-        session.execute(
-            update(staff)
-            .where(staff.id == data["staff_id"], staff.session_version == data["sv"])
-            .values(session_version=staff.session_version + 1)
-            .execution_options(synchronize_session=False)
-        )
+        staff_store.end_sessions(session, staff_id=data["staff_id"], version=data["sv"])
         session.commit()
     response = redirect("/console/login")
     security.close_session(response)

@@ -13,13 +13,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.store import models
-from bot.store.conversations import events, has_events_table
-from bot.store.session import get_engine
+from bot.store import conversations
+from bot.store import leads as lead_store
 
 logger = logging.getLogger(__name__)
 
@@ -68,28 +66,8 @@ Reached = list[tuple[datetime, str]]  # (when the stage was reached, channel), o
 
 
 def _tracker_stages(url: str, since: datetime) -> tuple[Reached, Reached, list[tuple[str, int]]]:
-    if not has_events_table(url):
-        return [], [], []
-    e = events.c
-    first_user_event = select(func.min(e.id)).where(e.type_name == "user").group_by(e.sender_id)
-    with get_engine(url).connect() as connection:
-        since_ts = since.timestamp()
-        first_seen = dict(connection.execute(select(e.sender_id, func.min(e.timestamp)).group_by(e.sender_id)).all())
-        channel_rows = connection.execute(select(e.sender_id, e.data).where(e.id.in_(first_user_event))).all()
-        consent_rows = connection.execute(
-            select(e.sender_id, func.min(e.timestamp))
-            .where(e.type_name == "slot", e.action_name == "consent", e.data.like('%"given"%'))
-            .group_by(e.sender_id)
-        ).all()
-        slot_rows = connection.execute(
-            select(e.sender_id, e.action_name, e.data)
-            .where(
-                e.type_name == "slot",
-                e.action_name.in_(("requested_slot", "profile_status")),
-                e.timestamp >= since_ts,
-            )
-            .order_by(e.id)
-        ).all()
+    since_ts = since.timestamp()
+    first_seen, channel_rows, consent_rows, slot_rows = conversations.funnel_rows(url, since_ts=since_ts)
     channel_of: dict[str, str] = {}
     for sender_id, data in channel_rows:
         try:
@@ -121,40 +99,13 @@ def _tracker_stages(url: str, since: datetime) -> tuple[Reached, Reached, list[t
     return started, consented, [(key, stopped.get(key, 0)) for key, _ in QUESTIONS]
 
 
-def _db_stages(session: Session, since: datetime) -> dict[str, Reached]:
-    v = models.Volunteer
-
-    def firsts(column: object, table: type, key: object) -> Reached:
-        first = func.min(column)
-        rows = session.execute(
-            select(v.channel, first).join(table, key == v.id).group_by(v.id, v.channel).having(first >= since)
-        ).all()
-        return [(moment, channel) for channel, moment in rows]
-
-    profile = [tuple(row) for row in session.execute(select(v.created_at, v.channel).where(v.created_at >= since))]
-    f = models.LeadFollowUp
-    contacted = session.execute(
-        select(f.contacted_at, v.channel).join(v, v.id == f.volunteer_id).where(f.contacted_at >= since)
-    ).all()
-    active = session.execute(
-        select(f.active_at, v.channel).join(v, v.id == f.volunteer_id).where(f.active_at >= since)
-    ).all()
-    return {
-        "profile": profile,  # type: ignore[dict-item]
-        "proposed": firsts(models.Proposal.created_at, models.Proposal, models.Proposal.volunteer_id),
-        "interested": firsts(models.Application.created_at, models.Application, models.Application.volunteer_id),
-        "contacted": [tuple(row) for row in contacted],  # type: ignore[misc]
-        "active": [tuple(row) for row in active],  # type: ignore[misc]
-    }
-
-
 def compute(session: Session, tracker_store_url: str, *, weeks: int = 8, now: datetime | None = None) -> Funnel:
     """The funnel over the last ``weeks`` weeks (this one included)."""
     now = now or datetime.now(timezone.utc)
     this_week = week_of(now)
     week_list = [this_week - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
     since = datetime.combine(week_list[0], datetime.min.time(), tzinfo=timezone.utc)
-    reached: dict[str, Reached] = _db_stages(session, since)
+    reached: dict[str, Reached] = lead_store.funnel_stages(session, since=since)
     funnel = Funnel(weeks=week_list, channels=[])
     try:
         started, consented, funnel.dropoff = _tracker_stages(tracker_store_url, since)

@@ -141,7 +141,7 @@ def lead_details(
     except TranscriptUnavailable:
         transcript_error = "La conversation n'a pas pu être lue (base des conversations indisponible)."
     return {
-        "follow_up": session.get(models.LeadFollowUp, volunteer.id),
+        "follow_up": lead_store.existing_follow_up(session, volunteer_id=volunteer.id),
         "notes": lead_store.notes(session, volunteer_id=volunteer.id),
         "invitations": lead_store.invitations(session, volunteer_id=volunteer.id),
         "handoffs": lead_store.handoffs_of(session, volunteer=volunteer),

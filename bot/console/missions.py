@@ -15,7 +15,7 @@ from bot.assistant_api import trigger_intent
 from bot.console.deps import DbSession, SettingsDep, Staff, actor, redirect, render
 from bot.console.forms import form_choices, resolve_town
 from bot.console.suggestions import suggest
-from bot.errors import AssistantUnavailableError, InvalidDataError, NotFoundError
+from bot.errors import AssistantUnavailableError, InvalidDataError
 from bot.missions import Mission, _parse_mission, read_missions
 from bot.store import leads as lead_store
 from bot.store import missions as mission_store
@@ -142,7 +142,7 @@ async def mission_create(*, request: Request, member: Staff, session: DbSession)
     values = await _read_form(request)
     try:
         mission = _mission_from(values)
-        if session.get(models.Mission, mission.id) is not None:
+        if mission_store.exists(session, mission.id):
             raise InvalidDataError(f"l'identifiant {mission.id} est déjà pris")
     except InvalidDataError as error:
         return _form_page(request, values, editing=False, error=str(error))
@@ -303,9 +303,7 @@ def mission_invite(
 ) -> Response:
     """Ask the assistant to invite the volunteer to the mission on their channel."""
     mission = staffing.get(session, mission_id=mission_id)
-    volunteer = session.get(models.Volunteer, volunteer_id)
-    if volunteer is None:
-        raise NotFoundError(f"le candidat {volunteer_id} n'existe pas")
+    volunteer = lead_store.get(session, volunteer_id=volunteer_id)
     if mission.status != "open":
         raise InvalidDataError("cette mission est fermée")
     try:

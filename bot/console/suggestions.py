@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import matching
@@ -30,6 +29,7 @@ from bot.missions import Proposal
 from bot.profile import DAYS, PERIODS, Place, TimeSlot, VolunteerProfile
 from bot.store import missions as mission_store
 from bot.store import models
+from bot.store import volunteers as volunteer_store
 from bot.taxonomy import load_taxonomy
 
 logger = logging.getLogger(__name__)
@@ -76,35 +76,22 @@ class _Vectors:
 
     def load(self, session: Session, since: datetime | None = None) -> None:
         """Read every volunteer (or those changed since ``since``) and store or patch their rows."""
-        v = models.Volunteer
-        query = select(v.id, v.latitude, v.longitude, v.status, v.age_group, v.updated_at)
-        if since is not None:
-            query = query.where(v.updated_at >= since)
-        rows = session.execute(query).all()
+        read = volunteer_store.matching_rows(session, since=since)
+        rows = read.volunteers
         if not rows:
             return
         masks: dict[int, list[int]] = {row[0]: [0, 0, 0, 0, 0, 0] for row in rows}
-        # A full load reads whole tables; a refresh only the rows of the volunteers that changed.
-        changed = [row[0] for row in rows] if since is not None else None
-
-        def of(column: object) -> list[object]:
-            return [] if changed is None else [column.in_(changed)]  # type: ignore[attr-defined]
-
-        # (owner column, key column, bits of the keys, mask index, count index)
-        keyed = (
-            (models.VolunteerSkill.volunteer_id, models.VolunteerSkill.skill, self.skill_bits, 0, 3),
-            (models.VolunteerCause.volunteer_id, models.VolunteerCause.cause, self.cause_bits, 1, 4),
-        )
-        for owner, key_column, bits, mask_index, count_index in keyed:
-            for volunteer_id, key in session.execute(select(owner, key_column).where(*of(owner))):
+        # (rows of (volunteer id, key), bits of the keys, mask index, count index)
+        for pairs, bits, mask_index, count_index in (
+            (read.skills, self.skill_bits, 0, 3),
+            (read.causes, self.cause_bits, 1, 4),
+        ):
+            for volunteer_id, key in pairs:
                 bit = bits.get(key)
                 if bit is not None and volunteer_id in masks:
                     masks[volunteer_id][mask_index] |= 1 << bit
                     masks[volunteer_id][count_index] += 1
-        a = models.VolunteerAvailability
-        for volunteer_id, day, period in session.execute(
-            select(a.volunteer_id, a.day, a.period).where(*of(a.volunteer_id))
-        ):
+        for volunteer_id, day, period in read.availability:
             if volunteer_id in masks:
                 masks[volunteer_id][2] |= 1 << SLOT_BITS[(day, period)]
                 masks[volunteer_id][5] += 1
@@ -155,9 +142,7 @@ _lock = threading.Lock()
 
 def _vectors(session: Session, url: str) -> _Vectors:
     """The up-to-date arrays for this database (loaded once per process, then patched)."""
-    # Two queries: SQLite answers max() from the index alone only when it is asked on its own.
-    latest = session.execute(select(func.max(models.Volunteer.updated_at))).scalar()
-    count = session.execute(select(func.count()).select_from(models.Volunteer)).scalar_one()
+    latest, count = volunteer_store.last_change(session)
     with _lock:
         vectors = _cache.get(url)
         stale = vectors is not None and latest is not None and vectors.synced_to is not None
@@ -232,11 +217,7 @@ def suggest(session: Session, settings: Settings, *, mission: models.Mission, li
     """The volunteers who fit the mission best, best first, with the reasons each fits (applicants left out)."""
     if mission.places_total - mission.places_filled <= 0:
         return []
-    applied = set(
-        session.execute(
-            select(models.Application.volunteer_id).where(models.Application.mission_id == mission.id)
-        ).scalars()
-    )
+    applied = volunteer_store.applicants(session, mission_id=mission.id)
     vectors = _vectors(session, settings.database_url)
     ids = _preselect(vectors, mission, settings, applied, max(POOL, 5 * limit))
     if not ids:
@@ -244,16 +225,8 @@ def suggest(session: Session, settings: Settings, *, mission: models.Mission, li
     profiles = [(str(volunteer_id), vectors.profile(vectors.position[volunteer_id], settings)) for volunteer_id in ids]
     ranked = matching.suggest_volunteers(mission_store.to_domain(mission), profiles, limit=limit)
     shown = [int(vid) for vid, _ in ranked]
-    rows = {
-        row.id: row for row in session.execute(select(models.Volunteer).where(models.Volunteer.id.in_(shown))).scalars()
-    }
-    invited = set(
-        session.execute(
-            select(models.Invitation.volunteer_id).where(
-                models.Invitation.mission_id == mission.id, models.Invitation.volunteer_id.in_(shown)
-            )
-        ).scalars()
-    )
+    rows = volunteer_store.by_ids(session, shown)
+    invited = volunteer_store.invited(session, mission_id=mission.id, volunteer_ids=shown)
     return [Suggestion(rows[int(vid)], proposal, int(vid) in invited) for vid, proposal in ranked if int(vid) in rows]
 
 

@@ -12,11 +12,9 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.store.conversations import events, has_events_table
-from bot.store.session import get_engine
+from bot.store import conversations
 
 logger = logging.getLogger(__name__)
 MAX_TURNS = 1000
@@ -40,16 +38,7 @@ class TranscriptUnavailable(Exception):
 def read_transcript(tracker_store_url: str, sender_id: str, *, limit: int = MAX_TURNS) -> list[Turn]:
     """The messages of one conversation, oldest first; empty when nothing was recorded."""
     try:
-        if not has_events_table(tracker_store_url):
-            return []
-        with get_engine(tracker_store_url).connect() as connection:
-            e = events.c
-            rows = connection.execute(
-                select(e.type_name, e.timestamp, e.intent_name, e.data)
-                .where(e.sender_id == sender_id, e.type_name.in_(("user", "bot")))
-                .order_by(e.id)
-                .limit(limit)
-            ).all()
+        rows = conversations.messages(tracker_store_url, sender_id, limit=limit)
     except SQLAlchemyError as error:
         logger.warning("tracker store unreadable: %s", type(error).__name__)
         raise TranscriptUnavailable() from error

@@ -12,6 +12,7 @@ this module erases and ages out events with it, the console reads them with it
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, delete, func, inspect, select
 
@@ -68,3 +69,49 @@ def inactive_conversations(url: str, *, before: datetime) -> list[str]:
             select(events.c.sender_id).group_by(events.c.sender_id).having(latest < before.timestamp())
         )
         return sorted(row.sender_id for row in rows)
+
+
+def funnel_rows(url: str, *, since_ts: float) -> tuple[dict[str, float], list[Any], list[Any], list[Any]]:
+    """What the dashboard's funnel reads of the conversations (empty before Rasa created its table).
+
+    Each conversation's first event time; its first message's data (the channel); when consent was
+    given; and the question asked and the profile status set since ``since_ts``, in order.
+    """
+    if not has_events_table(url):
+        return {}, [], [], []
+    e = events.c
+    first_user_event = select(func.min(e.id)).where(e.type_name == "user").group_by(e.sender_id)
+    with get_engine(url).connect() as connection:
+        first_seen = dict(connection.execute(select(e.sender_id, func.min(e.timestamp)).group_by(e.sender_id)).all())
+        channel_rows = connection.execute(select(e.sender_id, e.data).where(e.id.in_(first_user_event))).all()
+        consent_rows = connection.execute(
+            select(e.sender_id, func.min(e.timestamp))
+            .where(e.type_name == "slot", e.action_name == "consent", e.data.like('%"given"%'))
+            .group_by(e.sender_id)
+        ).all()
+        slot_rows = connection.execute(
+            select(e.sender_id, e.action_name, e.data)
+            .where(
+                e.type_name == "slot",
+                e.action_name.in_(("requested_slot", "profile_status")),
+                e.timestamp >= since_ts,
+            )
+            .order_by(e.id)
+        ).all()
+    return first_seen, channel_rows, consent_rows, slot_rows
+
+
+def messages(url: str, sender_id: str, *, limit: int) -> list[Any]:
+    """The first ``limit`` messages of a conversation, both sides: (type_name, timestamp, intent_name, data)."""
+    if not has_events_table(url):
+        return []
+    e = events.c
+    with get_engine(url).connect() as connection:
+        return list(
+            connection.execute(
+                select(e.type_name, e.timestamp, e.intent_name, e.data)
+                .where(e.sender_id == sender_id, e.type_name.in_(("user", "bot")))
+                .order_by(e.id)
+                .limit(limit)
+            ).all()
+        )

@@ -250,6 +250,18 @@ def follow_up(session: Session, *, volunteer_id: int) -> models.LeadFollowUp:
     return row
 
 
+def existing_follow_up(session: Session, *, volunteer_id: int) -> models.LeadFollowUp | None:
+    """The follow-up record of a lead if staff have followed it up (reading creates nothing)."""
+    return session.get(models.LeadFollowUp, volunteer_id)
+
+
+def assignments(session: Session) -> dict[int, int]:
+    """Lead id → the staff member it is assigned to, for every assigned lead."""
+    f = models.LeadFollowUp
+    rows = session.execute(select(f.volunteer_id, f.assigned_staff_id).where(f.assigned_staff_id.is_not(None)))
+    return {volunteer_id: staff_id for volunteer_id, staff_id in rows}
+
+
 def notes(session: Session, *, volunteer_id: int) -> list[models.LeadNote]:
     """Staff notes on a lead, oldest first."""
     return list(
@@ -447,3 +459,31 @@ def audit_entries(session: Session, *, page: int = 1, per_page: int = 100) -> tu
         .offset((max(page, 1) - 1) * per_page)
     ).scalars()
     return list(rows), total
+
+
+def funnel_stages(session: Session, *, since: datetime) -> dict[str, list[tuple[datetime, str]]]:
+    """For the dashboard's funnel: when each lead reached each stage since ``since``, with its channel."""
+    v = models.Volunteer
+
+    def firsts(column: object, table: type, key: object) -> list[tuple[datetime, str]]:
+        first = func.min(column)
+        rows = session.execute(
+            select(v.channel, first).join(table, key == v.id).group_by(v.id, v.channel).having(first >= since)
+        ).all()
+        return [(moment, channel) for channel, moment in rows]
+
+    profile = [tuple(row) for row in session.execute(select(v.created_at, v.channel).where(v.created_at >= since))]
+    f = models.LeadFollowUp
+    contacted = session.execute(
+        select(f.contacted_at, v.channel).join(v, v.id == f.volunteer_id).where(f.contacted_at >= since)
+    ).all()
+    active = session.execute(
+        select(f.active_at, v.channel).join(v, v.id == f.volunteer_id).where(f.active_at >= since)
+    ).all()
+    return {
+        "profile": profile,  # type: ignore[dict-item]
+        "proposed": firsts(models.Proposal.created_at, models.Proposal, models.Proposal.volunteer_id),
+        "interested": firsts(models.Application.created_at, models.Application, models.Application.volunteer_id),
+        "contacted": [tuple(row) for row in contacted],  # type: ignore[misc]
+        "active": [tuple(row) for row in active],  # type: ignore[misc]
+    }

@@ -119,3 +119,8 @@ def get_open(session: Session, mission_id: str) -> Mission | None:
     """One mission by id if it is open (staff can still invite to it)."""
     row = session.get(models.Mission, mission_id)
     return to_domain(row) if row is not None and row.status == "open" else None
+
+
+def exists(session: Session, mission_id: str) -> bool:
+    """True when a mission has this id, open or closed."""
+    return session.get(models.Mission, mission_id) is not None

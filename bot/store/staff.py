@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidDataError, NotFoundError
@@ -28,10 +28,6 @@ MIN_PASSWORD_LENGTH = 10
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so both cases take the same time.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
-
-
-class AccountLockedError(InvalidDataError):
-    """Too many failed logins: the account is locked for a while."""
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -94,33 +90,70 @@ def count(session: Session) -> int:
     return session.execute(select(func.count()).select_from(models.StaffMember)).scalar_one()
 
 
-def authenticate(
-    session: Session, *, email: str, password: str, now: datetime | None = None
-) -> models.StaffMember | None:
-    """The account if the password is right; counts failures and raises AccountLockedError when locked."""
+def check_password(session: Session, *, email: str, password: str, now: datetime | None = None) -> int | None:
+    """The staff id if the password is right and the account not locked; None otherwise, after the same work.
+
+    Password checks at login: a failure count that holds under concurrent requests, and the same
+    work and answer whether the e-mail is unknown, the account locked or the password wrong.
+
+    Each attempt first takes a slot with one atomic ``UPDATE`` (the database serialises it across
+    threads and processes, on SQLite as on PostgreSQL) and commits it before any hash is verified:
+    the attempt that takes the ``MAX_FAILED_LOGINS``-th slot locks the account, so at most that
+    many passwords are ever tried per lockout period, however many arrive at once. A right password
+    then gives the slots back. Attempts without a slot (unknown e-mail, locked account) verify the
+    password against a dummy hash, so every answer costs one argon2 verification.
+    """
     now = now or models.utcnow()
-    member = find_by_email(session, email=email)
-    if member is None:
+    member = models.StaffMember
+    email = normalise_email(email)
+    slot = session.execute(
+        update(member)
+        .where(member.email == email, (member.locked_until.is_(None)) | (member.locked_until <= now))
+        .values(
+            # A lock that has run out starts a new count; the attempt taking the last slot locks.
+            failed_logins=case((member.locked_until.is_not(None), 1), else_=member.failed_logins + 1),
+            locked_until=case(
+                (
+                    case((member.locked_until.is_not(None), 1), else_=member.failed_logins + 1) >= MAX_FAILED_LOGINS,
+                    literal(now + LOCKOUT, member.locked_until.type),
+                ),
+                else_=None,
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    row = None
+    if slot.rowcount:  # same transaction: our row stays locked against other writers until the commit
+        row = session.execute(
+            select(member.id, member.password_hash, member.failed_logins).where(member.email == email)
+        ).one()
+    session.commit()  # the slot is taken before the hash is verified, for every other request to see
+    if row is None:
         _verify(_DUMMY_HASH, password)
         return None
-    locked_until = _aware(member.locked_until)
-    if locked_until is not None and locked_until > now:
-        raise AccountLockedError("compte verrouillé après plusieurs essais infructueux")
-    if not _verify(member.password_hash, password):
-        member.failed_logins = (member.failed_logins or 0) + 1
-        if member.failed_logins >= MAX_FAILED_LOGINS:
-            member.locked_until = now + LOCKOUT
-            member.failed_logins = 0
-            logger.warning("staff account %s locked after repeated failed logins", member.id)
-        session.flush()
+    if not _verify(row.password_hash, password):
+        if row.failed_logins >= MAX_FAILED_LOGINS:
+            logger.warning("staff account %s locked after repeated failed logins", row.id)
         return None
-    member.failed_logins = 0
-    member.locked_until = None
-    member.last_login_at = now
-    if _hasher.check_needs_rehash(member.password_hash):
-        member.password_hash = _hasher.hash(password)
-    session.flush()
-    return member
+    values: dict[str, object] = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
+    if _hasher.check_needs_rehash(row.password_hash):
+        values["password_hash"] = _hasher.hash(password)
+    session.execute(
+        update(member).where(member.id == row.id).values(**values).execution_options(synchronize_session=False)
+    )
+    return int(row.id)
+
+
+def end_sessions(session: Session, *, staff_id: int, version: int) -> bool:
+    """Log the account out everywhere: its session version moves on, if ``version`` is still the current one."""
+    member = models.StaffMember
+    moved = session.execute(
+        update(member)
+        .where(member.id == staff_id, member.session_version == version)
+        .values(session_version=member.session_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(moved.rowcount)
 
 
 def _verify(password_hash: str, password: str) -> bool:

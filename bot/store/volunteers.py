@@ -1,4 +1,4 @@
-"""Volunteers: save a confirmed profile with its consent, find, export and forget."""
+"""Volunteers: save a confirmed profile with its consent, find, export and forget; read them for bulk matching."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import hashlib
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -262,3 +264,73 @@ def _iso(moment: datetime | None) -> str | None:
     if moment.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.isoformat()
+
+
+# --------------------------------------------------------------------------- staff suggestions (matching in bulk)
+
+
+@dataclass(frozen=True)
+class MatchingRows:
+    """What matching reads of volunteers, as plain rows: the console builds its arrays from them."""
+
+    volunteers: list[Any]  # (id, latitude, longitude, status, age_group, updated_at)
+    skills: list[tuple[int, str]]
+    causes: list[tuple[int, str]]
+    availability: list[tuple[int, str, str]]  # (volunteer id, day, period)
+
+
+def matching_rows(session: Session, *, since: datetime | None = None) -> MatchingRows:
+    """Every volunteer, or those changed since ``since``, with their skills, causes and slots."""
+    v = models.Volunteer
+    query = select(v.id, v.latitude, v.longitude, v.status, v.age_group, v.updated_at)
+    if since is not None:
+        query = query.where(v.updated_at >= since)
+    volunteers = list(session.execute(query).all())
+    if not volunteers:
+        return MatchingRows([], [], [], [])
+    # A full read reads whole tables; a refresh only the rows of the volunteers that changed.
+    changed = [row[0] for row in volunteers] if since is not None else None
+
+    def of(column: Any) -> list[Any]:
+        return [] if changed is None else [column.in_(changed)]
+
+    skill, cause, slot = models.VolunteerSkill, models.VolunteerCause, models.VolunteerAvailability
+    return MatchingRows(
+        volunteers,
+        [tuple(row) for row in session.execute(select(skill.volunteer_id, skill.skill).where(*of(skill.volunteer_id)))],
+        [tuple(row) for row in session.execute(select(cause.volunteer_id, cause.cause).where(*of(cause.volunteer_id)))],
+        [
+            tuple(row)
+            for row in session.execute(select(slot.volunteer_id, slot.day, slot.period).where(*of(slot.volunteer_id)))
+        ],
+    )
+
+
+def last_change(session: Session) -> tuple[datetime | None, int]:
+    """When a volunteer last changed, and how many there are (two queries: SQLite answers max() from its index)."""
+    latest = session.execute(select(func.max(models.Volunteer.updated_at))).scalar()
+    return latest, session.execute(select(func.count()).select_from(models.Volunteer)).scalar_one()
+
+
+def by_ids(session: Session, volunteer_ids: list[int]) -> dict[int, models.Volunteer]:
+    """The volunteers with these ids, by id."""
+    rows = session.execute(select(models.Volunteer).where(models.Volunteer.id.in_(volunteer_ids))).scalars()
+    return {row.id: row for row in rows}
+
+
+def applicants(session: Session, *, mission_id: str) -> set[int]:
+    """Ids of the volunteers who said they were interested in the mission."""
+    application = models.Application
+    return set(session.execute(select(application.volunteer_id).where(application.mission_id == mission_id)).scalars())
+
+
+def invited(session: Session, *, mission_id: str, volunteer_ids: list[int]) -> set[int]:
+    """Which of these volunteers staff already invited to the mission."""
+    invitation = models.Invitation
+    return set(
+        session.execute(
+            select(invitation.volunteer_id).where(
+                invitation.mission_id == mission_id, invitation.volunteer_id.in_(volunteer_ids)
+            )
+        ).scalars()
+    )

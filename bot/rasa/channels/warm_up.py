@@ -7,12 +7,19 @@ NLU pipeline and the dialogue policies, in memory (nothing reaches the tracker s
 action server or a channel), and :func:`is_warm` tells the REST channel's health route, which
 answers 503 "loading" until then, so that `bot serve` and a load balancer wait for it.
 
+Then the loaded model is left out of the garbage collector's full collections
+(:func:`exempt_loaded_model`): close to a million Python objects (TensorFlow, spaCy, the
+gazetteer), which each full collection walked, stopping the server for 300 to 550 ms about ten
+times a minute under load. They live as long as the server; frozen, a collection walks only
+what was made since.
+
 Registered on the REST channel's blueprint (:class:`bot.rasa.channels.rest.CheckedRestInput`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from typing import Any
@@ -58,10 +65,23 @@ async def warm_up(app: Any) -> None:
             agent.predict_next_with_tracker(tracker)
             events.append(ActionExecuted("action_listen"))
         logger.info("model warmed up in %.1f s", time.monotonic() - started)
+        exempt_loaded_model()
     except Exception:  # noqa: BLE001 - a failed warm-up only means a slower first message
         logger.warning("warm-up failed: the first messages will be slower", exc_info=True)
     finally:
         app.ctx.bot_warm = True
+
+
+def exempt_loaded_model() -> None:
+    """Collect the garbage of loading the model, then exempt what is left from later collections."""
+    started = time.perf_counter()
+    gc.collect()
+    gc.freeze()
+    logger.info(
+        "%d objects of the loaded model exempted from garbage collection (%.0f ms)",
+        gc.get_freeze_count(),
+        1000 * (time.perf_counter() - started),
+    )
 
 
 def register_warm_up(blueprint: Blueprint) -> None:

@@ -3,23 +3,22 @@
 Usage (:mod:`bot.rasa.server` does this before it hands over to Rasa's command line)::
 
     install_from_settings(settings)    # RASA_SPEEDUPS: 1 every group, 0 none, or a list of groups
-    install(("graph", "trackers"))     # some groups; returns those installed
+    install(("actions",))              # some groups; returns those installed
     uninstall()                        # Rasa as shipped again (tests, benchmarks)
 
 Each group is one module, for one subsystem of Rasa, and says what it replaces and why:
 
 - ``actions``: the action server's answers validated by compiled validators, and its calls
-  through a pool of connections written with ujson (:mod:`.actions`): 35 ms of CPU less per
-  message;
-- ``graph``: the prediction graph called node by node rather than through dask, and the loaded
-  model left out of garbage collection, whose full collections stopped the server for 300 to
-  550 ms (:mod:`.graph`): 1.3 ms per message, and no such pauses.
+  through a pool of connections written with ujson (:mod:`.actions`): about 35 ms of CPU less
+  per message, most of what a turn cost.
 
-Six more groups were measured one by one (``scripts/bench_speedups.py``, docs/benchmarks.md)
-and removed, each saving under a millisecond per message: the event class lookup, the memory
-of dialogue states and applied events with the slots' copies, RulePolicy's rule index, the
-forms' unique entity mappings, the direct call of DIET's and TED's traced function, and the
-joining of sparse features (docs/architecture.md).
+Seven more groups were measured one by one, side by side (``scripts/bench_speedups.py``,
+docs/benchmarks.md), and removed, each saving about a millisecond per message or less: the
+prediction graph run without dask, the event class lookup, the memory of dialogue states and
+applied events with the slots' copies, RulePolicy's rule index, the forms' unique entity
+mappings, the direct call of DIET's and TED's traced function, and the joining of sparse
+features (docs/architecture.md). Leaving the loaded model out of garbage collection needs no
+patch: the warm-up does it (:mod:`bot.rasa.channels.warm_up`).
 
 Each is tested against Rasa's own code (``tests/bot/rasa/speedups``), and the conversation
 tests, the held-out test and the end-to-end tests also run with the patches off, so Rasa as
@@ -41,7 +40,7 @@ from bot.rasa.speedups.patching import replaced, restore_all
 
 logger = logging.getLogger(__name__)
 
-GROUPS = ("actions", "graph")
+GROUPS = ("actions",)
 # The distributions whose code the patches replace or rely on, at the versions they were checked against.
 CHECKED_AGAINST = {"rasa": "3.6.21", "rasa-sdk": "3.6.2", "tensorflow": "2.12.0"}
 ALL, NONE = frozenset({"1", "all", "on", "true", "yes"}), frozenset({"0", "none", "off", "false", "no", ""})

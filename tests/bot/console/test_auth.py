@@ -157,7 +157,7 @@ def test_cli_staff_add_reads_the_password_from_stdin(
     assert main(["staff", "add", "Chef@Entraide.test", "--role", "admin"]) == 0
     assert "Compte chef@entraide.test enregistré (administrateur)." in capsys.readouterr().out
     with session_scope(settings.database_url) as session:
-        assert staff.authenticate(session, email="chef@entraide.test", password="un-mot-de-passe-solide") is not None
+        assert staff.check_password(session, email="chef@entraide.test", password="un-mot-de-passe-solide") is not None
         assert staff.find_by_email(session, email="chef@entraide.test").password_hash.startswith("$argon2")
     monkeypatch.setattr("sys.stdin", io.StringIO("court\n"))
     assert main(["staff", "add", "x@entraide.test", "--role", "admin"]) == 2

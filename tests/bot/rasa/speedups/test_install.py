@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 from rasa.core.actions.action import RemoteAction
-from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.rasa import speedups
 from bot.rasa.speedups import GROUPS, UnknownGroupError, parse_groups
 
-PATCHED = [(DaskGraphRunner, "run"), (RemoteAction, "_validate_action_result"), (EndpointConfig, "session")]
+PATCHED = [(RemoteAction, "_validate_action_result"), (EndpointConfig, "session")]
 
 
 @pytest.fixture()
@@ -29,18 +28,17 @@ def shipped() -> Iterator[dict[tuple[type, str], Any]]:
 def test_the_setting_says_every_group_none_or_some() -> None:
     assert parse_groups("1") == parse_groups("all") == parse_groups(" on ") == GROUPS
     assert parse_groups("0") == parse_groups("") == parse_groups("off") == ()
-    assert parse_groups("graph, actions") == ("actions", "graph")  # in GROUPS order
-    with pytest.raises(UnknownGroupError, match="groupe inconnu grahp, rules"):
-        parse_groups("graph,grahp,rules")  # rules: a group measured and removed
+    assert parse_groups(" actions ") == ("actions",)
+    with pytest.raises(UnknownGroupError, match="groupe inconnu graph, rules"):
+        parse_groups("actions,graph,rules")  # groups measured and removed
 
 
 def test_uninstall_gives_back_exactly_what_rasa_ships(shipped: dict[tuple[type, str], Any]) -> None:
     assert speedups.installed() == ()
-    assert speedups.install(("graph",)) == ("graph",)
-    assert vars(DaskGraphRunner)["run"] is not shipped[(DaskGraphRunner, "run")]
-    assert vars(EndpointConfig)["session"] is shipped[(EndpointConfig, "session")]  # not asked for
-    speedups.install()
-    assert vars(EndpointConfig)["session"] is not shipped[(EndpointConfig, "session")]
+    assert speedups.install(()) == ()  # none asked for: nothing replaced
+    assert {(owner, name): vars(owner).get(name) for owner, name in PATCHED} == shipped
+    assert speedups.install(("actions",)) == ("actions",)
+    assert all(vars(owner)[name] is not shipped[(owner, name)] for owner, name in PATCHED)
     speedups.uninstall()
     assert {(owner, name): vars(owner).get(name) for owner, name in PATCHED} == shipped
 
@@ -66,8 +64,8 @@ def test_the_server_says_in_one_line_what_it_runs(
 ) -> None:
     with caplog.at_level(logging.INFO, logger="bot.rasa.speedups"):
         assert speedups.install_from_settings("0") == ()
-        assert speedups.install_from_settings("graph") == ("graph",)
+        assert speedups.install_from_settings("actions") == ("actions",)
     assert [record.getMessage() for record in caplog.records] == [
         "speed patches off (RASA_SPEEDUPS=0): Rasa runs as shipped",
-        "speed patches on: graph (1 attributes of Rasa replaced)",
+        "speed patches on: actions (2 attributes of Rasa replaced)",
     ]
