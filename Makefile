@@ -44,15 +44,16 @@ run: install  ## set everything up and run the assistant (SQLite): Rasa on 5005,
 shell: install  ## chat with the assistant in this terminal
 	$(BIN)/bot shell
 
-test: lint  ## set everything up, check the style (ruff) and run every test (trains one model, shared by all tests)
+test: lint  ## set everything up, check style and types (ruff, mypy) and run every test (trains one model, shared by all tests)
 	$(BIN)/python -m pytest
 
 validate: install  ## check the training data and domain (rasa data validate, every remark explained)
 	$(BIN)/python -m pytest tests/test_rasa_model.py -k validate
 
-lint: install  ## ruff (style and formatting)
+lint: install  ## ruff (style and formatting) and mypy (types of bot, actions and scripts)
 	$(BIN)/ruff check bot actions tests scripts
 	$(BIN)/ruff format --check bot actions tests scripts
+	$(BIN)/mypy bot actions scripts
 
 eval: install  ## measure understanding and simulated volunteers over HTTP (writes docs/evaluation.md, ~5 min)
 	MEASURE_COMMAND="make eval" $(BIN)/python -m scripts.evaluate

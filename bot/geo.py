@@ -27,8 +27,11 @@ KM_PER_DEGREE = 2 * math.pi * EARTH_RADIUS_KM / 360  # along a meridian: 111.195
 class Located(Protocol):
     """Anything with a latitude and a longitude in degrees (a Place, a town of the gazetteer)."""
 
-    latitude: float
-    longitude: float
+    @property
+    def latitude(self) -> float: ...
+
+    @property
+    def longitude(self) -> float: ...
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -20,11 +20,11 @@ logger = logging.getLogger(__name__)
 
 
 def _volunteer(session: object, channel: str, sender_id: str) -> models.Volunteer | None:
-    found = volunteer_store.find(session, channel=channel, sender_id=sender_id)  # type: ignore[arg-type]
+    found = volunteer_store.find(session, channel=channel, sender_id=sender_id)
     if found is not None:
         return found
     # An injected intent may carry no input channel: the sender id alone decides when it is unambiguous.
-    return volunteer_store.find_by_sender(session, sender_id=sender_id)  # type: ignore[arg-type]
+    return volunteer_store.find_by_sender(session, sender_id=sender_id)
 
 
 def invitation(*, channel: str, sender_id: str, mission_id: str) -> tuple[Proposal, Mission] | None:

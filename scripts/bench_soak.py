@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -92,7 +93,7 @@ def soak(
     personas, reader = load_personas(), QuestionReader.from_domain()
     lock = threading.Lock()
     started = time.perf_counter()
-    state = {"next": 0, "done": 0, "latencies": [], "errors": 0}
+    state: dict[str, Any] = {"next": 0, "done": 0, "latencies": [], "errors": 0}
     windows: list[Window] = []
 
     def more() -> int | None:

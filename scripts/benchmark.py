@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 from bot.config import ROOT
@@ -214,7 +215,12 @@ def _load(args: argparse.Namespace) -> Path:
         started_assistant(model, runs / "unpatched", tracker_store_url=args.tracker_store_url, speedups="0") as bare,
     ):
         assistants = {"ours": ours, UNPATCHED: bare}
-        with _maybe_started(default_model, runs / "default", args.tracker_store_url) as default:
+        default_server = (
+            started_assistant(default_model, runs / "default", tracker_store_url=args.tracker_store_url, speedups="0")
+            if default_model
+            else nullcontext(None)
+        )
+        with default_server as default:
             if default is not None:
                 assistants[DEFAULTS] = default
             messages = parse_messages()
@@ -235,20 +241,6 @@ def _load(args: argparse.Namespace) -> Path:
     content = INTRODUCTION + "\n\n" + "\n".join(context_lines(invocation()) + lines)
     write_section(args.report, "bench", content, title="Benchmarks")
     return model
-
-
-class _maybe_started:  # noqa: N801 - used like the context manager it wraps
-    """``started_assistant`` when there is a model, else nothing."""
-
-    def __init__(self, model: Path | None, folder: Path, url: str | None) -> None:
-        self.context = started_assistant(model, folder, tracker_store_url=url, speedups="0") if model else None
-
-    def __enter__(self) -> object:
-        return self.context.__enter__() if self.context else None
-
-    def __exit__(self, *exc: object) -> None:
-        if self.context:
-            self.context.__exit__(*exc)
 
 
 def _report(

@@ -164,12 +164,12 @@ def field_right(name: str, expected: dict[str, Any], row: dict[str, Any] | None)
             return None  # a town named without its postcode need not get one
         return got[:3] == want[:3] if want.startswith("97") else got[:2] == want[:2]
     if name == "skills":
-        return overlap_right(row.get("skills") or [], codes(want, SKILL_CODES))
+        return overlap_right(row.get("skills") or [], codes(want or [], SKILL_CODES))
     if name == "causes":
-        return overlap_right(row.get("interests") or [], codes(want, CAUSE_CODES))
+        return overlap_right(row.get("interests") or [], codes(want or [], CAUSE_CODES))
     if name == "availability":
         got_slots = {(slot["day"], slot["period"]) for slot in row.get("availability") or []}
-        return got_slots == {(DAYS[plain(slot["day"])], PARTS[plain(slot["part"])]) for slot in want}
+        return got_slots == {(DAYS[plain(slot["day"])], PARTS[plain(slot["part"])]) for slot in want or []}
     if name == "contact":
         if "@" in str(want):
             return plain(row.get("email") or "") == plain(want)

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import requests
 import yaml
@@ -166,7 +166,7 @@ def entity_examples(personas: list[Persona] | None = None) -> list[tuple[str, Co
     for text, expecting, expected in MESSAGES:
         if expecting is None and text.strip():
             entities: Counter[tuple[str, str]] = Counter()
-            for name, value in expected.items():
+            for name, value in cast("dict[str, Any]", expected).items():
                 if name == "age" and YEAR.search(text):
                     continue
                 entity = {"skills": "skill", "causes": "cause"}.get(name, name)

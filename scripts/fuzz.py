@@ -46,7 +46,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
@@ -221,8 +221,8 @@ async def _answer(ws: Any) -> str:
 
 
 async def _flood(ws: Any, frames: tuple[str, ...]) -> list[str]:
-    for frame in frames:
-        await ws.send(frame)
+    for sent in frames:
+        await ws.send(sent)
     results: list[str] = []
     deadline = time.monotonic() + 2 * TIMEOUT_SECONDS
     while len(results) < len(frames):
@@ -238,6 +238,7 @@ async def _flood(ws: Any, frames: tuple[str, ...]) -> list[str]:
 
 async def _socket(session: SocketSession, base_url: str) -> list[str]:
     import websockets
+    import websockets.exceptions
 
     url = base_url.replace("http://", "ws://", 1) + WEB_SOCKET_PATH
     results: list[str] = []
@@ -267,9 +268,9 @@ async def _socket(session: SocketSession, base_url: str) -> list[str]:
                     results.append("timeout" if frame is None else f"frame {frame.get('type')}")
                 elif step[0] == "close":
                     await ws.close()
-    except websockets.InvalidStatusCode as error:
+    except websockets.exceptions.InvalidStatusCode as error:
         results.append(str(error.status_code))
-    except websockets.ConnectionClosed as error:
+    except websockets.exceptions.ConnectionClosed as error:
         code = error.rcvd.code if error.rcvd is not None else 1006
         results.append(f"closed {code}")
     return results
@@ -874,7 +875,7 @@ def suspects_of(
     for signature, nearby in records.items():
         failed: list[int] = []
         coverage: Counter[str] = Counter()
-        expected: Counter[str] = Counter()
+        expected: dict[str, float] = defaultdict(float)
         nearest: dict[str, list[int]] = {}
         for flying in nearby:
             failed += [o.index for o in flying if failed_inside(o) and o.index not in failed][:2]
@@ -1286,11 +1287,11 @@ def report(run: Run, took: float) -> list[str]:
         if not chosen:
             lines.append(f"- {name}: none")
             continue
-        kinds = Counter(f"{o.channel}/{o.kind}" for o in chosen)
+        chosen_kinds = Counter(f"{o.channel}/{o.kind}" for o in chosen)
         examples = ", ".join(str(o.index) for o in chosen[:10])
         frozen = sum(o.index in run.frozen_cases for o in chosen)
         during = f", {frozen} of them in a round the server froze in" if frozen else ""
-        lines.append(f"- {name}: {len(chosen)} cases{during} ({_results_text(kinds)}); cases {examples}")
+        lines.append(f"- {name}: {len(chosen)} cases{during} ({_results_text(chosen_kinds)}); cases {examples}")
     health = "; ".join(", ".join(f"{name} {status}" for name, status in round_.items()) for round_ in run.health)
     lines.append(f"- health routes after each round: {health}")
     for freeze in run.freezes:
@@ -1308,10 +1309,11 @@ def report(run: Run, took: float) -> list[str]:
     if not run.freezes:
         lines.append("- freezes (the Rasa server answering nothing, not even its health route): none")
     injections = run.injections
-    found = injections.get("injected") or []
+    injected = injections.get("injected") or []
     lines.append(
-        f"- typed payloads read as intents: {len(found)} of {injections.get('checked', 0)} conversations opened by one "
-        f"checked ({injections.get('candidates', 0)} candidates)" + (": " + "; ".join(found[:10]) if found else "")
+        f"- typed payloads read as intents: {len(injected)} of {injections.get('checked', 0)} conversations opened by "
+        f"one checked ({injections.get('candidates', 0)} candidates)"
+        + (": " + "; ".join(injected[:10]) if injected else "")
     )
     calls = run.telegram_calls
     lines.append(f"- Bot API calls the stand-in received: {_results_text(calls) or 'none'}")

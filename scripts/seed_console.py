@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import random
 import time
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -59,7 +60,7 @@ def _weighted(rng: random.Random, choices: tuple[tuple[str, int], ...]) -> str:
     return rng.choices([c for c, _ in choices], weights=[w for _, w in choices])[0]
 
 
-def _insert(connection: object, table: object, rows: list[dict[str, object]]) -> None:
+def _insert(connection: object, table: object, rows: Sequence[Mapping[str, object]]) -> None:
     for start in range(0, len(rows), CHUNK):
         connection.execute(insert(table), rows[start : start + CHUNK])  # type: ignore[attr-defined]
 

@@ -54,7 +54,7 @@ class CsrfRefused(Exception):
 
 def get_settings(request: Request) -> Settings:
     """The settings the web app was built with."""
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

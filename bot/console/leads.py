@@ -179,7 +179,7 @@ def lead_page(
 def lead_status(
     *,
     volunteer_id: int,
-    status: Annotated[str, Form()] = ...,
+    status: Annotated[str, Form()],
     reason: Annotated[str, Form()] = "",
     member: Staff,
     session: DbSession,

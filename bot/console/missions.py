@@ -255,7 +255,7 @@ async def mission_edit(
 def mission_status(
     *,
     mission_id: str,
-    status: Annotated[str, Form()] = ...,
+    status: Annotated[str, Form()],
     member: Staff,
     session: DbSession,
 ) -> Response:
@@ -274,7 +274,7 @@ def mission_status(
 def mission_accept(
     *,
     mission_id: str,
-    volunteer_id: Annotated[int, Form()] = ...,
+    volunteer_id: Annotated[int, Form()],
     member: Staff,
     session: DbSession,
 ) -> Response:
@@ -296,7 +296,7 @@ def mission_accept(
 def mission_invite(
     *,
     mission_id: str,
-    volunteer_id: Annotated[int, Form()] = ...,
+    volunteer_id: Annotated[int, Form()],
     member: Staff,
     session: DbSession,
     settings: SettingsDep,

@@ -124,6 +124,6 @@ def install(timeout: float) -> bool:
 
     setattr(run, _MARK, True)
     run.__doc__ = original.__doc__
-    RemoteAction.run = run  # type: ignore[method-assign]
+    RemoteAction.run = run
     logger.info("custom actions: %s s at most, a polite answer when one fails", f"{timeout:g}")
     return True

@@ -44,8 +44,8 @@ def frozen(value: Any) -> Hashable:
     if isinstance(value, (list, tuple)):
         return tuple(frozen(item) for item in value)
     if isinstance(value, (set, frozenset)):
-        return tuple(sorted(frozen(item) for item in value))
-    return value  # type: ignore[no-any-return]
+        return tuple(sorted(frozen(item) for item in value))  # type: ignore[type-var]
+    return value
 
 
 class QuickLoadingTED(QuickLoad, TED):

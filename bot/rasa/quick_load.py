@@ -48,7 +48,7 @@ class QuickLoad:
         rasa_load = super().load  # type: ignore[misc]
         if finetune_mode or predict_data_example is None or not get_settings().quick_model_load:
             return rasa_load(model_file_name, model_data_example, predict_data_example, finetune_mode, *args, **kwargs)
-        model = cls(*args, **kwargs)
+        model: Any = cls(*args, **kwargs)  # a RasaModel subclass: the mixin itself declares none of this
         config = kwargs.get("config", {})
         # As Rasa does: the optimizer is never used to predict, but compile() sets run_eagerly.
         model.compile(

@@ -143,6 +143,8 @@ def is_written_by_person(data: Mapping[str, Any]) -> bool:
 class PrivacyTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that redacts conversations without consent and deletes erased ones."""
 
+    engine: Any  # Rasa's SQLAlchemy engine (set by SQLTrackerStore.__init__), replaced below for SQLite files
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         from bot.store.session import is_sqlite_file, private_sqlite_file, sqlite_file_engine
 
@@ -451,5 +453,5 @@ def install() -> bool:
         return FailSafeTrackerStore(store, on_tracker_store_error=_pass_on)
 
     setattr(create_tracker_store, _MARK, True)
-    Agent._create_tracker_store = staticmethod(create_tracker_store)  # type: ignore[method-assign,assignment]
+    Agent._create_tracker_store = staticmethod(create_tracker_store)
     return True

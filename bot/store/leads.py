@@ -481,9 +481,9 @@ def funnel_stages(session: Session, *, since: datetime) -> dict[str, list[tuple[
         select(f.active_at, v.channel).join(v, v.id == f.volunteer_id).where(f.active_at >= since)
     ).all()
     return {
-        "profile": profile,  # type: ignore[dict-item]
+        "profile": profile,
         "proposed": firsts(models.Proposal.created_at, models.Proposal, models.Proposal.volunteer_id),
         "interested": firsts(models.Application.created_at, models.Application, models.Application.volunteer_id),
-        "contacted": [tuple(row) for row in contacted],  # type: ignore[misc]
-        "active": [tuple(row) for row in active],  # type: ignore[misc]
+        "contacted": [tuple(row) for row in contacted],
+        "active": [tuple(row) for row in active],
     }

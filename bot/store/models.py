@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -32,7 +33,8 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
-Base = declarative_base(metadata=metadata)
+# Typed as Any: SQLAlchemy 1.4 ships no types for its declarative classes (2.0 does, with DeclarativeBase).
+Base: Any = declarative_base(metadata=metadata)
 
 DAY_CHECK = "day IN ('monday','tuesday','wednesday','thursday','friday','saturday','sunday')"
 PERIOD_CHECK = "period IN ('morning','afternoon','evening')"

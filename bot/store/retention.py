@@ -8,6 +8,7 @@ own initiative (a retention notice, an invitation) are not activity.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -109,6 +110,6 @@ def delete_handoffs(session: Session, handoff_ids: list[int]) -> None:
             session.delete(handoff)
 
 
-def record_erasure(session: Session, *, actor: str, action: str, subject: str, details: dict[str, object]) -> None:
+def record_erasure(session: Session, *, actor: str, action: str, subject: str, details: Mapping[str, object]) -> None:
     """The anonymous trace of an erasure or a purge: who, what, a pseudonym or "sans profil", counts."""
-    session.add(models.AuditEntry(actor=actor, action=action, subject=subject, details=details))
+    session.add(models.AuditEntry(actor=actor, action=action, subject=subject, details=dict(details)))

@@ -60,6 +60,7 @@ def find_age(text: str, *, expecting: bool = False, today: date | None = None) -
     """The age a person states ("j'ai 17 ans", "né en 2008"); a bare number when expecting it."""
     folded = fold(text)
     today = today or date.today()
+    age: int | None
     match = _BIRTH_DATE_RE.search(folded)
     if match:
         day, month, year = (int(g) for g in match.groups())

@@ -596,9 +596,9 @@ def _gazetteer() -> _Gazetteer:
     gazetteer = _built_gazetteer()
     try:
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("wb", dir=CACHE_DIR, delete=False) as handle:
-            pickle.dump(gazetteer, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, path)  # whole or absent, even with two processes starting at once
+        with tempfile.NamedTemporaryFile("wb", dir=CACHE_DIR, delete=False) as written:
+            pickle.dump(gazetteer, written, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(written.name, path)  # whole or absent, even with two processes starting at once
         for stale in CACHE_DIR.glob("places-*.pickle"):
             if stale != path:
                 stale.unlink(missing_ok=True)

@@ -476,11 +476,12 @@ def _telegram_case(
         ]
         return case(_json(_message(update_id, chat, text=command, entities=entities), rng))
     if kind == "callback_forged":
-        data = rng.choice(
+        forged: object = rng.choice(
             (payload_text(rng, f"fz{index}").strip(), "b:" + str(rng.randrange(10**6)), "", "x" * 65, "é" * 40,
              random_unicode(rng, 30), "/affirm", "/deny", "0", None, 12, {"payload": "/affirm"})
         )  # fmt: skip
-        return case(_json(_callback(update_id, chat, data), rng), typed=isinstance(data, str) and data.startswith("/"))
+        typed = isinstance(forged, str) and forged.startswith("/")
+        return case(_json(_callback(update_id, chat, forged), rng), typed=typed)
     if kind == "no_secret":
         return case(_json(update, rng), (("Content-Type", "application/json"),))
     if kind == "wrong_secret":

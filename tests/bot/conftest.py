@@ -28,7 +28,7 @@ def component(agent: Agent) -> Callable[[type], Any]:
     """The loaded instance of one graph component of the model, by class."""
 
     def find(kind: type) -> Any:
-        nodes = agent.processor.graph_runner._instantiated_nodes.values()  # type: ignore[union-attr]
+        nodes = agent.processor.graph_runner._instantiated_nodes.values()
         return next(node._component for node in nodes if isinstance(node._component, kind))
 
     return find
@@ -37,7 +37,7 @@ def component(agent: Agent) -> Callable[[type], Any]:
 @pytest.fixture(scope="session")
 def rule_only_data(component: Callable[[type], Any]) -> dict[str, Any]:
     """The slots and loops that only rules use, as the trained RulePolicy gives them to the other policies."""
-    return component(RulePolicy)._get_rule_only_data()  # type: ignore[no-any-return]
+    return component(RulePolicy)._get_rule_only_data()
 
 
 @pytest.fixture(scope="session")
@@ -46,5 +46,5 @@ def story_trackers(agent: Agent) -> list[DialogueStateTracker]:
     importer = TrainingDataImporter.load_from_dict(
         domain_path=str(ROOT / "domain.yml"), training_data_paths=[str(ROOT / path) for path in TRAINING_DATA]
     )
-    generator = TrainingDataGenerator(importer.get_stories(), agent.domain, augmentation_factor=0)  # type: ignore[arg-type]
+    generator = TrainingDataGenerator(importer.get_stories(), agent.domain, augmentation_factor=0)
     return list(generator.generate_story_trackers())

@@ -272,7 +272,7 @@ def conversations(url: str, domain: Domain, as_served: Callable[..., Any], opene
 
 
 def engine_of(store: Any) -> Engine:
-    return store._tracker_store.engine  # type: ignore[no-any-return]
+    return store._tracker_store.engine
 
 
 def said(words: str, **slots: Any) -> list[Any]:

@@ -377,8 +377,8 @@ def test_an_index_ranks_like_the_plain_missions(
 ) -> None:
     index = MissionIndex.of(demo_missions)
     for options in ({"limit": 5}, {"limit": 50, "exclude": {"M001", "M018"}}):
-        expected = rank_missions(profile, demo_missions, rules=rules, labels=LABELS, **options)  # type: ignore[arg-type]
-        assert rank_missions(profile, index, rules=rules, labels=LABELS, **options) == expected  # type: ignore[arg-type]
+        expected = rank_missions(profile, demo_missions, rules=rules, labels=LABELS, **options)
+        assert rank_missions(profile, index, rules=rules, labels=LABELS, **options) == expected
 
 
 def test_an_index_is_a_snapshot_of_the_missions(rules: MatchingRules) -> None:

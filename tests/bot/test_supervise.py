@@ -65,10 +65,10 @@ def test_a_child_that_dies_is_started_again_at_once_and_the_restart_is_logged(
         os.kill(first, signal.SIGKILL)
         eventually(lambda: "web server is back" in caplog.text)
         second = supervisor.pid("web server")
-        assert second not in (None, first) and alive(second)  # type: ignore[arg-type]
+        assert second not in (None, first) and alive(second)
     assert f"web server exited (signal SIGKILL, pid {first}): starting it again in 0.0 s" in caplog.text
     assert f"web server started again (pid {second})" in caplog.text
-    assert not alive(second)  # type: ignore[arg-type]
+    assert not alive(second)
 
 
 def test_a_child_that_keeps_dying_makes_the_supervisor_give_up_and_stop_the_others(

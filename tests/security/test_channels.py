@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 import requests
 import websockets
+import websockets.client
+import websockets.exceptions
 
 from bot.config import Settings, action_token, rasa_api_token
 from bot.serve import prepare_database, running_assistant
@@ -158,7 +160,7 @@ def consented_rest_conversation(servers: Servers, sender: str) -> None:
 
 def test_rest_cannot_address_a_chat_bubble_conversation(servers: Servers) -> None:
     async def scenario() -> str:
-        async with websockets.connect(servers.socket, origin=ORIGIN) as ws:
+        async with websockets.client.connect(servers.socket, origin=ORIGIN) as ws:
             await ws.send(json.dumps({"type": "hello", "conversation": None}))
             welcome = json.loads(await asyncio.wait_for(ws.recv(), 30))
             await ws.send(json.dumps({"type": "message", "text": "Je m'appelle Solène"}))
@@ -202,7 +204,7 @@ def test_conversation_ids_are_not_logged(servers: Servers) -> None:
     servers.say(sender, "bonjour")
 
     async def scenario() -> str:
-        async with websockets.connect(servers.socket, origin=ORIGIN) as ws:
+        async with websockets.client.connect(servers.socket, origin=ORIGIN) as ws:
             await ws.send(json.dumps({"type": "hello", "conversation": None}))
             welcome = json.loads(await asyncio.wait_for(ws.recv(), 30))
             await ws.send(json.dumps({"type": "start"}))
@@ -242,7 +244,7 @@ def test_a_button_the_assistant_offered_still_works(servers: Servers) -> None:
 
 def test_typed_payload_in_the_chat_bubble_sets_no_slot(servers: Servers) -> None:
     async def scenario() -> str:
-        async with websockets.connect(servers.socket, origin=ORIGIN) as ws:
+        async with websockets.client.connect(servers.socket, origin=ORIGIN) as ws:
             await ws.send(json.dumps({"type": "hello", "conversation": None}))
             welcome = json.loads(await asyncio.wait_for(ws.recv(), 30))
             await ws.send(json.dumps({"type": "message", "text": "je voudrais devenir bénévole"}))
@@ -481,7 +483,7 @@ def test_lone_surrogates_and_control_characters_are_read_as_text(servers: Server
     assert replies and all(reply.get("text") for reply in replies)
 
     async def scenario() -> list[dict[str, Any]]:
-        async with websockets.connect(servers.socket, origin=ORIGIN) as ws:
+        async with websockets.client.connect(servers.socket, origin=ORIGIN) as ws:
             await ws.send(json.dumps({"type": "hello", "conversation": None}))
             await bubble_frames(ws)
             await ws.send(json.dumps({"type": "message", "text": f"bonjour{odd}"}))

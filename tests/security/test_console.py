@@ -150,7 +150,7 @@ def test_every_login_attempt_verifies_one_hash(fresh: TestClient, hash_checks: l
 
 
 def _replay(fresh: TestClient, cookie: str) -> int:
-    with TestClient(fresh.app) as thief:  # type: ignore[arg-type]
+    with TestClient(fresh.app) as thief:
         thief.cookies.set("console_session", cookie, path="/console")
         return thief.get("/console/leads", follow_redirects=False).status_code
 
@@ -171,7 +171,7 @@ def test_logout_with_an_old_cookie_does_not_end_the_current_sessions(fresh: Test
     fresh.post("/console/logout", data={"csrf_token": old_csrf})
     login(fresh, *COORDINATOR)
     current = fresh.cookies["console_session"]
-    with TestClient(fresh.app) as thief:  # type: ignore[arg-type]
+    with TestClient(fresh.app) as thief:
         thief.cookies.set("console_session", old, path="/console")
         thief.post("/console/logout", data={"csrf_token": old_csrf})
     assert _replay(fresh, current) == 200

@@ -104,7 +104,7 @@ def secure_delete_off_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     connect = sqlite3.dbapi2.connect
 
     def connect_as_built_elsewhere(*args: object, **kwargs: object) -> sqlite3.Connection:
-        connection = connect(*args, **kwargs)  # type: ignore[arg-type]
+        connection = connect(*args, **kwargs)
         connection.execute("PRAGMA secure_delete=OFF")
         return connection
 
@@ -156,7 +156,7 @@ def turn(store: PrivacyTrackerStore, domain: Domain, *events: object) -> None:
     """One turn of the Rasa server: retrieve the conversation (or start it), add the events, save."""
     tracker = asyncio.run(store.retrieve(SENDER)) or DialogueStateTracker(SENDER, domain.slots)
     for event in events:
-        tracker.update(event)  # type: ignore[arg-type]
+        tracker.update(event)
     asyncio.run(store.save(tracker))
 
 
@@ -289,7 +289,7 @@ def test_what_the_server_remembered_of_an_erased_conversation_never_comes_back(
     turn(store, domain, ActionExecuted("action_listen"), said("bonjour", "greet"), ActionExecuted("action_ask_consent"))
     turn(store, domain, said("oui", "affirm"), SlotSet("consent", "given"), ActionExecuted("action_listen"))
     assert leftovers(folder) == {}
-    assert asyncio.run(store.retrieve(SENDER)).get_slot("first_name") is None  # type: ignore[union-attr]
+    assert asyncio.run(store.retrieve(SENDER)).get_slot("first_name") is None
 
 
 def test_a_reader_that_keeps_the_log_busy_is_reported_not_ignored(

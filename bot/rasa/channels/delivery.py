@@ -32,7 +32,7 @@ class HeldOutput(OutputChannel):
         self.output = output
         self.held: list[tuple[str, dict[str, Any]]] = []
 
-    def name(self) -> str:  # type: ignore[override]  # Rasa's is a classmethod; the held channel's name
+    def name(self) -> str:  # Rasa's is a classmethod; the held channel's name
         """The held channel's name (responses can vary by channel)."""
         return self.output.name()
 

@@ -29,7 +29,7 @@ def is_other_language(text: str, *, min_words: int = 3, min_score: float = 0.85)
     if len(WORD.findall(text)) < min_words:
         return False
     best = detect(text.replace("\n", " ")[:500], model="lite")[0]
-    return best["lang"] != "fr" and best["score"] >= min_score
+    return best["lang"] != "fr" and float(best["score"]) >= min_score
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)

@@ -138,4 +138,4 @@ class FrenchSpacyNLP(SpacyNLP):
             nlp.tokenizer = BoundedTokenizer(nlp.tokenizer)
         logger.debug("spaCy components run: %s", ", ".join(component.provide().model.pipe_names) or "none")
         _LOADED[key] = component.provide()
-        return component  # type: ignore[return-value]
+        return component

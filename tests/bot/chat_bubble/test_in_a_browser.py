@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 import websockets
+import websockets.client
+import websockets.exceptions
 
 from bot.config import Settings
 from bot.rasa.channels.chat_bubble import BURST
@@ -348,19 +350,19 @@ def test_a_forged_or_unsigned_conversation_id_is_refused(servers: Servers) -> No
     origin = servers.web
 
     async def scenario() -> None:
-        async with websockets.connect(servers.socket, origin=origin) as ws:
+        async with websockets.client.connect(servers.socket, origin=origin) as ws:
             [welcome] = await _hello(ws, None)
             victim = welcome["conversation"]
             await ws.send(json.dumps({"type": "message", "text": "Je m'appelle Claire"}))
             await _frames_until_idle(ws)
         victim_id = victim.rsplit(".", 1)[0]
         for forged in (victim_id, victim_id + ".AAAAAAAAAAAAAAAAAAAAAAAAAAA", victim[:-1] + "x", "web-deviné"):
-            async with websockets.connect(servers.socket, origin=origin) as ws:
+            async with websockets.client.connect(servers.socket, origin=origin) as ws:
                 error, welcome = await _hello(ws, forged)
                 assert error["code"] == "conversation_refused" and "nouvelle conversation" in error["text"]
                 assert welcome["type"] == "welcome" and welcome["history"] == []
                 assert welcome["conversation"].rsplit(".", 1)[0] != victim_id
-        async with websockets.connect(servers.socket, origin=origin) as ws:  # the real token still works
+        async with websockets.client.connect(servers.socket, origin=origin) as ws:  # the real token still works
             [welcome] = await _hello(ws, victim)
             assert {"from": "user", "text": "Je m'appelle Claire"} in welcome["history"]
 
@@ -369,7 +371,7 @@ def test_a_forged_or_unsigned_conversation_id_is_refused(servers: Servers) -> No
 
 def test_bad_input_gets_polite_errors_and_the_connection_goes_on(servers: Servers) -> None:
     async def scenario() -> None:
-        async with websockets.connect(servers.socket, origin=servers.web) as ws:
+        async with websockets.client.connect(servers.socket, origin=servers.web) as ws:
             await _hello(ws, None)
             for bad, code in (
                 ("{not json", "malformed"),
@@ -386,7 +388,7 @@ def test_bad_input_gets_polite_errors_and_the_connection_goes_on(servers: Server
             await ws.send(json.dumps({"type": "start"}))
             assert any(frame["type"] == "bot" for frame in await _frames_until_idle(ws))  # still served
 
-        async with websockets.connect(servers.socket, origin=servers.web) as ws:  # a flood is cut short
+        async with websockets.client.connect(servers.socket, origin=servers.web) as ws:  # a flood is cut short
             await _hello(ws, None)
             flood = 60
             for _ in range(flood):
@@ -398,14 +400,16 @@ def test_bad_input_gets_polite_errors_and_the_connection_goes_on(servers: Server
                 answered += frame["type"] == "typing" and not frame["on"]
             assert answered >= BURST - 1 and refused >= flood - BURST - 5  # a few tokens refill while it lasts
 
-        async with websockets.connect(servers.socket, origin=servers.web, max_size=None) as ws:  # oversized frame
+        async with websockets.client.connect(
+            servers.socket, origin=servers.web, max_size=None
+        ) as ws:  # oversized frame
             await _hello(ws, None)
             await ws.send("x" * 100_000)
-            with pytest.raises(websockets.ConnectionClosed) as closed:
+            with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
                 await asyncio.wait_for(ws.recv(), 30)
             assert closed.value.code == 1009  # message too big: the connection is closed, the server goes on
 
-        async with websockets.connect(servers.socket, origin=servers.web) as ws:
+        async with websockets.client.connect(servers.socket, origin=servers.web) as ws:
             [welcome] = await _hello(ws, None)
             assert welcome["type"] == "welcome"
 

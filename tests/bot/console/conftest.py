@@ -149,7 +149,7 @@ def record_conversation(tracker_store_url: str, sender_id: str, events: list[obj
 
     path = tracker_store_url.removeprefix("sqlite:///")
     store = SQLTrackerStore(domain=Domain.empty(), dialect="sqlite", db=path)
-    tracker = DialogueStateTracker.from_events(sender_id, events)  # type: ignore[arg-type]
+    tracker = DialogueStateTracker.from_events(sender_id, events)
     # In a thread of its own: Playwright's sync API keeps an event loop running in this one.
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, store.save(tracker)).result()

@@ -116,7 +116,7 @@ def test_dashboard_survives_an_unreadable_tracker_store(coordinator: TestClient,
     settings = app.state.settings  # type: ignore[attr-defined]
     app.state.settings = Settings(
         **{**settings.__dict__, "tracker_store_url": "postgresql+psycopg2://nobody@127.0.0.1:1/none"}
-    )  # type: ignore[attr-defined]
+    )
     try:
         page = coordinator.get("/console/")
     finally:

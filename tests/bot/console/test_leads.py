@@ -10,6 +10,7 @@ import json
 import re
 from datetime import datetime, timedelta, timezone
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from rasa.shared.core.events import UserUttered
@@ -205,7 +206,7 @@ def test_unknown_lead_is_a_french_404(coordinator: TestClient) -> None:
     assert coordinator.get("/console/leads/pas-un-nombre").status_code == 400
 
 
-def _post(client: TestClient, page_path: str, action: str, data: dict[str, str]) -> object:
+def _post(client: TestClient, page_path: str, action: str, data: dict[str, str]) -> httpx.Response:
     token = csrf_of(client.get(page_path).text)
     return client.post(action, data={**data, "csrf_token": token})
 

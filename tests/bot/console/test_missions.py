@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
+from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -22,7 +25,7 @@ FORM = {
 }  # fmt: skip
 
 
-def _create(client: TestClient, form: dict[str, object]) -> object:
+def _create(client: TestClient, form: Mapping[str, Any]) -> httpx.Response:
     token = csrf_of(client.get("/console/missions/nouvelle").text)
     return client.post("/console/missions/nouvelle", data={**form, "csrf_token": token})
 

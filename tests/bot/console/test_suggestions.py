@@ -37,7 +37,7 @@ def _exact(profiles: dict[int, object], mission: models.Mission, limit: int) -> 
     ranked = matching.suggest_volunteers(
         missions.to_domain(mission),
         [(str(i), p) for i, p in profiles.items()],
-        limit=limit,  # type: ignore[misc]
+        limit=limit,
     )
     return [(vid, p.score) for vid, p in ranked]
 

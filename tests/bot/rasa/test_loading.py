@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 import websockets
+import websockets.client
+import websockets.exceptions
 
 from bot.config import Settings
 from bot.health import HealthCheck
@@ -52,7 +54,7 @@ def test_a_rest_message_gets_the_polite_answer_in_the_rest_format(loading: Loadi
 
 def test_the_chat_bubble_handshake_is_refused(loading: LoadingPort) -> None:
     async def handshake() -> None:
-        await websockets.connect(f"ws://127.0.0.1:{loading.port}/webhooks/web/socket", open_timeout=5)
+        await websockets.client.connect(f"ws://127.0.0.1:{loading.port}/webhooks/web/socket", open_timeout=5)
 
     with pytest.raises(websockets.exceptions.InvalidStatusCode) as refused:
         asyncio.run(handshake())

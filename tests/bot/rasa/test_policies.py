@@ -36,7 +36,7 @@ def test_every_prediction_equals_teds_own_and_repeated_states_come_from_memory(
     compared = 0
     hits, misses = policy.hits, policy.misses  # other tests of this run use the same model
     for story in story_trackers:
-        tracker = DialogueStateTracker(story.sender_id, domain.slots)  # type: ignore[union-attr]
+        tracker = DialogueStateTracker(story.sender_id, domain.slots)
         for event in story.events:
             if isinstance(event, ActionExecuted) and event.action_name and len(tracker.events) > 1:
                 for _ in range(2):  # the second time, from memory
@@ -56,9 +56,9 @@ def test_a_prediction_kept_in_memory_is_not_changed_by_what_rasa_does_with_the_r
     agent: Agent, component: Callable[[type], Any]
 ) -> None:
     policy = component(CachedTEDPolicy)
-    tracker = asyncio.run(agent.processor.fetch_tracker_with_initial_session("memory-check"))  # type: ignore[union-attr]
-    first = policy.predict_action_probabilities(tracker, agent.domain)  # type: ignore[union-attr]
+    tracker = asyncio.run(agent.processor.fetch_tracker_with_initial_session("memory-check"))
+    first = policy.predict_action_probabilities(tracker, agent.domain)
     expected = list(first.probabilities)
     first.probabilities[0] = 42.0  # Rasa's ensemble zeroes rejected actions in place
-    again = policy.predict_action_probabilities(tracker, agent.domain)  # type: ignore[union-attr]
+    again = policy.predict_action_probabilities(tracker, agent.domain)
     assert again.probabilities == expected

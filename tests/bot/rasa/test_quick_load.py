@@ -18,7 +18,7 @@ from bot.rasa.policies import CachedTEDPolicy
 
 
 def loaded(agent: Agent, kind: type) -> Any:
-    nodes = agent.processor.graph_runner._instantiated_nodes.values()  # type: ignore[union-attr]
+    nodes = agent.processor.graph_runner._instantiated_nodes.values()
     return next(node._component for node in nodes if isinstance(node._component, kind))
 
 
@@ -54,7 +54,7 @@ def test_intents_and_next_actions_are_the_same_either_way(
     domain = agent.domain
     checked = 0
     for story in story_trackers[:40]:
-        tracker = DialogueStateTracker(story.sender_id, domain.slots)  # type: ignore[union-attr]
+        tracker = DialogueStateTracker(story.sender_id, domain.slots)
         for event in story.events:
             tracker.update(event)
             if isinstance(event, ActionExecuted):

@@ -55,7 +55,7 @@ def turn(store: PrivacyTrackerStore, domain: Domain, *events: object, sender: st
     """One turn: retrieve the conversation (or start it), add the turn's events, save."""
     tracker = asyncio.run(store.retrieve(sender)) or DialogueStateTracker(sender, domain.slots)
     for event in events:
-        tracker.update(event)  # type: ignore[arg-type]
+        tracker.update(event)
     asyncio.run(store.save(tracker))
     return tracker
 

@@ -15,6 +15,7 @@ import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from rasa.core.channels.channel import OutputChannel
@@ -110,7 +111,7 @@ class TelegramOutput(OutputChannel):
         for number, part in enumerate(parts, start=1):
             markup = keyboard if number == len(parts) else None
             await call_api(
-                lambda part=part, markup=markup: self.bot.send_message(chat_id, part, reply_markup=markup),
+                partial(self.bot.send_message, chat_id, part, reply_markup=markup),
                 what="sendMessage",
                 chat_id=chat_id,
             )

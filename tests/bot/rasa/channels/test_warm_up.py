@@ -26,5 +26,5 @@ def test_the_warm_up_runs_the_model_then_leaves_it_out_of_collections(agent: Age
     assert is_warm(app)
     collected = {id(thing) for thing in gc.get_objects()}  # what a full collection walks
     assert id(agent.processor) not in collected and id(agent.domain) not in collected
-    fresh = DialogueStateTracker("made-after-the-warm-up", agent.domain.slots)  # type: ignore[union-attr]
+    fresh = DialogueStateTracker("made-after-the-warm-up", agent.domain.slots)
     assert id(fresh) in {id(thing) for thing in gc.get_objects()}  # what is made later is still collected

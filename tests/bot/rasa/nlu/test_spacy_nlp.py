@@ -18,11 +18,11 @@ TEXTS = [
 
 
 def spacy_nlp(**config: Any) -> FrenchSpacyNLP:
-    return FrenchSpacyNLP.create({"model": "fr_core_news_md", **config}, None, None, None)  # type: ignore[arg-type]
+    return FrenchSpacyNLP.create({"model": "fr_core_news_md", **config}, None, None, None)
 
 
 def test_only_the_components_kept_run_and_tokens_and_vectors_do_not_change() -> None:
-    full = SpacyNLP.create({"model": "fr_core_news_md"}, None, None, None).provide().model  # type: ignore[arg-type]
+    full = SpacyNLP.create({"model": "fr_core_news_md"}, None, None, None).provide().model
     bare = spacy_nlp(components=[]).provide().model
     lemmas = spacy_nlp(components=["tok2vec", "morphologizer", "attribute_ruler", "lemmatizer"]).provide().model
     assert "ner" in full.pipe_names

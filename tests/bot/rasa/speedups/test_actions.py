@@ -90,7 +90,7 @@ def test_what_rasa_sends_the_action_server_is_the_same_json(
 
     action = RemoteAction("validate_profile_form", EndpointConfig("http://127.0.0.1:9/webhook"))
     for story in story_trackers:
-        payload = action._action_call_format(story, agent.domain)  # type: ignore[arg-type]
+        payload = action._action_call_format(story, agent.domain)
         assert json.loads(actions.json_dumps(payload)) == json.loads(json.dumps(payload))
     odd = {"score": float("nan"), "city": "Saint-Étienne/Loire", "sizes": [1e300, -0.0, 2**70]}
     assert json.loads(actions.json_dumps(odd)).keys() == odd.keys()

@@ -37,7 +37,7 @@ def test_without_a_model_an_update_is_left_for_telegram_to_deliver_again(
         received.append(message.text or "")
 
     async def deliver(agent: object) -> Any:
-        answer = await channel.receive(webhook_call(update, agent), on_new_message)  # type: ignore[arg-type]
+        answer = await channel.receive(webhook_call(update, agent), on_new_message)
         await asyncio.gather(*channel._tasks)
         return answer
 
@@ -72,7 +72,7 @@ def test_an_update_cut_short_by_a_stop_is_processed_when_telegram_delivers_it_ag
 
     async def killed_in_the_middle() -> Any:
         channel = TelegramInput(token=TOKEN, secret=SECRET, api_url=standin.base_url, settings=settings)
-        answer = await channel.receive(webhook_call(update, loaded), never_answers)  # type: ignore[arg-type]
+        answer = await channel.receive(webhook_call(update, loaded), never_answers)
         for task in channel._tasks:  # the process is gone: nothing after this point runs
             task.cancel()
         return answer
@@ -82,7 +82,7 @@ def test_an_update_cut_short_by_a_stop_is_processed_when_telegram_delivers_it_ag
 
     async def after_the_restart() -> list[Any]:
         channel = TelegramInput(token=TOKEN, secret=SECRET, api_url=standin.base_url, settings=settings)
-        again = [await channel.receive(webhook_call(update, loaded), answers) for _ in range(2)]  # type: ignore[arg-type]
+        again = [await channel.receive(webhook_call(update, loaded), answers) for _ in range(2)]
         await asyncio.gather(*channel._tasks)
         return again
 
