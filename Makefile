@@ -50,10 +50,10 @@ test: lint  ## set everything up, check style and types (ruff, mypy) and run eve
 validate: install  ## check the training data and domain (rasa data validate, every remark explained)
 	$(BIN)/python -m pytest tests/test_rasa_model.py -k validate
 
-lint: install  ## ruff (style and formatting) and mypy (types of bot, actions and scripts)
+lint: install  ## ruff (style and formatting) and mypy (types)
 	$(BIN)/ruff check bot actions tests scripts
 	$(BIN)/ruff format --check bot actions tests scripts
-	$(BIN)/mypy bot actions scripts
+	$(BIN)/mypy bot actions tests scripts
 
 eval: install  ## measure understanding and simulated volunteers over HTTP (writes docs/evaluation.md, ~5 min)
 	MEASURE_COMMAND="make eval" $(BIN)/python -m scripts.evaluate

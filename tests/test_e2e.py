@@ -142,7 +142,8 @@ def test_erasure_after_confirmation_removes_the_profile(assistant: Assistant) ->
     for message in ("je veux aider", "oui", "Je m'appelle Lina, j'habite à Bron", "19 ans", "je fais de la cuisine",
                     "le mercredi après-midi", "l'environnement", "06 12 34 56 78", "oui"):  # fmt: skip
         assistant.texts(sender, message)
-    assert assistant.volunteer(sender)["phone"] == "+33612345678"
+    saved = assistant.volunteer(sender)
+    assert saved is not None and saved["phone"] == "+33612345678"
     assert "définitif" in assistant.texts(sender, "supprimez mes données")
     assert "supprimées" in assistant.texts(sender, "oui")
     assert assistant.volunteer(sender) is None

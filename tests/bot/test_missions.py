@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -46,7 +47,7 @@ GOOD_MISSION = Mission(
     places_filled=2,
     min_age=16,
 )
-REMOTE = {"id": "M002", "title": "Appels", "schedule": [{"day": "monday", "period": "evening"}]}
+REMOTE: dict[str, Any] = {"id": "M002", "title": "Appels", "schedule": [{"day": "monday", "period": "evening"}]}
 REMOTE |= {"remote": True, "places": 3}
 REMOTE_MISSION = Mission(
     id="M002", title="Appels", schedule=(TimeSlot("monday", "evening"),), remote=True, places_total=3

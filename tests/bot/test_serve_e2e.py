@@ -30,6 +30,7 @@ import websockets
 import websockets.client
 import websockets.exceptions
 from sqlalchemy import select
+from websockets.typing import Origin
 
 from bot.config import ROOT, Settings, documented_settings, rasa_api_token
 from bot.store import models
@@ -205,7 +206,9 @@ class BubbleVisitor:
         """Open the socket and say hello; the conversation's history, as the welcome frame gives it."""
 
         async def open_socket() -> Any:  # websockets 10 wants the loop running when the connection is made
-            return await websockets.client.connect(self.url, origin=self.origin, ping_interval=None, open_timeout=10)
+            return await websockets.client.connect(
+                self.url, origin=Origin(self.origin), ping_interval=None, open_timeout=10
+            )
 
         self.socket = self._run(open_socket(), 10)
         self._run(self.socket.send(json.dumps({"type": "hello", "conversation": self.token})))

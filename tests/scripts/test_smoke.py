@@ -62,7 +62,7 @@ def test_benchmark_measurements_run_and_report(assistant: RunningAssistant, tmp_
     loads = [measured_load(assistant, "ours", level, 2, max_messages=3) for level in (1, 2)]
     assert [load.messages for load in loads] == [6, 6] and all(load.errors == 0 for load in loads)
     # the Rasa server did the work of every turn: its CPU time is read, and it is not nothing
-    assert all(load.cpu_ms_per_message("Rasa server") > 0 for load in loads)
+    assert all((load.cpu_ms_per_message("Rasa server") or 0) > 0 for load in loads)
     parses = [time_parses(assistant.parse_url, "ours", ["bonjour", "je veux aider"], warm_up=1)]
     memory = {"ours": assistant.peak_rss_mb()}
     assert set(memory["ours"]) == {"Rasa server", "action server"} and min(memory["ours"].values()) > 0

@@ -23,6 +23,7 @@ import requests
 import websockets
 import websockets.client
 import websockets.exceptions
+from websockets.typing import Origin
 
 from bot.config import Settings, action_token, rasa_api_token
 from bot.serve import prepare_database, running_assistant
@@ -138,7 +139,7 @@ def run_async(scenario: Any) -> Any:
 
 async def bubble_frames(ws: Any, quiet: float = 3.0) -> list[dict[str, Any]]:
     """Frames until the assistant has stopped typing and nothing came for ``quiet`` seconds."""
-    frames = []
+    frames: list[dict[str, Any]] = []
     while True:
         try:
             frames.append(json.loads(await asyncio.wait_for(ws.recv(), quiet if frames else 60)))
@@ -160,7 +161,7 @@ def consented_rest_conversation(servers: Servers, sender: str) -> None:
 
 def test_rest_cannot_address_a_chat_bubble_conversation(servers: Servers) -> None:
     async def scenario() -> str:
-        async with websockets.client.connect(servers.socket, origin=ORIGIN) as ws:
+        async with websockets.client.connect(servers.socket, origin=Origin(ORIGIN)) as ws:
             await ws.send(json.dumps({"type": "hello", "conversation": None}))
             welcome = json.loads(await asyncio.wait_for(ws.recv(), 30))
             await ws.send(json.dumps({"type": "message", "text": "Je m'appelle Solène"}))
@@ -204,7 +205,7 @@ def test_conversation_ids_are_not_logged(servers: Servers) -> None:
     servers.say(sender, "bonjour")
 
     async def scenario() -> str:
-        async with websockets.client.connect(servers.socket, origin=ORIGIN) as ws:
+        async with websockets.client.connect(servers.socket, origin=Origin(ORIGIN)) as ws:
             await ws.send(json.dumps({"type": "hello", "conversation": None}))
             welcome = json.loads(await asyncio.wait_for(ws.recv(), 30))
             await ws.send(json.dumps({"type": "start"}))
@@ -244,7 +245,7 @@ def test_a_button_the_assistant_offered_still_works(servers: Servers) -> None:
 
 def test_typed_payload_in_the_chat_bubble_sets_no_slot(servers: Servers) -> None:
     async def scenario() -> str:
-        async with websockets.client.connect(servers.socket, origin=ORIGIN) as ws:
+        async with websockets.client.connect(servers.socket, origin=Origin(ORIGIN)) as ws:
             await ws.send(json.dumps({"type": "hello", "conversation": None}))
             welcome = json.loads(await asyncio.wait_for(ws.recv(), 30))
             await ws.send(json.dumps({"type": "message", "text": "je voudrais devenir bénévole"}))
@@ -360,7 +361,7 @@ def test_no_secret_on_any_command_line(servers: Servers) -> None:
 @pytest.mark.parametrize("token", [None, "", "wrong"])
 def test_the_action_server_refuses_calls_without_the_rasa_servers_secret(servers: Servers, token: str | None) -> None:
     headers = {} if token is None else {"X-Action-Token": token}
-    body = {
+    body: dict[str, Any] = {
         "next_action": "action_show_my_data",
         "sender_id": "security-victim",
         "tracker": {"sender_id": "security-victim", "slots": {}, "latest_message": {}, "events": []},
@@ -375,7 +376,11 @@ def test_the_action_server_refuses_calls_without_the_rasa_servers_secret(servers
 
 def test_a_failing_action_logs_no_personal_data_and_echoes_nothing(servers: Servers) -> None:
     email = "solene.secret@exemple.fr"
-    body = {"next_action": "action_show_my_data", "sender_id": "security-fail", "tracker": {"slots": {"email": email}}}
+    body: dict[str, Any] = {
+        "next_action": "action_show_my_data",
+        "sender_id": "security-fail",
+        "tracker": {"slots": {"email": email}},
+    }
     answer = requests.post(
         f"{servers.actions}/webhook",
         json=body,
@@ -483,7 +488,7 @@ def test_lone_surrogates_and_control_characters_are_read_as_text(servers: Server
     assert replies and all(reply.get("text") for reply in replies)
 
     async def scenario() -> list[dict[str, Any]]:
-        async with websockets.client.connect(servers.socket, origin=ORIGIN) as ws:
+        async with websockets.client.connect(servers.socket, origin=Origin(ORIGIN)) as ws:
             await ws.send(json.dumps({"type": "hello", "conversation": None}))
             await bubble_frames(ws)
             await ws.send(json.dumps({"type": "message", "text": f"bonjour{odd}"}))

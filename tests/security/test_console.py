@@ -32,6 +32,7 @@ from tests.bot.console.conftest import (
     csrf_of,
     login,
     make_settings,
+    member_of,
     seed_staff,
 )
 from tests.conftest import free_port
@@ -86,8 +87,9 @@ def test_thirty_concurrent_wrong_passwords_lock_the_account(two_web_processes: l
         for client in clients:
             client.close()
     with session_scope(database_url) as session:
-        member = staff.find_by_email(session, email=ADMIN[0])
-        assert member.locked_until is not None and staff._aware(member.locked_until) > models.utcnow()
+        member = member_of(session, ADMIN[0])
+        locked_until = staff._aware(member.locked_until)
+        assert locked_until is not None and locked_until > models.utcnow()
 
 
 # --------------------------------------------------------------------------- 2. no e-mail enumeration
@@ -187,7 +189,7 @@ def test_a_deleted_account_or_a_new_password_ends_its_sessions(fresh: TestClient
     login(fresh, COORDINATOR[0], "un-nouveau-mot-de-passe")
     cookie = fresh.cookies["console_session"]
     with session_scope(url) as session:
-        staff.delete(session, staff_id=staff.find_by_email(session, email=COORDINATOR[0]).id)
+        staff.delete(session, staff_id=member_of(session, COORDINATOR[0]).id)
     assert _replay(fresh, cookie) == 303
 
 
@@ -205,8 +207,8 @@ def leads(fresh: TestClient) -> dict[str, int]:
     }  # fmt: skip
     with session_scope(url) as session:
         staff.add(session, email=OTHER_COORDINATOR[0], role="coordinator", password=OTHER_COORDINATOR[1])
-        coordinator = staff.find_by_email(session, email=COORDINATOR[0])
-        other = staff.find_by_email(session, email=OTHER_COORDINATOR[0])
+        coordinator = member_of(session, COORDINATOR[0])
+        other = member_of(session, OTHER_COORDINATOR[0])
         lead_store.assign(session, volunteer_id=ids["mine"], staff_id=coordinator.id)
         lead_store.assign(session, volunteer_id=ids["theirs"], staff_id=other.id)
     return ids
@@ -279,7 +281,7 @@ def test_a_coordinator_takes_a_free_lead_but_not_one_another_coordinator_follows
 ) -> None:
     login(fresh, *COORDINATOR)
     with session_scope(fresh.settings.database_url) as session:  # type: ignore[attr-defined]
-        my_id = str(staff.find_by_email(session, email=COORDINATOR[0]).id)
+        my_id = str(member_of(session, COORDINATOR[0]).id)
     for name, expected in (("theirs", 403), ("nobodys", 200)):
         path = f"/console/leads/{leads[name]}"
         token = csrf_of(fresh.get(path).text)

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -103,7 +104,7 @@ def secure_delete_off_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     """SQLite as most platforms build it: deleted data stays in the file unless asked otherwise."""
     connect = sqlite3.dbapi2.connect
 
-    def connect_as_built_elsewhere(*args: object, **kwargs: object) -> sqlite3.Connection:
+    def connect_as_built_elsewhere(*args: Any, **kwargs: Any) -> sqlite3.Connection:
         connection = connect(*args, **kwargs)
         connection.execute("PRAGMA secure_delete=OFF")
         return connection

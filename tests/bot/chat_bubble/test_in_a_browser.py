@@ -23,6 +23,7 @@ import pytest
 import websockets
 import websockets.client
 import websockets.exceptions
+from websockets.typing import Origin
 
 from bot.config import Settings
 from bot.rasa.channels.chat_bubble import BURST
@@ -350,19 +351,19 @@ def test_a_forged_or_unsigned_conversation_id_is_refused(servers: Servers) -> No
     origin = servers.web
 
     async def scenario() -> None:
-        async with websockets.client.connect(servers.socket, origin=origin) as ws:
+        async with websockets.client.connect(servers.socket, origin=Origin(origin)) as ws:
             [welcome] = await _hello(ws, None)
             victim = welcome["conversation"]
             await ws.send(json.dumps({"type": "message", "text": "Je m'appelle Claire"}))
             await _frames_until_idle(ws)
         victim_id = victim.rsplit(".", 1)[0]
         for forged in (victim_id, victim_id + ".AAAAAAAAAAAAAAAAAAAAAAAAAAA", victim[:-1] + "x", "web-deviné"):
-            async with websockets.client.connect(servers.socket, origin=origin) as ws:
+            async with websockets.client.connect(servers.socket, origin=Origin(origin)) as ws:
                 error, welcome = await _hello(ws, forged)
                 assert error["code"] == "conversation_refused" and "nouvelle conversation" in error["text"]
                 assert welcome["type"] == "welcome" and welcome["history"] == []
                 assert welcome["conversation"].rsplit(".", 1)[0] != victim_id
-        async with websockets.client.connect(servers.socket, origin=origin) as ws:  # the real token still works
+        async with websockets.client.connect(servers.socket, origin=Origin(origin)) as ws:  # the real token still works
             [welcome] = await _hello(ws, victim)
             assert {"from": "user", "text": "Je m'appelle Claire"} in welcome["history"]
 
@@ -371,7 +372,7 @@ def test_a_forged_or_unsigned_conversation_id_is_refused(servers: Servers) -> No
 
 def test_bad_input_gets_polite_errors_and_the_connection_goes_on(servers: Servers) -> None:
     async def scenario() -> None:
-        async with websockets.client.connect(servers.socket, origin=servers.web) as ws:
+        async with websockets.client.connect(servers.socket, origin=Origin(servers.web)) as ws:
             await _hello(ws, None)
             for bad, code in (
                 ("{not json", "malformed"),
@@ -388,7 +389,7 @@ def test_bad_input_gets_polite_errors_and_the_connection_goes_on(servers: Server
             await ws.send(json.dumps({"type": "start"}))
             assert any(frame["type"] == "bot" for frame in await _frames_until_idle(ws))  # still served
 
-        async with websockets.client.connect(servers.socket, origin=servers.web) as ws:  # a flood is cut short
+        async with websockets.client.connect(servers.socket, origin=Origin(servers.web)) as ws:  # a flood is cut short
             await _hello(ws, None)
             flood = 60
             for _ in range(flood):
@@ -401,7 +402,7 @@ def test_bad_input_gets_polite_errors_and_the_connection_goes_on(servers: Server
             assert answered >= BURST - 1 and refused >= flood - BURST - 5  # a few tokens refill while it lasts
 
         async with websockets.client.connect(
-            servers.socket, origin=servers.web, max_size=None
+            servers.socket, origin=Origin(servers.web), max_size=None
         ) as ws:  # oversized frame
             await _hello(ws, None)
             await ws.send("x" * 100_000)
@@ -409,7 +410,7 @@ def test_bad_input_gets_polite_errors_and_the_connection_goes_on(servers: Server
                 await asyncio.wait_for(ws.recv(), 30)
             assert closed.value.code == 1009  # message too big: the connection is closed, the server goes on
 
-        async with websockets.client.connect(servers.socket, origin=servers.web) as ws:
+        async with websockets.client.connect(servers.socket, origin=Origin(servers.web)) as ws:
             [welcome] = await _hello(ws, None)
             assert welcome["type"] == "welcome"
 

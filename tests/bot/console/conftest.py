@@ -10,14 +10,23 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.missions import read_missions
 from bot.profile import ConsentRecord, Place, ProfileSubmission, TimeSlot
-from bot.store import missions, staff, volunteers
+from bot.store import missions, models, staff, volunteers
 from bot.store.migrate import upgrade
 from bot.store.session import session_scope
 from bot.web_app import create_app
+
+
+def member_of(session: Session, email: str) -> models.StaffMember:
+    """The staff account with this e-mail, which the test created."""
+    found = staff.find_by_email(session, email=email)
+    assert found is not None, email
+    return found
+
 
 ADMIN = ("admin@entraide.test", "admin-password-1")
 COORDINATOR = ("coord@entraide.test", "coord-password-1")

@@ -12,7 +12,7 @@ from bot.cli import main
 from bot.store import models, staff
 from bot.store.session import session_scope
 from bot.web_app import create_app
-from tests.bot.console.conftest import ADMIN, COORDINATOR, csrf_of, login, make_settings, seed_staff
+from tests.bot.console.conftest import ADMIN, COORDINATOR, csrf_of, login, make_settings, member_of, seed_staff
 
 PAGES = ["/console/", "/console/leads", "/console/missions", "/console/missions/besoin", "/console/handoffs"]
 ADMIN_PAGES = ["/console/admin/staff", "/console/admin/audit", "/console/admin/export.json"]
@@ -132,7 +132,7 @@ def test_lockout_after_repeated_failed_logins(lockout_client: TestClient) -> Non
     assert "verrouillé pendant 15 minutes" in lockout_client.post("/console/login", data=form).text
     url = lockout_client.settings.database_url  # type: ignore[attr-defined]
     with session_scope(url) as session:  # fifteen minutes later
-        member = staff.find_by_email(session, email=ADMIN[0])
+        member = member_of(session, ADMIN[0])
         member.locked_until = models.utcnow() - timedelta(seconds=1)
     assert _attempt(lockout_client, ADMIN[1]) == 303
 
@@ -158,13 +158,14 @@ def test_cli_staff_add_reads_the_password_from_stdin(
     assert "Compte chef@entraide.test enregistré (administrateur)." in capsys.readouterr().out
     with session_scope(settings.database_url) as session:
         assert staff.check_password(session, email="chef@entraide.test", password="un-mot-de-passe-solide") is not None
-        assert staff.find_by_email(session, email="chef@entraide.test").password_hash.startswith("$argon2")
+        assert member_of(session, "chef@entraide.test").password_hash.startswith("$argon2")
     monkeypatch.setattr("sys.stdin", io.StringIO("court\n"))
     assert main(["staff", "add", "x@entraide.test", "--role", "admin"]) == 2
     assert "au moins 10 caractères" in capsys.readouterr().err
     assert main(["staff", "token", "chef@entraide.test"]) == 0
     token = capsys.readouterr().out.strip()
     with session_scope(settings.database_url) as session:
-        assert staff.staff_for_token(session, token=token).email == "chef@entraide.test"
+        holder = staff.staff_for_token(session, token=token)
+        assert holder is not None and holder.email == "chef@entraide.test"
         assert session.query(models.ApiToken).one().token_hash != token  # only the hash is stored
     assert main(["staff", "token", "inconnu@entraide.test"]) == 2

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,59 +30,64 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def test_a_coordinators_morning(web: str, page: object, tmp_path: Path) -> None:
+def test_a_coordinators_morning(web: str, page: Any, tmp_path: Path) -> None:
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))  # type: ignore[attr-defined]
-    page.goto(f"{web}/console/leads")  # type: ignore[attr-defined]
-    assert page.locator("h1").inner_text() == "Connexion"  # type: ignore[attr-defined]
-    page.fill("#email", COORDINATOR[0])  # type: ignore[attr-defined]
-    page.fill("#password", COORDINATOR[1])  # type: ignore[attr-defined]
-    page.click("button:has-text('Se connecter')")  # type: ignore[attr-defined]
-    assert page.locator("h1").inner_text() == "Candidats"  # type: ignore[attr-defined]
-    assert page.locator("#total").inner_text() == "2 candidats"  # type: ignore[attr-defined]
-    assert XSS in page.locator("#leads").inner_text()  # shown as text, never run  # type: ignore[attr-defined]
 
-    page.select_option("#skill", "driving")  # type: ignore[attr-defined]
-    page.click("button:has-text('Filtrer')")  # type: ignore[attr-defined]
-    assert page.locator("#total").inner_text() == "1 candidat"  # type: ignore[attr-defined]
-    assert "skill=driving" in page.url  # type: ignore[attr-defined]
+    def dismissed(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
 
-    with page.expect_download() as download_info:  # type: ignore[attr-defined]
-        page.click("text=Exporter en CSV")  # type: ignore[attr-defined]
+    page.on("dialog", dismissed)
+    page.goto(f"{web}/console/leads")
+    assert page.locator("h1").inner_text() == "Connexion"
+    page.fill("#email", COORDINATOR[0])
+    page.fill("#password", COORDINATOR[1])
+    page.click("button:has-text('Se connecter')")
+    assert page.locator("h1").inner_text() == "Candidats"
+    assert page.locator("#total").inner_text() == "2 candidats"
+    assert XSS in page.locator("#leads").inner_text()  # shown as text, never run
+
+    page.select_option("#skill", "driving")
+    page.click("button:has-text('Filtrer')")
+    assert page.locator("#total").inner_text() == "1 candidat"
+    assert "skill=driving" in page.url
+
+    with page.expect_download() as download_info:
+        page.click("text=Exporter en CSV")
     saved = tmp_path / "export.csv"
     download_info.value.save_as(saved)
     exported = saved.read_text(encoding="utf-8-sig")
     assert exported.splitlines()[0].startswith("Identifiant;Prénom;E-mail")
     assert XSS in exported and "Julie" not in exported
 
-    page.click(f"#leads a:has-text('{XSS}')")  # type: ignore[attr-defined]
-    assert page.locator("h1").inner_text().startswith(XSS)  # type: ignore[attr-defined]
-    page.click("button:has-text('Passer à « Contacté »')")  # type: ignore[attr-defined]
-    assert page.locator(".flash").inner_text() == "Statut : Contacté."  # type: ignore[attr-defined]
-    assert "Contacté" in page.locator("h1 .badge").inner_text()  # type: ignore[attr-defined]
+    page.click(f"#leads a:has-text('{XSS}')")
+    assert page.locator("h1").inner_text().startswith(XSS)
+    page.click("button:has-text('Passer à « Contacté »')")
+    assert page.locator(".flash").inner_text() == "Statut : Contacté."
+    assert "Contacté" in page.locator("h1 .badge").inner_text()
 
-    page.click("nav >> text=Missions")  # type: ignore[attr-defined]
-    page.click("text=Nouvelle mission")  # type: ignore[attr-defined]
-    page.fill("#id", "M777")  # type: ignore[attr-defined]
-    page.fill("#title", "Maraude du mardi soir")  # type: ignore[attr-defined]
-    page.fill("#town", "Bron")  # type: ignore[attr-defined]
-    page.fill("#places", "4")  # type: ignore[attr-defined]
-    page.check("input[name=skills][value=driving]")  # type: ignore[attr-defined]
-    page.check("input[name=schedule][value='tuesday:evening']")  # type: ignore[attr-defined]
-    page.click("button:has-text('Créer la mission')")  # type: ignore[attr-defined]
-    assert page.locator(".flash").inner_text() == "Mission créée."  # type: ignore[attr-defined]
-    assert "Bron (69500)" in page.content()  # type: ignore[attr-defined]
-    assert XSS in page.locator("#suggestions").inner_text()  # the Bron driver is suggested  # type: ignore[attr-defined]
+    page.click("nav >> text=Missions")
+    page.click("text=Nouvelle mission")
+    page.fill("#id", "M777")
+    page.fill("#title", "Maraude du mardi soir")
+    page.fill("#town", "Bron")
+    page.fill("#places", "4")
+    page.check("input[name=skills][value=driving]")
+    page.check("input[name=schedule][value='tuesday:evening']")
+    page.click("button:has-text('Créer la mission')")
+    assert page.locator(".flash").inner_text() == "Mission créée."
+    assert "Bron (69500)" in page.content()
+    assert XSS in page.locator("#suggestions").inner_text()  # the Bron driver is suggested
 
-    page.click("nav >> text=Besoin de bénévoles")  # type: ignore[attr-defined]
-    assert page.locator("h1").inner_text() == "Besoin de bénévoles"  # type: ignore[attr-defined]
-    row = page.locator("tr", has_text="Maraude du mardi soir")  # type: ignore[attr-defined]
+    page.click("nav >> text=Besoin de bénévoles")
+    assert page.locator("h1").inner_text() == "Besoin de bénévoles"
+    row = page.locator("tr", has_text="Maraude du mardi soir")
     assert row.count() == 1 and "4" in row.inner_text()
     assert dialogs == []
 
 
-def test_console_works_without_javascript(web: str, browser: object) -> None:
-    context = browser.new_context(locale="fr-FR", java_script_enabled=False)  # type: ignore[attr-defined]
+def test_console_works_without_javascript(web: str, browser: Any) -> None:
+    context = browser.new_context(locale="fr-FR", java_script_enabled=False)
     tab = context.new_page()
     try:
         tab.goto(f"{web}/console/login")

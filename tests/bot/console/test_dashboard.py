@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from bot.config import Settings
 from bot.console import charts
 from bot.console.funnel import compute, week_of
+from bot.missions import Proposal
 from bot.store import leads, models, volunteers
 from bot.store.session import session_scope
 from tests.bot.console.conftest import add_volunteer, record_conversation
@@ -73,9 +75,7 @@ def activity(console_settings: Settings) -> None:
     # fmt: skip
 
 
-def _proposal(mission_id: str) -> object:
-    from bot.missions import Proposal
-
+def _proposal(mission_id: str) -> Proposal:
     return Proposal(mission_id=mission_id, title="t", score=1.0, reasons=("r",))
 
 
@@ -112,15 +112,15 @@ def test_dashboard_page_draws_svg_charts(coordinator: TestClient, activity: None
     assert "<script" not in page.text  # server-rendered, no JavaScript
 
 
-def test_dashboard_survives_an_unreadable_tracker_store(coordinator: TestClient, app: object) -> None:
-    settings = app.state.settings  # type: ignore[attr-defined]
+def test_dashboard_survives_an_unreadable_tracker_store(coordinator: TestClient, app: Any) -> None:
+    settings = app.state.settings
     app.state.settings = Settings(
         **{**settings.__dict__, "tracker_store_url": "postgresql+psycopg2://nobody@127.0.0.1:1/none"}
     )
     try:
         page = coordinator.get("/console/")
     finally:
-        app.state.settings = settings  # type: ignore[attr-defined]
+        app.state.settings = settings
     assert page.status_code == 200 and "La base des conversations est indisponible" in page.text
 
 

@@ -17,7 +17,7 @@ from rasa.shared.core.events import UserUttered
 
 from bot.config import Settings
 from bot.profile import TimeSlot
-from bot.store import conversations, models, staff
+from bot.store import conversations, models
 from bot.store.session import session_scope
 from tests.bot.console.conftest import (
     BRON,
@@ -26,6 +26,7 @@ from tests.bot.console.conftest import (
     XSS,
     add_volunteer,
     csrf_of,
+    member_of,
     record_conversation,
 )
 
@@ -176,7 +177,7 @@ def test_csv_cells_cannot_become_formulas(admin: TestClient, console_settings: S
 def take(client: TestClient, lead: int, url: str) -> None:
     """The coordinator takes the lead ("Suivi par"): its contact details and conversation become visible."""
     with session_scope(url) as session:
-        staff_id = staff.find_by_email(session, email=COORDINATOR[0]).id
+        staff_id = member_of(session, COORDINATOR[0]).id
     path = f"/console/leads/{lead}"
     assert _post(client, path, f"{path}/assign", {"staff_id": str(staff_id)}).status_code == 200
 

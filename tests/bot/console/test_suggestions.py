@@ -11,12 +11,13 @@ from sqlalchemy.orm import selectinload
 from bot import matching
 from bot.config import Settings
 from bot.console.suggestions import suggest
+from bot.profile import VolunteerProfile
 from bot.store import leads, missions, models, staffing, volunteers
 from bot.store.session import session_scope
 from scripts.seed_console import seed
 
 
-def _profiles(session: object, settings: Settings) -> dict[int, object]:
+def _profiles(session: object, settings: Settings) -> dict[int, VolunteerProfile]:
     """Every lead in play as matching sees them, loaded once."""
     query = (
         select(models.Volunteer)
@@ -32,7 +33,7 @@ def _profiles(session: object, settings: Settings) -> dict[int, object]:
     return {v.id: volunteers.to_submission(v).matching_profile(**ages) for v in session.execute(query).scalars()}  # type: ignore[attr-defined]
 
 
-def _exact(profiles: dict[int, object], mission: models.Mission, limit: int) -> list[tuple[str, float]]:
+def _exact(profiles: dict[int, VolunteerProfile], mission: models.Mission, limit: int) -> list[tuple[str, float]]:
     """What bot.matching.suggest_volunteers says when it scores every lead in play (nobody applied here)."""
     ranked = matching.suggest_volunteers(
         missions.to_domain(mission),

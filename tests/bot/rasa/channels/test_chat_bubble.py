@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -62,7 +64,7 @@ def test_conversation_ids_do_not_repeat() -> None:
 
 def test_history_shows_clicked_buttons_by_their_title_and_hides_the_opening() -> None:
     buttons = [{"title": "J'accepte", "payload": "/affirm"}, {"title": "Non merci", "payload": "/deny"}]
-    events = [
+    events: list[dict[str, Any]] = [
         {"event": "action", "name": "action_session_start"},
         {"event": "user", "text": "/greet"},
         {"event": "bot", "text": "Bonjour !", "data": {"buttons": None}},

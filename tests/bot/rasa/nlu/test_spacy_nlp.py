@@ -57,7 +57,12 @@ def test_long_runs_never_reach_spacy_whole_and_keep_their_text(text: str) -> Non
     assert isinstance(tokenizer, BoundedTokenizer)
     seen: list[str] = []
     original = tokenizer.tokenizer
-    tokenizer.tokenizer = lambda piece: seen.append(piece) or original(piece)
+
+    def recorded(piece: str) -> Any:
+        seen.append(piece)
+        return original(piece)
+
+    tokenizer.tokenizer = recorded
     try:
         doc = nlp(text)
     finally:
