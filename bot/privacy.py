@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.errors import BotError, NotFoundError
 from bot.store import conversations, models, retention
 from bot.store import volunteers as volunteer_store
+from bot.store.leads import record_audit
 from bot.store.session import get_engine, session_scope, wipe_deleted_rows
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def _erase(settings: Settings, *, channel: str | None, sender_id: str, actor: st
         details = {"conversation_events": events} if conversation else {"conversation": "erased at the end of the turn"}
         with session_scope(settings.database_url) as session:
             subject = volunteer_store.pseudonym(channel or "*", sender_id)
-            retention.record_erasure(session, actor=actor, action="erase", subject=subject, details=details)
+            record_audit(session, actor=actor, action="erase", subject=subject, **details)
     if stored or events:
         logger.info("erasure by %s: profile %s, %d conversation events", actor, "yes" if stored else "no", events)
     return stored or events > 0
@@ -172,7 +173,7 @@ def purge(
         retention.delete_handoffs(session, report.handoffs)
         if report.conversations or report.handoffs:
             counts = {"conversations": len(report.conversations), "handoff_requests": len(report.handoffs)}
-            retention.record_erasure(session, actor="retention", action="purge", subject="sans profil", details=counts)
+            record_audit(session, actor="retention", action="purge", subject="sans profil", **counts)
     # Every day, erasures or not: also catches what the day's erasures could not wipe, and
     # old values of rectified profiles (docs/privacy.md, 3.6).
     leave_no_copies(settings, rewrite_conversations=True)

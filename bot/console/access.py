@@ -44,8 +44,3 @@ def assigned_staff_id(session: Session, *, volunteer_id: int) -> int | None:
 def sees_contact_of(session: Session, member: models.StaffMember, *, volunteer_id: int) -> bool:
     """The rule applied to one lead."""
     return sees_contact(member, assigned_staff_id=assigned_staff_id(session, volunteer_id=volunteer_id))
-
-
-def assignments(session: Session) -> dict[int, int]:
-    """Lead id → the staff member it is assigned to, for every assigned lead (to apply the rule to a list)."""
-    return lead_store.assignments(session)

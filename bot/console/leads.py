@@ -100,7 +100,7 @@ def export_csv(*, request: Request, member: Staff, session: DbSession) -> Respon
     writer.writerow([label for _, label in CSV_COLUMNS])
     count = 0
     skill_labels, cause_labels = skill_choices(), cause_choices()
-    assigned = access.assignments(session)
+    assigned = lead_store.assignments(session)
     for v in lead_store.iterate(session, filters=filters):
         contact = access.sees_contact(member, assigned_staff_id=assigned.get(v.id))
         row: dict[str, Any] = {

@@ -8,7 +8,6 @@ own initiative (a retention notice, an invitation) are not activity.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -108,8 +107,3 @@ def delete_handoffs(session: Session, handoff_ids: list[int]) -> None:
         handoff = session.get(models.HandoffRequest, handoff_id)
         if handoff is not None:
             session.delete(handoff)
-
-
-def record_erasure(session: Session, *, actor: str, action: str, subject: str, details: Mapping[str, object]) -> None:
-    """The anonymous trace of an erasure or a purge: who, what, a pseudonym or "sans profil", counts."""
-    session.add(models.AuditEntry(actor=actor, action=action, subject=subject, details=dict(details)))

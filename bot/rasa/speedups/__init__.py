@@ -102,10 +102,6 @@ def install(groups: tuple[str, ...] = GROUPS) -> tuple[str, ...]:
 
 def uninstall() -> None:
     """Every patched attribute back as Rasa ships it."""
-    for group in _installed:
-        finish = getattr(_module(group), "uninstall", None)
-        if finish is not None:
-            finish()
     _installed.clear()
     restore_all()
 
