@@ -165,6 +165,53 @@ class Settings:
         },
     )
 
+    handback_minutes: int = field(
+        default=30,
+        metadata={
+            "help": "Minutes of silence after which a conversation a staff member took over goes back to the "
+            "assistant by itself."
+        },
+    )
+    opening_hours: str = field(
+        default="lun-ven 9:00-18:00",
+        metadata={
+            "help": "When the team answers in person, e.g. 'lun-ven 9:00-18:00; sam 10:00-12:00'; a request to "
+            "talk to someone outside these hours is told when the team will answer."
+        },
+    )
+    timezone: str = field(
+        default="Europe/Paris", metadata={"help": "Time zone of the opening hours and of the daily digest."}
+    )
+    smtp_host: str = field(
+        default="",
+        metadata={"help": "SMTP server that sends staff notifications; empty: e-mails wait in the outbox, unsent."},
+    )
+    smtp_port: int = field(default=587, metadata={"help": "Port of the SMTP server."})
+    smtp_username: str = field(default="", metadata={"help": "SMTP login; empty: no authentication."})
+    smtp_password: str = field(default="", metadata={"help": "SMTP password."})
+    smtp_tls: str = field(
+        default="starttls",
+        metadata={"help": "Encryption to the SMTP server: starttls, tls (implicit, port 465) or none (loopback only)."},
+    )
+    smtp_from: str = field(
+        default="Entraide <ne-pas-repondre@localhost>",
+        metadata={"help": "Sender address of the notifications."},
+    )
+    digest_hour: int = field(
+        default=8, metadata={"help": "Hour of the day (TIMEZONE) when the daily digest of new leads goes out."}
+    )
+    urgent_call_size: int = field(
+        default=5,
+        metadata={"help": "How many volunteers an urgent mission below target invites per day, at most."},
+    )
+    background_seconds: int = field(
+        default=5,
+        metadata={
+            "help": "How often the web app looks for work to do (e-mails to send, silent takeovers, urgent "
+            "calls); 0: never (tests)."
+        },
+    )
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from environment variables, falling back to the defaults."""

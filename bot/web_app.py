@@ -6,6 +6,9 @@ Run by ``bot serve`` as ``uvicorn bot.web_app:create_app --factory``; tests star
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 
@@ -23,8 +26,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_record_guard()  # this process's log lines carry no personal data either (bot.logs)
     settings = settings or get_settings()
-    app = FastAPI(title="Entraide — console et API", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """The background jobs (bot.background) run while the app does."""
+        from bot import background
+
+        async with background.running(settings) as jobs:
+            app.state.background = jobs
+            yield
+
+    app = FastAPI(
+        title="Entraide — console et API",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
     app.state.settings = settings
+    app.state.background = None
 
     health_check = HealthCheck(settings)
 

@@ -64,6 +64,8 @@ class Volunteer(Base):
     age_group = Column(String(16), nullable=False)  # "adult" or "minor": no birth date is kept
     status = Column(String(16), nullable=False, default="nouveau")
     source = Column(String(64))
+    # Said "ne plus recevoir de propositions": never invited again (urgent calls, bot.urgent).
+    proposals_opt_out_at = Column(DateTime(timezone=True))
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
     last_seen_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
@@ -132,6 +134,8 @@ class Mission(Base):
     places_filled = Column(Integer, nullable=False, default=0)
     min_age = Column(Integer)
     status = Column(String(16), nullable=False, default="open")
+    # Urgent and below target: the assistant invites the best-matching volunteers itself (bot.urgent).
+    urgent = Column(Boolean, nullable=False, default=False, server_default="0")
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -242,6 +246,10 @@ class StaffMember(Base):
     locked_until = Column(DateTime(timezone=True))
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     last_login_at = Column(DateTime(timezone=True))
+    # What the staff member is told by e-mail (bot.notifications), chosen on the console's "Mes notifications".
+    notify_handoffs = Column(Boolean, nullable=False, default=True, server_default="1")
+    notify_digest = Column(Boolean, nullable=False, default=True, server_default="1")
+    notify_missions = Column(Boolean, nullable=False, default=True, server_default="1")
     # Part of every console session cookie; logging out increments it, which ends those sessions.
     session_version = Column(Integer, nullable=False, default=0, server_default="0")
 
@@ -290,8 +298,9 @@ class Invitation(Base):
     id = Column(Integer, primary_key=True)
     volunteer_id = Column(Integer, ForeignKey("volunteers.id", ondelete="CASCADE"), nullable=False, index=True)
     mission_id = Column(String(32), ForeignKey("missions.id", ondelete="CASCADE"), nullable=False, index=True)
-    staff_id = Column(Integer, ForeignKey("staff_members.id", ondelete="SET NULL"))
+    staff_id = Column(Integer, ForeignKey("staff_members.id", ondelete="SET NULL"))  # None: the assistant's urgent call
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    kind = Column(String(16), nullable=False, default="staff", server_default="staff")  # "staff" or "urgent"
     mission = relationship("Mission")
     staff = relationship("StaffMember")
 
@@ -322,3 +331,76 @@ class RetentionNotice(Base):
     __tablename__ = "retention_notices"
     volunteer_id = Column(Integer, ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True)
     sent_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class Takeover(Base):
+    """A staff member holds a conversation: the assistant is silent until it is handed back (bot.takeover).
+
+    At most one open takeover (``ended_at`` NULL) per conversation, enforced by a partial unique index.
+    """
+
+    __tablename__ = "takeovers"
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(128), nullable=False)
+    channel = Column(String(32), nullable=False)
+    volunteer_id = Column(Integer, ForeignKey("volunteers.id", ondelete="CASCADE"), index=True)
+    handoff_id = Column(Integer, ForeignKey("handoff_requests.id", ondelete="SET NULL"))
+    staff_id = Column(Integer, ForeignKey("staff_members.id", ondelete="SET NULL"))
+    started_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_activity_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    ended_at = Column(DateTime(timezone=True))
+    ended_reason = Column(String(16))  # "staff" (handed back), "silence" (automatic), "erased"
+    staff = relationship("StaffMember")
+
+
+Index(
+    "ix_takeovers_one_open",
+    Takeover.sender_id,
+    unique=True,
+    sqlite_where=Takeover.ended_at.is_(None),
+    postgresql_where=Takeover.ended_at.is_(None),
+)
+
+
+class OutgoingEmail(Base):
+    """An e-mail to staff, kept until the SMTP server accepted it (retried meanwhile: bot.notifications)."""
+
+    __tablename__ = "outgoing_emails"
+    id = Column(Integer, primary_key=True)
+    staff_id = Column(Integer, ForeignKey("staff_members.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind = Column(String(16), nullable=False)  # "handoff", "digest", "missions", "urgent"
+    subject = Column(String(200), nullable=False)
+    body = Column(Text, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    attempts = Column(Integer, nullable=False, default=0, server_default="0")
+    next_attempt_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    sent_at = Column(DateTime(timezone=True))
+    last_error = Column(String(200))
+    staff = relationship("StaffMember")
+
+
+Index("ix_outgoing_emails_pending", OutgoingEmail.sent_at, OutgoingEmail.next_attempt_at)
+
+
+class JobRun(Base):
+    """Work done once per key (a day's digest, a mission's drop below target): the row is the claim."""
+
+    __tablename__ = "job_runs"
+    kind = Column(String(32), primary_key=True)
+    key = Column(String(96), primary_key=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Decline(Base):
+    """Why a volunteer turned down a mission (proposals or an invitation); that mission is not proposed again."""
+
+    __tablename__ = "declines"
+    id = Column(Integer, primary_key=True)
+    volunteer_id = Column(Integer, ForeignKey("volunteers.id", ondelete="CASCADE"), nullable=False, index=True)
+    mission_id = Column(String(32), ForeignKey("missions.id", ondelete="CASCADE"), index=True)
+    reason = Column(String(16), nullable=False)  # "too_far", "wrong_days", "not_my_cause", "other", "unknown"
+    text = Column(Text)  # the volunteer's own words, when they wrote some
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    __table_args__ = (
+        CheckConstraint("reason IN ('too_far','wrong_days','not_my_cause','other','unknown')", name="reason"),
+    )
