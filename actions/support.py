@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of
 from bot.config import get_settings
+from bot.opening_hours import closed_notice as outside_opening_hours
 from bot.privacy import with_privacy_details
 from bot.texts import faq_answers, labels
 
@@ -51,4 +52,7 @@ class ActionHandoff(Action):
             dispatcher.utter_message(response="utter_handoff_with_contact", contact_means=means["phone"])
         else:
             dispatcher.utter_message(response="utter_handoff_without_contact")
+        closed = outside_opening_hours(get_settings())
+        if closed:
+            dispatcher.utter_message(text=closed)
         return []

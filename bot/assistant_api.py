@@ -3,6 +3,9 @@
 The console uses it to deliver an invitation to a mission, privacy tools to send a notice:
 ``trigger_intent`` runs the intent's rule in the person's conversation and Rasa sends the
 answer on the channel they last used (``output_channel=latest``), when that channel can push.
+A staff member who takes a conversation over (``bot.takeover``) writes through
+``append_events``: Rasa stores the events in the conversation and sends its bot messages on
+that same channel; ``tracker_events`` reads the conversation back, ``execute`` runs one action.
 """
 
 from __future__ import annotations
@@ -22,6 +25,53 @@ logger = logging.getLogger(__name__)
 def rasa_url(settings: Settings) -> str:
     """Base URL of the Rasa server, as seen from this machine."""
     return f"http://127.0.0.1:{settings.rasa_port}"
+
+
+def _call(
+    settings: Settings, method: str, path: str, *, what: str, params: dict[str, str] | None = None, body: Any = None
+) -> Any:
+    """One call to Rasa's HTTP API with its token; AssistantUnavailableError when it does not answer 200."""
+    url = f"{rasa_url(settings)}{path}"
+    query = {"token": rasa_api_token(settings), **(params or {})}
+    try:
+        response = httpx.request(method, url, params=query, json=body, timeout=30)
+    except httpx.HTTPError as error:
+        raise AssistantUnavailableError(f"l'assistant ne répond pas ({type(error).__name__})") from error
+    if response.status_code != 200:
+        logger.warning("%s refused with HTTP %s", what, response.status_code)
+        raise AssistantUnavailableError(f"l'assistant a refusé la demande (HTTP {response.status_code})")
+    return response.json()
+
+
+def _conversation(sender_id: str) -> str:
+    return f"/conversations/{quote(sender_id, safe='')}"
+
+
+def append_events(settings: Settings, *, sender_id: str, events: list[dict[str, Any]]) -> None:
+    """Add ``events`` to the conversation; its bot messages go to the person's latest channel."""
+    params = {"output_channel": "latest", "execute_side_effects": "true", "include_events": "NONE"}
+    path = f"{_conversation(sender_id)}/tracker/events"
+    _call(settings, "POST", path, what="append events", params=params, body=events)
+
+
+def tracker_events(settings: Settings, *, sender_id: str) -> dict[str, Any]:
+    """The conversation as Rasa holds it: its slots, active form and every event."""
+    result = _call(
+        settings, "GET", f"{_conversation(sender_id)}/tracker", what="read tracker", params={"include_events": "ALL"}
+    )
+    return dict(result)
+
+
+def execute(settings: Settings, *, sender_id: str, action: str) -> None:
+    """Run one action in the conversation (its messages go to the person's latest channel)."""
+    _call(
+        settings,
+        "POST",
+        f"{_conversation(sender_id)}/execute",
+        what=f"execute {action}",
+        params={"output_channel": "latest", "include_events": "NONE"},
+        body={"name": action},
+    )
 
 
 def trigger_intent(

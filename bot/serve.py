@@ -116,9 +116,11 @@ def action_server(settings: Settings, *, log_dir: Path | None = None) -> Child:
 
 def rasa_server(settings: Settings, model: Path, *, log_dir: Path | None = None) -> Child:
     """The Rasa server as bot serve runs it; it serves once the model is loaded and warmed up."""
+    from bot import opening_hours
     from bot.rasa.speedups import parse_groups
 
     parse_groups(settings.rasa_speedups)  # a wrong RASA_SPEEDUPS is said here, not by a server that keeps dying
+    opening_hours.parse(settings.opening_hours, settings.timezone)  # so is a wrong OPENING_HOURS
     command = [
         *RASA_SERVER, "run", "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
         "--interface", settings.rasa_host, "--port", str(settings.rasa_port),

@@ -32,9 +32,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """The background jobs (bot.background) run while the app does."""
         from bot import background
 
+        await app.router.startup()  # the handlers added with on_startup (the console's warm-up)
         async with background.running(settings) as jobs:
             app.state.background = jobs
             yield
+        await app.router.shutdown()
 
     app = FastAPI(
         title="Entraide — console et API",

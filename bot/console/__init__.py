@@ -1,7 +1,8 @@
 """The staff console: a server-rendered web app mounted at /console/ of the web app.
 
 Routes are grouped by resource (``auth``, ``leads``, ``missions``, ``handoffs``,
-``dashboard``, ``admin``); ``api`` is the JSON API at /api/ with token authentication.
+``conversations`` (live, with takeover), ``dashboard``, ``admin``); ``api`` is the JSON API
+at /api/ with token authentication.
 Every page is French, works without JavaScript, and every form carries a CSRF token.
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import FileResponse
 
-from bot.console import admin, auth, dashboard, handoffs, leads, missions
+from bot.console import admin, auth, conversations, dashboard, handoffs, leads, missions
 from bot.console.deps import check_csrf, install_error_pages
 
 STATIC = Path(__file__).parent / "static"
@@ -27,7 +28,15 @@ def stylesheet() -> FileResponse:
     return FileResponse(STATIC / "console.css", media_type="text/css", headers={"Cache-Control": "max-age=3600"})
 
 
-for group in (auth, dashboard, leads, missions, handoffs, admin):
+@router.get("/static/conversation.js")
+def conversation_script() -> FileResponse:
+    """The live conversation's script (bot.console.conversations), served locally too."""
+    return FileResponse(
+        STATIC / "conversation.js", media_type="text/javascript", headers={"Cache-Control": "max-age=3600"}
+    )
+
+
+for group in (auth, dashboard, leads, missions, handoffs, conversations, admin):
     router.include_router(group.router)
 
 

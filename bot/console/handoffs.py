@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from bot.console.deps import DbSession, SettingsDep, Staff, actor, redirect, render
 from bot.console.transcript import TranscriptUnavailable, read_transcript
 from bot.store import leads as lead_store
+from bot.store import takeovers as takeover_store
 
 router = APIRouter(prefix="/handoffs")
 
@@ -15,7 +16,8 @@ router = APIRouter(prefix="/handoffs")
 @router.get("")
 def handoff_queue(*, request: Request, member: Staff, session: DbSession) -> Response:
     """Open requests, oldest first."""
-    return render(request, "handoffs.html", {"rows": lead_store.open_handoffs(session)})
+    held = takeover_store.held(session)
+    return render(request, "handoffs.html", {"rows": lead_store.open_handoffs(session), "held": held})
 
 
 @router.get("/{request_id}")

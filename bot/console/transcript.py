@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.store import conversations
+from bot.takeover import STAFF_METADATA
 
 logger = logging.getLogger(__name__)
 MAX_TURNS = 1000
@@ -29,23 +30,36 @@ class Turn:
     at: datetime
     buttons: tuple[str, ...] = field(default_factory=tuple)
     intent: str | None = None
+    id: int = 0  # the event's id in the tracker store: the live view asks for what came after it
+    staff: str | None = None  # the staff member who wrote a "bot" message in a takeover (bot.takeover)
+
+    def as_json(self) -> dict[str, object]:
+        """The turn as the console's live view reads it."""
+        return {
+            "id": self.id,
+            "speaker": self.speaker,
+            "staff": self.staff,
+            "text": self.text,
+            "at": self.at.isoformat(),
+            "buttons": list(self.buttons),
+        }
 
 
 class TranscriptUnavailable(Exception):
     """The tracker store cannot be read."""
 
 
-def read_transcript(tracker_store_url: str, sender_id: str, *, limit: int = MAX_TURNS) -> list[Turn]:
-    """The messages of one conversation, oldest first; empty when nothing was recorded."""
+def read_transcript(tracker_store_url: str, sender_id: str, *, limit: int = MAX_TURNS, after: int = 0) -> list[Turn]:
+    """The messages of one conversation (after event id ``after``), oldest first; empty when nothing was recorded."""
     try:
-        rows = conversations.messages(tracker_store_url, sender_id, limit=limit)
+        rows = conversations.messages(tracker_store_url, sender_id, limit=limit, after=after)
     except SQLAlchemyError as error:
         logger.warning("tracker store unreadable: %s", type(error).__name__)
         raise TranscriptUnavailable() from error
     return [turn for turn in (_turn(*row) for row in rows) if turn is not None]
 
 
-def _turn(type_name: str, timestamp: float | None, intent: str | None, data: str | None) -> Turn | None:
+def _turn(event_id: int, type_name: str, timestamp: float | None, intent: str | None, data: str | None) -> Turn | None:
     try:
         event = json.loads(data or "{}")
     except ValueError:
@@ -58,7 +72,8 @@ def _turn(type_name: str, timestamp: float | None, intent: str | None, data: str
         buttons = tuple(str(b.get("title", "")) for b in raw if isinstance(b, dict))
         if not message and not buttons:
             return None
-        return Turn("bot", message, at, buttons)
+        staff = (event.get("metadata") or {}).get(STAFF_METADATA)
+        return Turn("bot", message, at, buttons, id=event_id, staff=staff if isinstance(staff, str) else None)
     if message.startswith("/"):  # a button press: show what the button said, not its payload
         message = f"[bouton] {message.split('{', 1)[0].lstrip('/')}"
-    return Turn("user", message, at, intent=intent)
+    return Turn("user", message, at, intent=intent, id=event_id)

@@ -26,6 +26,9 @@ AUDIT_ACTIONS = {
     "staff": "a géré les comptes",
     "mission": "a modifié une mission",
     "import": "a importé des missions",
+    "takeover": "a pris la main sur une conversation",
+    "message": "a écrit dans une conversation",
+    "handback": "a rendu la main à l'assistant",
 }
 
 

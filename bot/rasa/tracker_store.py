@@ -63,7 +63,14 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
-from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.events import (
+    BotUttered,
+    ConversationPaused,
+    ConversationResumed,
+    Event,
+    SessionStarted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -99,6 +106,24 @@ _recording: set[asyncio.Future[None]] = set()
 def consented(tracker: DialogueStateTracker) -> bool:
     """True when the person has accepted the consent text in this conversation."""
     return tracker.get_slot("consent") == "given"
+
+
+def held_by_staff(tracker: DialogueStateTracker) -> set[int]:
+    """``id()`` of the messages exchanged while a staff member held the conversation (Rasa's pause).
+
+    The person asked to talk to someone and is told, when a staff member joins, that what they
+    write is read and kept to answer them: those messages are kept even without consent (erased
+    with the conversation and by the retention rules); slots and entities stay redacted.
+    """
+    paused, held = False, set()
+    for event in tracker.events:
+        if isinstance(event, ConversationPaused):
+            paused = True
+        elif isinstance(event, ConversationResumed):
+            paused = False
+        elif paused and isinstance(event, (UserUttered, BotUttered)):
+            held.add(id(event))
+    return held
 
 
 def redact(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -263,7 +288,11 @@ class PrivacyTrackerStore(SQLTrackerStore):
                 return _Written(serialised, consented=False, erased=deleted)
             await self.stream_events(tracker)
             keep = consented(tracker)
-            rows = [_row(tracker.sender_id, event, data, data if keep else redact(data)) for event, data in new_events]
+            held = set() if keep else held_by_staff(tracker)
+            rows = [
+                _row(tracker.sender_id, event, data, data if keep or id(event) in held else redact(data))
+                for event, data in new_events
+            ]
             insert = self.SQLEvent.__table__.insert()
             originals: dict[int, str] = {}
             if keep:

@@ -11,7 +11,7 @@ this module erases and ages out events with it, the console reads them with it
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, delete, func, inspect, select
@@ -59,6 +59,17 @@ def count_events(url: str, sender_id: str) -> int:
         )
 
 
+def last_message_at(url: str, sender_id: str) -> datetime | None:
+    """When the person last wrote in the conversation (UTC); None if they never did."""
+    if not has_events_table(url):
+        return None
+    with get_engine(url).connect() as connection:
+        latest = connection.execute(
+            select(func.max(events.c.timestamp)).where(events.c.sender_id == sender_id, events.c.type_name == "user")
+        ).scalar_one()
+    return None if latest is None else datetime.fromtimestamp(latest, tz=timezone.utc)
+
+
 def inactive_conversations(url: str, *, before: datetime) -> list[str]:
     """Sender ids whose latest event is older than ``before``."""
     if not has_events_table(url):
@@ -101,16 +112,17 @@ def funnel_rows(url: str, *, since_ts: float) -> tuple[dict[str, float], list[An
     return first_seen, channel_rows, consent_rows, slot_rows
 
 
-def messages(url: str, sender_id: str, *, limit: int) -> list[Any]:
-    """The first ``limit`` messages of a conversation, both sides: (type_name, timestamp, intent_name, data)."""
+def messages(url: str, sender_id: str, *, limit: int, after: int = 0) -> list[Any]:
+    """The first ``limit`` messages of a conversation after event id ``after``, both sides:
+    (id, type_name, timestamp, intent_name, data)."""
     if not has_events_table(url):
         return []
     e = events.c
     with get_engine(url).connect() as connection:
         return list(
             connection.execute(
-                select(e.type_name, e.timestamp, e.intent_name, e.data)
-                .where(e.sender_id == sender_id, e.type_name.in_(("user", "bot")))
+                select(e.id, e.type_name, e.timestamp, e.intent_name, e.data)
+                .where(e.sender_id == sender_id, e.type_name.in_(("user", "bot")), e.id > after)
                 .order_by(e.id)
                 .limit(limit)
             ).all()

@@ -186,12 +186,15 @@ def forget(session: Session, *, sender_id: str, channel: str | None = None, acto
     """Erase everything stored about a sender id; keep only an anonymous audit entry. Returns rows erased."""
     query = select(models.Volunteer).where(models.Volunteer.sender_id == sender_id)
     handoffs = delete(models.HandoffRequest).where(models.HandoffRequest.sender_id == sender_id)
+    takeovers = delete(models.Takeover).where(models.Takeover.sender_id == sender_id)
     if channel is not None:
         query = query.where(models.Volunteer.channel == channel)
         handoffs = handoffs.where(models.HandoffRequest.channel == channel)
+        takeovers = takeovers.where(models.Takeover.channel == channel)
     volunteers = list(session.execute(query).scalars())
+    removed_takeovers = session.execute(takeovers).rowcount or 0  # before the handoffs they refer to
     removed_handoffs = session.execute(handoffs).rowcount or 0
-    if not volunteers and not removed_handoffs:
+    if not volunteers and not removed_handoffs and not removed_takeovers:
         raise NotFoundError("aucune donnée enregistrée pour cet identifiant")
     for volunteer in volunteers:
         session.add(
