@@ -14,7 +14,8 @@ SQL tracker store, times NLU parses (scripts/bench_nlu.py) and simulated convers
 each concurrency level, alternating the two models (scripts/bench_conversations.py), reads
 the servers' peak memory, then times matching (scripts/bench_matching.py). Then it times the
 start of `bot serve --no-train` and the first conversations after it (scripts/bench_start.py) and
-soaks the assistant with conversations in a row for five minutes (scripts/bench_soak.py). The
+soaks the assistant with conversations in a row for five minutes (scripts/bench_soak.py), and
+times staff messages from the console to the chat bubble (scripts/bench_takeover.py). The
 conversations also run against our model served with the speed patches off, and
 scripts/bench_speedups.py serves it once per group of patches left out. Each part writes its
 own section of the report.
@@ -30,7 +31,7 @@ from pathlib import Path
 
 from bot.config import ROOT
 from bot.serve import latest_model
-from scripts import bench_matching, bench_soak, bench_speedups, bench_start
+from scripts import bench_matching, bench_soak, bench_speedups, bench_start, bench_takeover
 from scripts.bench_conversations import HEADER as LOAD_HEADER
 from scripts.bench_conversations import LoadResult, measured_load
 from scripts.bench_nlu import HEADER as NLU_HEADER
@@ -42,7 +43,7 @@ from scripts.measure.report import context_lines, invocation, percentile, table,
 DEFAULT_CONFIG = ROOT / "scripts" / "rasa_default_config.yml"
 TARGET_P95_MS, TARGET_RATIO, TARGET_NLU_P95_MS, TARGET_MATCHING_P95_MS = 300, 2.0, 30, 20
 TARGET_TRAINING_S, TARGET_RSS_MB = 180, 1800
-PARTS = ("load", "speedups", "start", "soak")
+PARTS = ("load", "speedups", "start", "soak", "takeover")
 UNPATCHED, DEFAULTS = "ours, patches off", "Rasa defaults"
 
 INTRODUCTION = """\
@@ -165,11 +166,13 @@ def main() -> None:
         "--only", nargs="+", choices=PARTS, default=list(PARTS),
         help="parts to run, each writing its own section (default: all): load = training, NLU, conversations, "
         "memory, matching; speedups = each group of speed patches (scripts/bench_speedups.py); "
-        "start = bot serve's start (scripts/bench_start.py); soak = scripts/bench_soak.py",
+        "start = bot serve's start (scripts/bench_start.py); soak = scripts/bench_soak.py; "
+        "takeover = a staff message from the console to the bubble (scripts/bench_takeover.py)",
     )  # fmt: skip
     bench_start.add_arguments(parser)
     bench_soak.add_arguments(parser)
     bench_speedups.add_arguments(parser)
+    bench_takeover.add_arguments(parser)
     args = parser.parse_args()
     model = args.model
     if "load" in args.only:
@@ -185,6 +188,9 @@ def main() -> None:
     if "soak" in args.only:
         _log("soak: conversations in a row...")
         bench_soak.run(args, model)
+    if "takeover" in args.only:
+        _log("staff messages from the console to the chat bubble, 10 conversations running...")
+        bench_takeover.run(args, model)
     _log(f"written to {args.report}")
 
 

@@ -71,7 +71,7 @@ def conversation_of(session: Session, member: models.StaffMember, kind: Kind, re
     return Conversation(
         handoff.sender_id,
         handoff.channel,
-        "Conversation (sans profil)",
+        "Conversation sans profil",
         f"/console/handoffs/{handoff.id}",
         "Demande de contact",
         handoff_id=handoff.id,

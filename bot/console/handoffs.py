@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from bot.console.deps import DbSession, SettingsDep, Staff, actor, redirect, render
-from bot.console.transcript import TranscriptUnavailable, read_transcript
+from bot.console import access
+from bot.console.deps import DbSession, Staff, actor, redirect, render
 from bot.store import leads as lead_store
 from bot.store import takeovers as takeover_store
 
@@ -21,24 +21,14 @@ def handoff_queue(*, request: Request, member: Staff, session: DbSession) -> Res
 
 
 @router.get("/{request_id}")
-def handoff_conversation(
-    *,
-    request: Request,
-    request_id: int,
-    member: Staff,
-    session: DbSession,
-    settings: SettingsDep,
-) -> Response:
-    """The conversation behind a request (also for people who never gave a profile)."""
+def handoff_conversation(*, request_id: int, member: Staff, session: DbSession) -> Response:
+    """The conversation behind a request, live (the lead's page for a coordinator who does not follow the lead)."""
     handoff = lead_store.handoff(session, request_id=request_id)
-    if handoff.volunteer_id is not None:
-        return redirect(f"/console/leads/{handoff.volunteer_id}#conversation-title")
-    lead_store.record_audit(session, actor=actor(member), action="view", subject=f"handoff:{handoff.id}")
-    try:
-        transcript, error = read_transcript(settings.tracker_store_url, handoff.sender_id), None
-    except TranscriptUnavailable:
-        transcript, error = [], "La conversation n'a pas pu être lue (base des conversations indisponible)."
-    return render(request, "handoff.html", {"handoff": handoff, "transcript": transcript, "transcript_error": error})
+    if handoff.volunteer_id is None:
+        return redirect(f"/console/conversations/handoff/{handoff.id}")
+    if access.sees_contact_of(session, member, volunteer_id=handoff.volunteer_id):
+        return redirect(f"/console/conversations/lead/{handoff.volunteer_id}")
+    return redirect(f"/console/leads/{handoff.volunteer_id}#conversation-title")
 
 
 @router.post("/{request_id}/traitee")

@@ -196,7 +196,7 @@ def test_handoff_queue_links_to_each_conversation(coordinator: TestClient, conso
     page = coordinator.get("/console/handoffs")
     assert "Hugo" in page.text and "Sans profil" in page.text and "Site web (bulle)" in page.text
     assert coordinator.get(f"/console/handoffs/{anonymous_request}").status_code == 200
-    linked = re.findall(r'href="/console/handoffs/(\d+)">Voir la conversation', page.text)
+    linked = re.findall(r'href="/console/handoffs/(\d+)">Ouvrir et répondre', page.text)
     first = coordinator.get(f"/console/handoffs/{linked[0]}")
     assert first.url.path == f"/console/leads/{lead}"
     done = coordinator.post(f"/console/handoffs/{linked[0]}/traitee", data={"csrf_token": csrf_of(page.text)})
