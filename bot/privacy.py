@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from bot.config import Settings
 from bot.errors import BotError, NotFoundError
 from bot.store import conversations, models, retention
+from bot.store import takeovers as takeover_store
 from bot.store import volunteers as volunteer_store
 from bot.store.leads import record_audit
 from bot.store.session import get_engine, session_scope, wipe_deleted_rows
@@ -171,6 +172,8 @@ def purge(
         conversations.delete_conversation(settings.tracker_store_url, sender)
     with session_scope(settings.database_url) as session:
         retention.delete_handoffs(session, report.handoffs)
+        for sender in report.conversations:  # who held these conversations, when: gone with them
+            takeover_store.forget_sender(session, sender_id=sender)
         if report.conversations or report.handoffs:
             counts = {"conversations": len(report.conversations), "handoff_requests": len(report.handoffs)}
             record_audit(session, actor="retention", action="purge", subject="sans profil", **counts)

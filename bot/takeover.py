@@ -23,6 +23,7 @@ the conversations nobody wrote in for ``HANDBACK_MINUTES``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from datetime import datetime, timedelta, timezone
@@ -108,9 +109,11 @@ def take_over(
             sender_id=sender_id,
             events=[{"event": "pause"}, _bot_event(_text("takeover_joined", name=name), staff=member.email)],
         )
-    except Exception:
+    except AssistantUnavailableError:
         takeover_store.end(session, takeover, reason="failed")
         session.commit()
+        with contextlib.suppress(AssistantUnavailableError):  # it may have paused before failing: never left mute
+            assistant_api.append_events(settings, sender_id=sender_id, events=[{"event": "resume"}])
         raise
     record_audit(session, actor=f"staff:{member.id}", action="takeover", subject=f"takeover:{takeover.id}")
     session.commit()

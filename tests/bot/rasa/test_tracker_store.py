@@ -13,7 +13,15 @@ from datetime import datetime, timezone
 
 import pytest
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, AllSlotsReset, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    AllSlotsReset,
+    BotUttered,
+    ConversationPaused,
+    ConversationResumed,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import text
 
@@ -92,6 +100,29 @@ def test_before_consent_nothing_personal_is_written_but_the_conversation_remembe
     restarted = PrivacyTrackerStore(domain=domain, host=str(store.engine.url.render_as_string(hide_password=False)))
     assert asyncio.run(restarted.retrieve(SENDER)).get_slot("first_name") is None
     restarted.engine.dispose()
+
+
+def test_without_consent_what_is_said_while_staff_hold_the_conversation_is_kept(
+    store: PrivacyTrackerStore, domain: Domain
+) -> None:
+    first_message(store, domain)
+    turn(
+        store, domain,
+        ConversationPaused(),
+        BotUttered("Claire, de l'équipe, a rejoint la conversation", metadata={"staff": "claire@entraide.test"}),
+        UserUttered("Je suis au 12 rue des Lilas", {"name": "inform", "confidence": 0.5}, input_channel="web"),
+        SlotSet("place", TOWN),
+        BotUttered("Claire (équipe) : merci, je note"),
+        BotUttered("Claire a rendu la main à l'assistant"),
+        ConversationResumed(),
+        ActionExecuted("action_listen"),
+        UserUttered("et après ?", {"name": "out_of_scope", "confidence": 0.5}, input_channel="web"),
+    )  # fmt: skip
+    stored = rows(store)
+    for kept in ("a rejoint la conversation", "12 rue des Lilas", "merci, je note", "claire@entraide.test", "rendu la"):
+        assert kept in stored  # the person asked for someone and was told their words are kept
+    for redacted in (NAME, EMAIL, "Villeurbanne", "et après"):
+        assert redacted not in stored  # before, after, and the slots meanwhile: as without consent
 
 
 def test_consent_given_keeps_the_facts_said_before_it_but_not_the_texts(
