@@ -6,4 +6,4 @@ from bot.logs import configure
 # The action server is an entry point: configure logging here, once (no personal data in it).
 configure(get_settings().log_level)
 
-from actions import consent, greeting, invitations, missions, privacy, profile, profile_form, support  # noqa: E402,F401
+from actions import consent, declines, greeting, invitations, missions, privacy, profile, profile_form, support  # noqa: E402,F401

@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 
 class ActionInviteToMission(Action):
-    """Present the mission staff chose, why it fits, and buttons to apply or decline."""
+    """Present the mission staff chose, why it fits, and buttons to apply, decline (then say why) or stop proposals."""
 
     def name(self) -> str:
         return "action_invite_to_mission"
@@ -33,7 +33,11 @@ class ActionInviteToMission(Action):
         where = words["remote"] if mission.remote or mission.place is None else mission.place.label
         buttons = [
             {"title": words["invitation_accept_button"], "payload": f'/apply{{"mission_id": "{mission.id}"}}'},
-            {"title": words["invitation_decline_button"], "payload": "/decline_missions"},
+            {
+                "title": words["invitation_decline_button"],
+                "payload": f'/decline_missions{{"mission_id": "{mission.id}"}}',
+            },
+            {"title": words["stop_proposals_button"], "payload": "/stop_proposals"},
         ]
         dispatcher.utter_message(
             response="utter_mission_invitation" if proposal.reasons else "utter_mission_invitation_no_reason",
@@ -43,4 +47,8 @@ class ActionInviteToMission(Action):
             buttons=buttons,
         )
         already = list(tracker.get_slot("proposed_missions") or [])
-        return [SlotSet("mission_id", None), SlotSet("proposed_missions", [*already, mission.id])]
+        return [
+            SlotSet("mission_id", None),
+            SlotSet("proposed_missions", [*already, mission.id]),
+            SlotSet("latest_proposals", [mission.id]),
+        ]

@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of
+from bot.declines import resume_proposals
 from bot.errors import NotFoundError
 from bot.missions import Mission, Proposal
 from bot.onboarding import browse_missions, propose_missions
@@ -36,7 +37,10 @@ def _show(dispatcher: CollectingDispatcher, proposals: list[tuple[Proposal, Miss
 
 
 class ActionProposeMissions(Action):
-    """Propose the best missions not yet proposed, each with the reasons it fits."""
+    """Propose the best missions not yet proposed nor declined, each with the reasons it fits.
+
+    Asking for missions also undoes "Ne plus recevoir de propositions" (actions/declines.py).
+    """
 
     def name(self) -> str:
         return "action_propose_missions"
@@ -44,6 +48,11 @@ class ActionProposeMissions(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         already = list(tracker.get_slot("proposed_missions") or [])
         saved = tracker.get_slot("profile_status") == "saved"
+        events: list[EventType] = []
+        if saved and tracker.get_slot("proposals_stopped"):
+            if resume_proposals(channel=channel_of(tracker), sender_id=tracker.sender_id):
+                dispatcher.utter_message(response="utter_proposals_resumed")
+            events.append(SlotSet("proposals_stopped", None))
         try:
             if saved:
                 proposals = propose_missions(channel=channel_of(tracker), sender_id=tracker.sender_id, exclude=already)
@@ -53,11 +62,12 @@ class ActionProposeMissions(Action):
             proposals, saved = browse_missions(slots={}, exclude=already), False
         if not proposals:
             dispatcher.utter_message(response="utter_no_more_missions")
-            return []
+            return events
         dispatcher.utter_message(response="utter_missions_intro" if saved else "utter_missions_browse_intro")
         _show(dispatcher, proposals, can_apply=saved)
         dispatcher.utter_message(response="utter_missions_choice" if saved else "utter_missions_choice_anonymous")
-        return [SlotSet("proposed_missions", already + [p.mission_id for p, _ in proposals])]
+        shown = [p.mission_id for p, _ in proposals]
+        return [*events, SlotSet("proposed_missions", already + shown), SlotSet("latest_proposals", shown)]
 
 
 class ActionApply(Action):

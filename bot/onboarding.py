@@ -20,6 +20,7 @@ from bot.config import get_settings
 from bot.errors import InvalidDataError, NotFoundError
 from bot.missions import Mission, Proposal
 from bot.profile import ConsentRecord, Place, ProfileSubmission, TimeSlot, VolunteerProfile
+from bot.store import declines as decline_store
 from bot.store import missions as mission_store
 from bot.store import volunteers as volunteer_store
 from bot.store.session import retried_if_disconnected, session_scope
@@ -166,13 +167,14 @@ def _volunteer_profile(profile: ProfileSubmission) -> VolunteerProfile:
 
 
 def propose_missions(*, channel: str, sender_id: str, exclude: Sequence[str] = ()) -> list[tuple[Proposal, Mission]]:
-    """Rank open missions for a stored volunteer, record the proposals and return them."""
+    """Rank open missions for a stored volunteer, but those they declined; record the proposals and return them."""
     with session_scope() as session:
         volunteer = volunteer_store.find(session, channel=channel, sender_id=sender_id)
         if volunteer is None:
             raise NotFoundError("aucun profil enregistré pour cette conversation")
         profile = _volunteer_profile(volunteer_store.to_submission(volunteer))
-        ranked = _rank(profile, mission_store.open_missions(session), exclude)
+        declined = decline_store.declined_mission_ids(session, volunteer_id=volunteer.id)
+        ranked = _rank(profile, mission_store.open_missions(session), [*exclude, *declined])
         volunteer_store.record_proposals(session, volunteer=volunteer, proposals=[p for p, _ in ranked])
         return ranked
 

@@ -203,3 +203,66 @@ def test_the_model_is_warmed_up_before_the_server_says_it_is_ready(assistant: As
     health = requests.get(assistant.webhook.rsplit("/", 1)[0] + "/", timeout=10)
     assert health.status_code == 200 and health.json() == {"status": "ok"}
     assert "model warmed up in" in (assistant.logs / "rasa.log").read_text(encoding="utf-8")
+
+
+def test_declined_missions_are_asked_why_counted_on_the_dashboard_and_not_proposed_again(assistant: Assistant) -> None:
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from bot.assistant_api import trigger_intent
+    from bot.web_app import create_app
+    from tests.bot.console.conftest import ADMIN, login, seed_staff
+
+    sender = "e2e-declines"
+    for message in ("je veux aider", "oui", "Je m'appelle Inès, j'habite à Bron", "40 ans", "je fais de la cuisine",
+                    "le samedi matin", "la solidarité", "ines@exemple.fr"):  # fmt: skip
+        assistant.texts(sender, message)
+    first = [b["payload"] for r in assistant.say(sender, "oui") for b in r.get("buttons", [])]
+    proposed = {p.split('"')[3] for p in first if p.startswith("/apply")}
+    assert len(proposed) == 3
+
+    asked = assistant.say(sender, "aucune ne me convient")
+    buttons = {b["title"]: b["payload"] for r in asked for b in r.get("buttons", [])}
+    assert {"Trop loin", "Pas les bons jours", "Pas ma cause", "Autre raison", "Passer"} <= set(buttons)
+    assert "L'équipe en tiendra compte" in assistant.texts(sender, buttons["Trop loin"])
+    with session_scope(assistant.settings.database_url) as session:
+        rows = session.execute(select(models.Decline.mission_id, models.Decline.reason)).all()
+    assert sorted(rows) == sorted((mission, "too_far") for mission in proposed)
+
+    console = replace(assistant.settings, secret_key="e2e-console-secret")
+    seed_staff(console.database_url)
+    with TestClient(create_app(console)) as client:
+        page = login(client, *ADMIN).get("/console/").text
+    declines = page.split('id="declines"', 1)[1]
+    assert re.search(r">Trop loin</text><rect[^>]*/><text[^>]*>3<", declines)
+
+    again = [b["payload"] for r in assistant.say(sender, "d'autres missions") for b in r.get("buttons", [])]
+    proposed_again = {p.split('"')[3] for p in again if p.startswith("/apply")}
+    assert proposed_again and proposed.isdisjoint(proposed_again)
+
+    # words typed instead of a button are the reason, kept as written; then no more proposals
+    assistant.texts(sender, "aucune ne me convient")
+    assert "L'équipe en tiendra compte" in assistant.texts(sender, "je préfère aider le dimanche")
+    with session_scope(assistant.settings.database_url) as session:
+        words = session.execute(select(models.Decline.text).where(models.Decline.reason == "other")).scalars().all()
+    assert words and set(words) == {"je préfère aider le dimanche"}
+    assert "voir les missions" in assistant.texts(sender, "/stop_proposals")
+    with session_scope(assistant.settings.database_url) as session:
+        volunteer = session.execute(select(models.Volunteer).where(models.Volunteer.sender_id == sender)).scalar_one()
+        assert volunteer.proposals_opt_out_at is not None
+
+    # an invitation declined with "Non merci": the reason is asked, "Passer" leaves it unknown
+    mission = next(m for m in ("M005", "M006", "M007", "M008") if m not in proposed | proposed_again)
+    invitation = trigger_intent(
+        assistant.settings, sender_id=sender, intent="mission_invitation", entities={"mission_id": mission}
+    )
+    no_thanks = next(b["payload"] for m in invitation for b in m.get("buttons", []) if b["title"] == "Non merci")
+    assert no_thanks == f'/decline_missions{{"mission_id": "{mission}"}}'
+    skip = next(
+        b["payload"] for r in assistant.say(sender, no_thanks) for b in r.get("buttons", []) if b["title"] == "Passer"
+    )
+    assert "Pas de souci" in assistant.texts(sender, skip)
+    with session_scope(assistant.settings.database_url) as session:
+        invited = session.execute(select(models.Decline.reason).where(models.Decline.mission_id == mission)).scalars()
+        assert list(invited) == ["unknown"]

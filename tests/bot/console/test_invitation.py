@@ -62,7 +62,7 @@ def test_invitation_delivered_by_the_assistant_then_accepted(live: tuple[Setting
     invitation = next(turn for turn in transcript if "L'équipe a pensé à vous" in turn.text)
     assert "« Préparation des colis alimentaires »" in invitation.text
     assert "Pourquoi :" in invitation.text and "logistique" in invitation.text
-    assert invitation.buttons == ("Ça m'intéresse", "Non merci")
+    assert invitation.buttons == ("Ça m'intéresse", "Non merci", "Ne plus recevoir de propositions")
 
     answer = requests.post(webhook, json={"sender": "inv-julie", "message": '/apply{"mission_id": "M001"}'}, timeout=60)
     assert "C'est noté" in " ".join(r.get("text", "") for r in answer.json())
@@ -84,5 +84,9 @@ def test_declining_an_invitation(live: tuple[Settings, str]) -> None:
             "/console/missions/M005/inviter", data={"volunteer_id": str(lead), "csrf_token": csrf_of(page.text)}
         )
         assert "Invitation envoyée" in html.unescape(sent.text)
-    answer = requests.post(webhook, json={"sender": "inv-marc", "message": "/decline_missions"}, timeout=60).json()
-    assert "Pas de problème" in " ".join(r.get("text", "") for r in answer)
+    no_thanks = '/decline_missions{"mission_id": "M005"}'
+    answer = requests.post(webhook, json={"sender": "inv-marc", "message": no_thanks}, timeout=60).json()
+    assert "qu'est-ce qui ne vous convenait pas" in " ".join(r.get("text", "") for r in answer)
+    with session_scope(settings.database_url) as session:
+        declined = session.query(models.Decline).filter_by(volunteer_id=lead).one()
+        assert (declined.mission_id, declined.reason) == ("M005", "unknown")
