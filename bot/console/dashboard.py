@@ -1,6 +1,8 @@
-"""The dashboard: the funnel per week and per channel, and the drop-off at each profile question."""
+"""The dashboard: the funnel per week and per channel, the drop-off per profile question, why missions are declined."""
 
 from __future__ import annotations
+
+from datetime import datetime, timezone
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -9,6 +11,7 @@ from bot.console.charts import bar_chart, grouped_columns
 from bot.console.deps import DbSession, SettingsDep, Staff, render
 from bot.console.forms import CHANNELS
 from bot.console.funnel import QUESTIONS, STAGES, compute
+from bot.store import declines as decline_store
 from bot.store import leads as lead_store
 from bot.store import staffing
 
@@ -17,7 +20,7 @@ router = APIRouter()
 
 @router.get("/")
 def dashboard_page(*, request: Request, member: Staff, session: DbSession, settings: SettingsDep) -> Response:
-    """Where things stand this morning: what needs attention, then the funnel."""
+    """Where things stand this morning: what needs attention, then the funnel, then why missions are declined."""
     weeks = request.query_params.get("semaines", "8")
     span = int(weeks) if weeks.isdigit() and 1 <= int(weeks) <= 52 else 8
     funnel = compute(session, settings.tracker_store_url, weeks=span)
@@ -30,6 +33,8 @@ def dashboard_page(*, request: Request, member: Staff, session: DbSession, setti
         ))
         for channel in funnel.channels
     ]  # fmt: skip
+    since = datetime.combine(funnel.weeks[0], datetime.min.time(), tzinfo=timezone.utc)
+    by_reason = decline_store.counts_by_reason(session, since=since)
     return render(
         request,
         "dashboard.html",
@@ -53,6 +58,13 @@ def dashboard_page(*, request: Request, member: Staff, session: DbSession, setti
                 title="Profils abandonnés, par dernière question posée",
                 show_share=False,
             ),
+            "declines_total": sum(by_reason.values()),
+            "declines_chart": bar_chart(
+                [(label, by_reason.get(reason, 0)) for reason, label in decline_store.REASON_LABELS.items()],
+                title="Missions déclinées, par raison",
+                show_share=False,
+            ),
+            "most_declined": decline_store.most_declined(session, since=since),
             "handoffs": len(lead_store.open_handoffs(session)),
             "new_leads": lead_store.search(session, filters=lead_store.LeadFilter(status="nouveau", per_page=1)).total,
             "needs": len(staffing.needing_volunteers(session)),

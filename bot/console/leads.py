@@ -30,6 +30,7 @@ from bot.console.views import slots_label, when
 from bot.errors import InvalidDataError
 from bot.privacy import erase_person
 from bot.profile import TimeSlot
+from bot.store import declines as decline_store
 from bot.store import leads as lead_store
 from bot.store import models
 from bot.store import staff as staff_store
@@ -145,6 +146,7 @@ def lead_details(
         "notes": lead_store.notes(session, volunteer_id=volunteer.id),
         "invitations": lead_store.invitations(session, volunteer_id=volunteer.id),
         "handoffs": lead_store.handoffs_of(session, volunteer=volunteer),
+        "declines": decline_store.of_volunteer(session, volunteer_id=volunteer.id),
         "transcript": transcript,
         "transcript_error": transcript_error,
     }
@@ -370,6 +372,11 @@ def person_data(session: Session, settings: Settings, volunteer: models.Voluntee
         ],
         invitations=[{"mission_id": i.mission_id, "created_at": _iso(i.created_at)} for i in details["invitations"]],
         handoff_requests=[{"status": h.status, "created_at": _iso(h.created_at)} for h in details["handoffs"]],
+        declines=[
+            {"mission_id": d.mission_id, "reason": d.reason, "text": d.text, "created_at": _iso(d.created_at)}
+            for d in details["declines"]
+        ],
+        proposals_opt_out_at=_iso(volunteer.proposals_opt_out_at),
         follow_up={
             "refusal_reason": follow_up.refusal_reason if follow_up else None,
             "assigned_to": follow_up.assigned_staff.email if follow_up and follow_up.assigned_staff else None,
