@@ -10,10 +10,10 @@ CSV file, with errors that say where the fault is. Usage::
 YAML files follow ``data/association/missions.yml`` (a top-level ``missions:`` list).
 CSV files have one mission per row and the columns::
 
-    id,title,description,causes,skills,schedule,city,postcode,latitude,longitude,remote,places,filled,min_age
+    id,title,description,causes,skills,schedule,city,postcode,latitude,longitude,remote,places,filled,min_age,urgent
 
 where lists are separated by ";" (causes ``solidarity;health``, schedule
-``saturday:morning;sunday:afternoon``), remote is true/false/oui/non/1/0 and an empty
+``saturday:morning;sunday:afternoon``), remote and urgent are true/false/oui/non/1/0 and an empty
 cell means "not given". Each CSV row is turned into the same mapping as a YAML entry,
 so both formats are checked by one parser. Skill and cause keys must exist in the
 taxonomy. Every error is an ``InvalidDataError`` naming the file, the mission (or the
@@ -53,6 +53,7 @@ FIELDS = (
     "places",
     "filled",
     "min_age",
+    "urgent",
 )
 REQUIRED_FIELDS = ("id", "title", "schedule", "places")
 PLACE_FIELDS = ("city", "postcode", "latitude", "longitude")
@@ -75,6 +76,7 @@ class Mission:
     places_total: int = 1
     places_filled: int = 0
     min_age: int | None = None
+    urgent: bool = False
 
     @property
     def places_left(self) -> int:
@@ -133,9 +135,7 @@ def _parse_mission(entry: Any, where: str, taxonomy: Taxonomy) -> Mission:
     mission_id = _text(entry, "id", where, required=True)
     title = _text(entry, "title", where, required=True)
     description = _text(entry, "description", where, required=False)
-    remote = entry.get("remote", False)
-    if not isinstance(remote, bool):
-        raise _fail(where, "remote", f"true ou false attendu, pas {remote!r}")
+    remote = _flag(entry, "remote", where)
     places = _whole_number(entry.get("places"), "places", where, minimum=1)
     filled = _whole_number(entry.get("filled", 0), "filled", where, minimum=0)
     if filled > places:
@@ -155,7 +155,15 @@ def _parse_mission(entry: Any, where: str, taxonomy: Taxonomy) -> Mission:
         places_total=places,
         places_filled=filled,
         min_age=min_age,
+        urgent=_flag(entry, "urgent", where),
     )
+
+
+def _flag(entry: Mapping[str, Any], field: str, where: str) -> bool:
+    value = entry.get(field, False)
+    if not isinstance(value, bool):
+        raise _fail(where, field, f"true ou false attendu, pas {value!r}")
+    return value
 
 
 def _text(entry: Mapping[str, Any], field: str, where: str, *, required: bool) -> str:
@@ -315,7 +323,7 @@ def _entry_from_cells(cells: Mapping[str, str], where: str) -> dict[str, Any]:
             entry[field] = _csv_number(cell, field, where)
         elif field in ("places", "filled", "min_age"):
             entry[field] = _csv_whole_number(cell, field, where)
-        elif field == "remote":
+        elif field in ("remote", "urgent"):
             if cell.lower() not in CSV_BOOLEANS:
                 raise _fail(where, field, f"true, false, oui, non, 1 ou 0 attendu, pas {cell!r}")
             entry[field] = CSV_BOOLEANS[cell.lower()]

@@ -133,6 +133,7 @@ class MissionIn(BaseModel):
     description: str = Field(default="", max_length=5000, regex=NoNul)
     town: str | None = Field(default=None, max_length=120, regex=NoNul, description="commune ou code postal")
     remote: bool = False
+    urgent: bool = Field(default=False, description="below target, the assistant invites volunteers by itself")
     places: int = Field(ge=1, le=100000)
     filled: int = Field(default=0, ge=0, le=100000)
     min_age: int | None = Field(default=None, ge=0, le=120)
@@ -156,6 +157,7 @@ class MissionOut(BaseModel):
     city: str | None
     postcode: str | None
     remote: bool
+    urgent: bool
     status: str
     places_total: int
     places_filled: int
@@ -301,6 +303,7 @@ def _mission_out(session: Session, mission: models.Mission) -> MissionOut:
         city=mission.city,
         postcode=mission.postcode,
         remote=mission.remote,
+        urgent=mission.urgent,
         status=mission.status,
         places_total=mission.places_total,
         places_filled=mission.places_filled,
@@ -342,7 +345,8 @@ def api_mission(mission_id: MissionId, member: ApiStaff, session: DbSession) -> 
 def _save_mission(session: Session, mission_id: str, body: MissionIn) -> models.Mission:
     entry: dict[str, Any] = {
         "id": mission_id, "title": body.title, "description": body.description, "remote": body.remote,
-        "places": body.places, "filled": body.filled, "skills": body.skills, "causes": body.causes,
+        "urgent": body.urgent, "places": body.places, "filled": body.filled, "skills": body.skills,
+        "causes": body.causes,
         "schedule": [slot.dict() for slot in body.schedule],
     }  # fmt: skip
     if body.min_age is not None:

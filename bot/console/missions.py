@@ -76,7 +76,8 @@ def _values_of(mission: models.Mission) -> dict[str, Any]:
     return {
         "id": mission.id, "title": mission.title, "description": mission.description,
         "town": f"{mission.city} {mission.postcode or ''}".strip() if mission.city else "",
-        "remote": mission.remote, "places": str(mission.places_total), "filled": str(mission.places_filled),
+        "remote": mission.remote, "urgent": mission.urgent,
+        "places": str(mission.places_total), "filled": str(mission.places_filled),
         "min_age": "" if mission.min_age is None else str(mission.min_age),
         "skills": [s.skill for s in mission.skills], "causes": [c.cause for c in mission.causes],
         "schedule": [f"{s.day}:{s.period}" for s in mission.schedule],
@@ -91,6 +92,7 @@ async def _read_form(request: Request) -> dict[str, Any]:
         "description": str(form.get("description") or "").strip()[:5000],
         "town": str(form.get("town") or "").strip()[:120],
         "remote": form.get("remote") == "oui",
+        "urgent": form.get("urgent") == "oui",
         "places": str(form.get("places") or "").strip(),
         "filled": str(form.get("filled") or "0").strip(),
         "min_age": str(form.get("min_age") or "").strip(),
@@ -113,7 +115,7 @@ def _mission_from(values: dict[str, Any]) -> Mission:
 
     entry: dict[str, Any] = {
         "id": values["id"], "title": values["title"], "description": values["description"],
-        "remote": values["remote"], "places": number("places", "Places"),
+        "remote": values["remote"], "urgent": values["urgent"], "places": number("places", "Places"),
         "filled": number("filled", "Déjà pourvues") or 0,
         "skills": values["skills"], "causes": values["causes"],
         "schedule": [dict(zip(("day", "period"), key.split(":", 1), strict=False)) for key in values["schedule"]],
@@ -131,7 +133,8 @@ def _mission_from(values: dict[str, Any]) -> Mission:
 @router.get("/nouvelle")
 def mission_new(*, request: Request, member: Staff) -> Response:
     """The form to create a mission."""
-    values = {"id": "", "title": "", "description": "", "town": "", "remote": False, "places": "1", "filled": "0",
+    values = {"id": "", "title": "", "description": "", "town": "", "remote": False, "urgent": False,
+              "places": "1", "filled": "0",
               "min_age": "", "skills": [], "causes": [], "schedule": []}  # fmt: skip
     return _form_page(request, values, editing=False)
 
@@ -198,7 +201,7 @@ def mission_page(
     session: DbSession,
     settings: SettingsDep,
 ) -> Response:
-    """A mission: its places, interested and confirmed volunteers, suggestions and invitations."""
+    """A mission: its places, interested and confirmed volunteers, suggestions and the invitations sent."""
     mission = staffing.get(session, mission_id=mission_id)
     applicants = staffing.applicants(session, mission_id=mission_id)
     return render(
@@ -210,6 +213,7 @@ def mission_page(
             "interested": [(a, v) for a, v in applicants if a.status != staffing.ACCEPTED],
             "accepted": [(a, v) for a, v in applicants if a.status == staffing.ACCEPTED],
             "suggestions": suggest(session, settings, mission=mission) if mission.status == "open" else [],
+            "invitations": staffing.invitations(session, mission_id=mission_id),
             "error": request.query_params.get("err"),
         },
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -213,13 +214,23 @@ def _preselect(
     return [int(vectors.ids[i]) for i in candidates]
 
 
-def suggest(session: Session, settings: Settings, *, mission: models.Mission, limit: int = 10) -> list[Suggestion]:
-    """The volunteers who fit the mission best, best first, with the reasons each fits (applicants left out)."""
+def suggest(
+    session: Session,
+    settings: Settings,
+    *,
+    mission: models.Mission,
+    limit: int = 10,
+    excluded: Collection[int] = (),
+) -> list[Suggestion]:
+    """The volunteers who fit the mission best, best first, with the reasons each fits.
+
+    Applicants are left out, and so are the ids in ``excluded`` (the urgent call's limits).
+    """
     if mission.places_total - mission.places_filled <= 0:
         return []
-    applied = volunteer_store.applicants(session, mission_id=mission.id)
+    left_out = volunteer_store.applicants(session, mission_id=mission.id) | set(excluded)
     vectors = _vectors(session, settings.database_url)
-    ids = _preselect(vectors, mission, settings, applied, max(POOL, 5 * limit))
+    ids = _preselect(vectors, mission, settings, left_out, max(POOL, 5 * limit))
     if not ids:
         return []
     profiles = [(str(volunteer_id), vectors.profile(vectors.position[volunteer_id], settings)) for volunteer_id in ids]

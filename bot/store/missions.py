@@ -34,6 +34,7 @@ def upsert(session: Session, missions: Iterable[Mission]) -> tuple[int, int]:
         row.places_total = mission.places_total
         row.places_filled = mission.places_filled
         row.min_age = mission.min_age
+        row.urgent = mission.urgent
         row.city = mission.place.name if mission.place else None
         row.postcode = mission.place.postcode if mission.place else None
         row.latitude = mission.place.latitude if mission.place else None
@@ -106,6 +107,7 @@ def _mission(row: Any, *, skills: tuple[str, ...], causes: tuple[str, ...], sche
         places_total=row.places_total,
         places_filled=row.places_filled,
         min_age=row.min_age,
+        urgent=row.urgent,
     )
 
 

@@ -114,15 +114,16 @@ def applicants(session: Session, *, mission_id: str) -> list[tuple[models.Applic
     return [(application, volunteer) for application, volunteer in rows]
 
 
-def invited(session: Session, *, mission_id: str) -> list[models.Invitation]:
-    """Invitations sent for the mission."""
-    return list(
-        session.execute(
-            select(models.Invitation)
-            .where(models.Invitation.mission_id == mission_id)
-            .order_by(models.Invitation.created_at)
-        ).scalars()
-    )
+def invitations(session: Session, *, mission_id: str) -> list[tuple[models.Invitation, models.Volunteer]]:
+    """Invitations sent for the mission, newest first, with the volunteer (and the staff member, loaded)."""
+    rows = session.execute(
+        select(models.Invitation, models.Volunteer)
+        .join(models.Volunteer, models.Volunteer.id == models.Invitation.volunteer_id)
+        .where(models.Invitation.mission_id == mission_id)
+        .options(selectinload(models.Invitation.staff))
+        .order_by(models.Invitation.created_at.desc(), models.Invitation.id.desc())
+    ).all()
+    return [(invitation, volunteer) for invitation, volunteer in rows]
 
 
 def accept(session: Session, *, mission_id: str, volunteer_id: int) -> None:
@@ -155,9 +156,11 @@ def set_status(session: Session, *, mission_id: str, status: str) -> models.Miss
     return mission
 
 
-def record_invitation(session: Session, *, volunteer_id: int, mission_id: str, staff_id: int) -> models.Invitation:
-    """Remember that a staff member invited a volunteer to a mission."""
-    invitation = models.Invitation(volunteer_id=volunteer_id, mission_id=mission_id, staff_id=staff_id)
+def record_invitation(
+    session: Session, *, volunteer_id: int, mission_id: str, staff_id: int | None, kind: str = "staff"
+) -> models.Invitation:
+    """Remember that a staff member (or the assistant's urgent call, ``staff_id`` None) invited a volunteer."""
+    invitation = models.Invitation(volunteer_id=volunteer_id, mission_id=mission_id, staff_id=staff_id, kind=kind)
     session.add(invitation)
     session.flush()
     return invitation

@@ -48,17 +48,17 @@ GOOD_MISSION = Mission(
     min_age=16,
 )
 REMOTE: dict[str, Any] = {"id": "M002", "title": "Appels", "schedule": [{"day": "monday", "period": "evening"}]}
-REMOTE |= {"remote": True, "places": 3}
+REMOTE |= {"remote": True, "places": 3, "urgent": True}
 REMOTE_MISSION = Mission(
-    id="M002", title="Appels", schedule=(TimeSlot("monday", "evening"),), remote=True, places_total=3
+    id="M002", title="Appels", schedule=(TimeSlot("monday", "evening"),), remote=True, places_total=3, urgent=True
 )
 
 CSV_HEADER = ",".join(FIELDS)
 CSV_GOOD = (
     "M001,Préparation des colis,Trier et emballer.,solidarity,logistics,saturday:morning,"
-    "Villeurbanne,69100,45.76601,4.8795,false,6,2,16"
+    "Villeurbanne,69100,45.76601,4.8795,false,6,2,16,non"
 )
-CSV_REMOTE = "M002,Appels,,,,monday:evening,,,,,oui,3,,"
+CSV_REMOTE = "M002,Appels,,,,monday:evening,,,,,oui,3,,,oui"
 
 
 def write_yaml(tmp_path: Path, *entries: object) -> Path:
@@ -120,6 +120,7 @@ def test_yaml_lists_are_deduplicated_and_slots_sorted(tmp_path: Path) -> None:
         ({"latitude": "45.7"}, "mission M002, latitude: nombre entre -90 et 90 attendu"),
         ({"longitude": 200}, "mission M002, longitude: nombre entre -180 et 180 attendu"),
         ({"remote": "no"}, "mission M002, remote: true ou false attendu"),
+        ({"urgent": "yes"}, "mission M002, urgent: true ou false attendu"),
         ({"city": None}, "mission M002, city: manquant (nécessaire pour une mission sur place)"),
         ({"id": "M001"}, "missions.yml, mission M001, id: M001 déjà utilisé (mission n° 1)"),
     ],
@@ -218,12 +219,13 @@ CSV_SECOND = CSV_GOOD.replace("M001", "M002")
         (CSV_SECOND.replace(",6,2,", ",six,2,"), "ligne 3 (M002), places: nombre entier attendu, pas 'six'"),
         (CSV_SECOND.replace("45.76601", "nord"), "ligne 3 (M002), latitude: nombre attendu, pas 'nord'"),
         (CSV_SECOND.replace(",false,", ",peut-être,"), "ligne 3 (M002), remote: true, false, oui, non, 1 ou 0 attendu"),
+        (CSV_SECOND.replace(",non", ",urgent"), "ligne 3 (M002), urgent: true, false, oui, non, 1 ou 0 attendu"),
         (CSV_SECOND.replace(",16", ",seize"), "ligne 3 (M002), min_age: nombre entier attendu"),
         (CSV_SECOND.replace("Villeurbanne,", ","), "ligne 3 (M002), city: manquant"),
         (CSV_SECOND.replace("Préparation des colis", ""), "ligne 3 (M002), title: manquant"),
         (CSV_GOOD.replace("M001,", ","), "missions.csv, ligne 3, id: manquant"),
-        (CSV_GOOD.replace(",16", ""), "missions.csv, ligne 3 : 13 colonnes au lieu de 14"),
-        (CSV_GOOD + ",extra", "missions.csv, ligne 3 : 15 colonnes au lieu de 14"),
+        (CSV_GOOD.replace(",16", ""), "missions.csv, ligne 3 : 14 colonnes au lieu de 15"),
+        (CSV_GOOD + ",extra", "missions.csv, ligne 3 : 16 colonnes au lieu de 15"),
         (CSV_GOOD, "missions.csv, ligne 3 (M001), id: M001 déjà utilisé (ligne 2)"),
     ],
 )
@@ -276,7 +278,7 @@ def test_the_demo_missions_survive_a_csv_round_trip(tmp_path: Path) -> None:
                 [m.id, m.title, m.description, ";".join(m.causes), ";".join(m.skills)]
                 + [";".join(slot.key for slot in m.schedule)]
                 + ([place.name, place.postcode, place.latitude, place.longitude] if place else ["", "", "", ""])
-                + [m.remote, m.places_total, m.places_filled, m.min_age or ""]
+                + [m.remote, m.places_total, m.places_filled, m.min_age or "", m.urgent]
             )
     assert read_missions(path) == missions
 

@@ -80,9 +80,11 @@ def test_missions_create_update_list_and_suggestions(api: TestClient) -> None:
             "skills": ["logistics"], "schedule": [{"day": "saturday", "period": "morning"}]}  # fmt: skip
     created = api.post("/api/missions", json=body)
     assert created.status_code == 201 and created.json()["city"] == "Villeurbanne"
+    assert created.json()["urgent"] is False
     assert api.post("/api/missions", json=body).status_code == 400  # id taken
-    updated = api.put("/api/missions/API1", json={**body, "title": "Accueil", "places": 4})
+    updated = api.put("/api/missions/API1", json={**body, "title": "Accueil", "places": 4, "urgent": True})
     assert updated.json()["places_left"] == 4 and updated.json()["title"] == "Accueil"
+    assert updated.json()["urgent"] is True
     bad = api.put("/api/missions/API1", json={**body, "skills": ["danse"]})
     assert bad.status_code == 400 and "compétence inconnue 'danse'" in bad.json()["detail"]
     needing = api.get("/api/missions", params={"needing_volunteers": True, "per_page": 200}).json()

@@ -46,6 +46,19 @@ def test_create_a_mission_from_the_form(coordinator: TestClient) -> None:
     assert "<strong>1</strong> mission" in listing.text and ">Cuisine solidaire du dimanche</a>" in listing.text
 
 
+def test_an_urgent_mission_shows_its_badge_and_can_stop_being_urgent(coordinator: TestClient) -> None:
+    page = _create(coordinator, {**FORM, "id": "M920", "urgent": "oui"})
+    assert '<span class="badge urgent">urgente</span>' in page.text
+    assert "l'assistant invite lui-même les plus adaptés" in html.unescape(page.text)
+    listing = coordinator.get("/console/missions?q=M920").text
+    assert '</a> <span class="badge urgent">urgente</span>' in listing
+    form = coordinator.get("/console/missions/M920/modifier").text
+    assert re.search(r'name="urgent" value="oui" checked', form)
+    edited = coordinator.post("/console/missions/M920/modifier", data={**FORM, "csrf_token": csrf_of(form)})
+    assert "Mission enregistrée." in edited.text and "badge urgent" not in edited.text
+    assert "badge urgent" not in coordinator.get("/console/missions?q=M920").text
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
