@@ -54,10 +54,10 @@ def append_events(settings: Settings, *, sender_id: str, events: list[dict[str, 
     _call(settings, "POST", path, what="append events", params=params, body=events)
 
 
-def tracker_events(settings: Settings, *, sender_id: str) -> dict[str, Any]:
-    """The conversation as Rasa holds it: its slots, active form and every event."""
+def tracker_events(settings: Settings, *, sender_id: str, events: str = "ALL") -> dict[str, Any]:
+    """The conversation as Rasa holds it: paused or not, its slots, active form and ``events`` (ALL or NONE)."""
     result = _call(
-        settings, "GET", f"{_conversation(sender_id)}/tracker", what="read tracker", params={"include_events": "ALL"}
+        settings, "GET", f"{_conversation(sender_id)}/tracker", what="read tracker", params={"include_events": events}
     )
     return dict(result)
 

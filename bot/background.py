@@ -38,7 +38,7 @@ class Job:
 
 
 JOBS: tuple[Job, ...] = (
-    Job("hand back silent conversations", "bot.takeover:hand_back_silent", every=15),
+    Job("watch held conversations", "bot.takeover:hand_back_silent", every=5),
     Job("send e-mails", "bot.notifications:send_pending", every=0),
     Job("daily digest", "bot.notifications:daily_digest", every=60),
     Job("urgent calls", "bot.urgent:call_volunteers", every=300),

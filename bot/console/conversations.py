@@ -13,9 +13,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Annotated, Literal
-from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
@@ -27,6 +26,7 @@ from bot.errors import AssistantUnavailableError, InvalidDataError, NotFoundErro
 from bot.store import leads as lead_store
 from bot.store import models
 from bot.store import takeovers as takeover_store
+from bot.store import volunteers as volunteer_store
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/conversations")
@@ -35,6 +35,17 @@ Kind = Literal["lead", "handoff"]
 UNREACHABLE = (
     "L'assistant est injoignable : rien n'a été envoyé. Vérifiez que le serveur Rasa fonctionne, puis réessayez."
 )
+NOT_CONFIRMED = (
+    "L'assistant n'a pas confirmé l'envoi : regardez si le message est apparu dans la conversation "
+    "avant de le renvoyer, et vérifiez que le serveur Rasa fonctionne."
+)
+# What ?err= may say (a code: the page never shows a text taken from its address).
+ERRORS = {
+    "held": "Un autre membre de l'équipe tient déjà cette conversation (son nom est indiqué ci-dessous).",
+    "unreachable": UNREACHABLE,
+    "erased": "Cette conversation n'existe plus : elle a été effacée.",
+    "not_holder": "Seule la personne qui tient la conversation (ou un administrateur) peut la rendre.",
+}
 NOT_YOURS = "Seuls un administrateur et la personne qui suit ce candidat voient sa conversation."
 
 
@@ -66,8 +77,9 @@ def conversation_of(session: Session, member: models.StaffMember, kind: Kind, re
             volunteer_id=volunteer.id,
         )
     handoff = lead_store.handoff(session, request_id=ref)
-    if handoff.volunteer_id is not None:
-        return conversation_of(session, member, "lead", handoff.volunteer_id)
+    lead = lead_of(session, handoff)
+    if lead is not None:  # the lead's rules, even when the profile was saved after the request
+        return conversation_of(session, member, "lead", lead)
     return Conversation(
         handoff.sender_id,
         handoff.channel,
@@ -76,6 +88,12 @@ def conversation_of(session: Session, member: models.StaffMember, kind: Kind, re
         "Demande de contact",
         handoff_id=handoff.id,
     )
+
+
+def lead_of(session: Session, handoff: models.HandoffRequest) -> int | None:
+    """The lead behind a request to talk to someone, looked up now (the profile may be newer than the request)."""
+    volunteer = volunteer_store.find(session, channel=handoff.channel, sender_id=handoff.sender_id)
+    return volunteer.id if volunteer is not None else handoff.volunteer_id
 
 
 def _page_url(kind: Kind, ref: int) -> str:
@@ -95,7 +113,7 @@ def conversation_page(
 ) -> Response:
     """The live conversation, who holds it, and the forms to take over, write and hand back."""
     conversation = conversation_of(session, member, kind, ref)
-    return _render(request, session, settings, member, kind, ref, conversation, error=err or None)
+    return _render(request, session, settings, member, kind, ref, conversation, error=ERRORS.get(err))
 
 
 def _render(
@@ -140,13 +158,19 @@ def _render(
 
 @router.get("/{kind}/{ref}/messages")
 def conversation_messages(
-    *, kind: Kind, ref: int, member: Staff, session: DbSession, settings: SettingsDep, after: int = 0
+    *,
+    kind: Kind,
+    ref: int,
+    member: Staff,
+    session: DbSession,
+    settings: SettingsDep,
+    after: Annotated[int, Query(ge=0, le=2**62)] = 0,
 ) -> JSONResponse:
     """What was said after event ``after``, and who holds the conversation (the live view asks every second)."""
     conversation = conversation_of(session, member, kind, ref)
     held = takeover_store.open_for(session, sender_id=conversation.sender_id)
     try:
-        turns = read_transcript(settings.tracker_store_url, conversation.sender_id, after=max(after, 0), limit=200)
+        turns = read_transcript(settings.tracker_store_url, conversation.sender_id, after=after, limit=200)
     except TranscriptUnavailable:
         return JSONResponse({"error": "La conversation n'a pas pu être lue."}, status_code=503)
     return JSONResponse(
@@ -174,13 +198,12 @@ def take_over(*, kind: Kind, ref: int, member: Staff, session: DbSession, settin
             volunteer_id=conversation.volunteer_id,
             handoff_id=conversation.handoff_id,
         )
-    except takeover_store.AlreadyHeld as held:
-        holder = held.takeover.staff.email if held.takeover.staff is not None else "un autre membre de l'équipe"
-        return redirect(f"{url}?err=" + _quoted(f"{holder} tient déjà cette conversation."))
+    except takeover_store.AlreadyHeld:
+        return redirect(f"{url}?err=held")
     except AssistantUnavailableError:
-        return redirect(f"{url}?err=" + _quoted(UNREACHABLE))
-    except NotFoundError as error:
-        return redirect(f"{url}?err=" + _quoted(_sentence(str(error))))
+        return redirect(f"{url}?err=unreachable")
+    except NotFoundError:
+        return redirect(f"{url}?err=erased")
     return redirect(url, "Vous tenez la conversation : l'assistant se tait, la personne en est informée.")
 
 
@@ -202,7 +225,7 @@ def send_message(
         takeovers.send(settings, session, member=member, sender_id=conversation.sender_id, text=text)
     except (InvalidDataError, NotFoundError, AssistantUnavailableError) as error:
         session.rollback()
-        message = UNREACHABLE if isinstance(error, AssistantUnavailableError) else _sentence(str(error))
+        message = NOT_CONFIRMED if isinstance(error, AssistantUnavailableError) else _sentence(str(error))
         status = 503 if isinstance(error, AssistantUnavailableError) else 400
         if wants_json:
             return JSONResponse({"error": message}, status_code=status)
@@ -224,15 +247,11 @@ def hand_back(*, kind: Kind, ref: int, member: Staff, session: DbSession, settin
         return redirect(url, "L'assistant tient déjà cette conversation.")
     try:
         takeovers.hand_back(settings, session, takeover=held, reason="staff", member=member)
-    except InvalidDataError as error:
-        return redirect(f"{url}?err=" + _quoted(_sentence(str(error))))
+    except InvalidDataError:
+        return redirect(f"{url}?err=not_holder")
     except AssistantUnavailableError:
-        return redirect(f"{url}?err=" + _quoted(UNREACHABLE))
+        return redirect(f"{url}?err=unreachable")
     return redirect(url, "L'assistant a repris la conversation ; la personne en est informée.")
-
-
-def _quoted(message: str) -> str:
-    return quote(message)
 
 
 def _sentence(text: str) -> str:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from bot.console import access
+from bot.console.conversations import lead_of
 from bot.console.deps import DbSession, Staff, actor, redirect, render
 from bot.store import leads as lead_store
 from bot.store import takeovers as takeover_store
@@ -24,11 +25,12 @@ def handoff_queue(*, request: Request, member: Staff, session: DbSession) -> Res
 def handoff_conversation(*, request_id: int, member: Staff, session: DbSession) -> Response:
     """The conversation behind a request, live (the lead's page for a coordinator who does not follow the lead)."""
     handoff = lead_store.handoff(session, request_id=request_id)
-    if handoff.volunteer_id is None:
+    lead = lead_of(session, handoff)
+    if lead is None:
         return redirect(f"/console/conversations/handoff/{handoff.id}")
-    if access.sees_contact_of(session, member, volunteer_id=handoff.volunteer_id):
-        return redirect(f"/console/conversations/lead/{handoff.volunteer_id}")
-    return redirect(f"/console/leads/{handoff.volunteer_id}#conversation-title")
+    if access.sees_contact_of(session, member, volunteer_id=lead):
+        return redirect(f"/console/conversations/lead/{lead}")
+    return redirect(f"/console/leads/{lead}#conversation-title")
 
 
 @router.post("/{request_id}/traitee")

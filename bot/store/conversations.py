@@ -70,6 +70,20 @@ def last_message_at(url: str, sender_id: str) -> datetime | None:
     return None if latest is None else datetime.fromtimestamp(latest, tz=timezone.utc)
 
 
+def intents_since(url: str, sender_id: str, *, since: datetime) -> list[str]:
+    """The intents of the person's messages since ``since``, in order."""
+    if not has_events_table(url):
+        return []
+    e = events.c
+    with get_engine(url).connect() as connection:
+        rows = connection.execute(
+            select(e.intent_name)
+            .where(e.sender_id == sender_id, e.type_name == "user", e.timestamp >= since.timestamp())
+            .order_by(e.id)
+        )
+        return [row.intent_name for row in rows if row.intent_name]
+
+
 def inactive_conversations(url: str, *, before: datetime) -> list[str]:
     """Sender ids whose latest event is older than ``before``."""
     if not has_events_table(url):

@@ -349,8 +349,10 @@ class Takeover(Base):
     started_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     last_activity_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     ended_at = Column(DateTime(timezone=True))
-    ended_reason = Column(String(16))  # "staff" (handed back), "silence" (automatic), "erased"
+    ended_reason = Column(String(16))  # "staff" (handed back), "silence" (automatic), "request", "erased"...
     staff = relationship("StaffMember")
+    # Ids never reused after an erasure: the audit log names a takeover by its id.
+    __table_args__ = {"sqlite_autoincrement": True}
 
 
 Index(

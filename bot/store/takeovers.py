@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -78,17 +78,53 @@ def start(
     return takeover
 
 
-def touch(session: Session, takeover: models.Takeover, *, at: datetime | None = None) -> None:
-    """The holder just wrote: the silence counts from now."""
-    takeover.last_activity_at = at or utcnow()
-    session.flush()
+def still_open(session: Session, takeover_id: int) -> bool:
+    """True while the takeover is open (not handed back, not deleted by an erasure)."""
+    found = session.execute(
+        select(models.Takeover.id).where(models.Takeover.id == takeover_id, models.Takeover.ended_at.is_(None))
+    ).first()
+    return found is not None
 
 
-def end(session: Session, takeover: models.Takeover, *, reason: str) -> None:
-    """Close the takeover: "staff" (handed back), "silence" (automatic), "erased" or "failed"."""
-    takeover.ended_at = utcnow()
-    takeover.ended_reason = reason
-    session.flush()
+def touch(session: Session, takeover_id: int, *, at: datetime | None = None) -> bool:
+    """The holder just wrote: the silence counts from now. False if the takeover is over or gone."""
+    result = session.execute(
+        update(models.Takeover)
+        .where(models.Takeover.id == takeover_id, models.Takeover.ended_at.is_(None))
+        .values(last_activity_at=at or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)
+
+
+def end(session: Session, takeover_id: int, *, reason: str) -> bool:
+    """Close an open takeover ("staff", "silence", "request", "expired", "erased", "failed").
+
+    Atomic: of two callers ending the same takeover (two clicks, two processes), exactly one
+    gets True and goes on to tell the person.
+    """
+    result = session.execute(
+        update(models.Takeover)
+        .where(models.Takeover.id == takeover_id, models.Takeover.ended_at.is_(None))
+        .values(ended_at=utcnow(), ended_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)
+
+
+def reopen(session: Session, takeover_id: int) -> bool:
+    """Undo :func:`end` when the assistant could not be given the conversation back (False if impossible)."""
+    try:
+        with session.begin_nested():
+            result = session.execute(
+                update(models.Takeover)
+                .where(models.Takeover.id == takeover_id)
+                .values(ended_at=None, ended_reason=None)
+                .execution_options(synchronize_session=False)
+            )
+    except IntegrityError:  # someone took the conversation over meanwhile
+        return False
+    return bool(result.rowcount)
 
 
 def forget_sender(session: Session, *, sender_id: str) -> int:

@@ -206,6 +206,10 @@ def forget(session: Session, *, sender_id: str, channel: str | None = None, acto
             )
         )
         session.delete(volunteer)
+    if not volunteers:  # someone without a profile: the audit still says something was erased
+        subject = pseudonym(channel or "*", sender_id)
+        details = {"handoff_requests": removed_handoffs, "takeovers": removed_takeovers}
+        session.add(models.AuditEntry(actor=actor, action="erase", subject=subject, details=details))
     session.flush()
     logger.info("erased %d volunteer(s) and %d handoff request(s)", len(volunteers), removed_handoffs)
     return len(volunteers) + removed_handoffs

@@ -112,6 +112,8 @@ def read_message(body: bytes) -> tuple[str, str]:
         raise RequestRefused(
             400, f"'sender' must be at most {MAX_SENDER_CHARS} characters among letters, digits and - _ . : @"
         )
+    if set(sender) == {"."}:  # "." and "..": a path segment, not an id, in the addresses of Rasa's API
+        raise RequestRefused(400, "'sender' cannot be made of dots only")
     if owner_of(sender) != CHANNEL:
         raise RequestRefused(403, "this sender id belongs to another channel's conversations")
     message = data.get("message")

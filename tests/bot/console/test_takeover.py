@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 import requests
 from fastapi.testclient import TestClient
 
+from bot import assistant_api
 from bot.config import Settings
 from bot.console.transcript import read_transcript
 from bot.privacy import erase_person
@@ -122,7 +124,8 @@ def test_one_holder_at_a_time(live: tuple[Settings, str]) -> None:
         login(coordinator, *COORDINATOR)
         assert "Vous tenez" in html.unescape(form(coordinator, f"{page_url}/prendre").text)
         refused = form(admin, f"{page_url}/prendre")
-        assert f"{COORDINATOR[0]} tient déjà cette conversation" in html.unescape(refused.text)
+        assert "Un autre membre de l'équipe tient déjà cette conversation" in html.unescape(refused.text)
+        assert f"{COORDINATOR[0]} tient cette conversation depuis" in html.unescape(refused.text)
         not_holder = admin.post(
             f"{page_url}/message", data={"text": "bonjour", "csrf_token": csrf_of(admin.get(page_url).text)}
         )
@@ -189,3 +192,112 @@ def test_hand_back_puts_back_what_the_pause_changed() -> None:
     assert restored_slots(tracker) == [{"event": "slot", "name": "place", "value": None}]
     assert pending_question(tracker) == "utter_ask_place"
     assert pending_question({"active_loop": {}, "slots": {}}) is None
+
+
+def test_a_request_made_before_the_profile_follows_the_leads_rules(live: tuple[Settings, str]) -> None:
+    """Review finding: a request recorded before the profile gave any coordinator the lead's conversation."""
+    settings, webhook = live
+    say(webhook, "to-dave", "je voudrais parler à quelqu'un")
+    with session_scope(settings.database_url) as session:
+        request = session.query(models.HandoffRequest).filter_by(sender_id="to-dave").one()
+        assert request.volunteer_id is None
+    lead = add_volunteer(settings.database_url, sender_id="to-dave", first_name="Dave")  # the profile comes after
+    with TestClient(create_app(settings)) as coordinator:
+        login(coordinator, *COORDINATOR)  # who does not follow Dave
+        for path in ("", "/messages"):
+            assert coordinator.get(f"/console/conversations/handoff/{request.id}{path}").status_code == 403
+        assert coordinator.get(f"/console/handoffs/{request.id}").url.path == f"/console/leads/{lead}"
+        page = coordinator.get("/console/handoffs")
+        refused = coordinator.post(
+            f"/console/conversations/handoff/{request.id}/prendre", data={"csrf_token": csrf_of(page.text)}
+        )
+        assert refused.status_code == 403
+    assert held(settings, "to-dave") is None
+
+
+def test_two_hand_backs_at_once_tell_the_person_once(live: tuple[Settings, str]) -> None:
+    """Review finding: two clicks (or two processes) handed back twice and told the person twice."""
+    settings, webhook = live
+    lead = add_volunteer(settings.database_url, sender_id="to-double", first_name="Paul")
+    say(webhook, "to-double", "bonjour")
+    with TestClient(create_app(settings)) as console:
+        login(console, *ADMIN)
+        form(console, f"/console/conversations/lead/{lead}/prendre")
+    with session_scope(settings.database_url) as session:
+        takeover_id = takeover_store.open_for(session, sender_id="to-double").id  # type: ignore[union-attr]
+    later = datetime.now(timezone.utc) + timedelta(hours=1)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(lambda _: hand_back_silent(settings, now=later), range(3)))
+    notices = [
+        t for t in read_transcript(settings.tracker_store_url, "to-double") if "reprend la conversation" in t.text
+    ]
+    assert len(notices) == 1
+    with session_scope(settings.database_url) as session:
+        entries = session.query(models.AuditEntry).filter_by(action="handback", subject=f"takeover:{takeover_id}")
+        assert entries.count() == 1
+
+
+def test_asking_to_erase_while_held_goes_back_to_the_assistant(live: tuple[Settings, str]) -> None:
+    """Review finding: a request to erase one's data, written while staff held the conversation, waited unseen."""
+    settings, webhook = live
+    lead = add_volunteer(settings.database_url, sender_id="to-droits", first_name="Rita")
+    say(webhook, "to-droits", "bonjour")
+    with TestClient(create_app(settings)) as console:
+        login(console, *ADMIN)
+        form(console, f"/console/conversations/lead/{lead}/prendre")
+    assert say(webhook, "to-droits", "je veux effacer toutes mes données personnelles") == []
+    hand_back_silent(settings)  # the web app's watch, a few seconds later
+    assert held(settings, "to-droits") is None
+    last = " ".join(t.text for t in read_transcript(settings.tracker_store_url, "to-droits")[-3:])
+    assert "Voulez-vous vraiment supprimer toutes les données" in last  # the assistant asks to confirm the erasure
+
+
+def test_an_erasure_during_the_takeover_is_not_undone(
+    live: tuple[Settings, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review finding: an erasure between the check and Rasa's answer let Rasa start the conversation again."""
+    settings, webhook = live
+    say(webhook, "to-course", "je voudrais parler à quelqu'un")
+    with session_scope(settings.database_url) as session:
+        request = session.query(models.HandoffRequest).filter_by(sender_id="to-course").one()
+    real_append = assistant_api.append_events
+
+    def erase_then_append(settings: Settings, *, sender_id: str, events: list[dict[str, object]]) -> None:
+        erase_person(settings, channel=None, sender_id=sender_id, actor="test")  # the erasure lands in between
+        real_append(settings, sender_id=sender_id, events=events)
+
+    monkeypatch.setattr(assistant_api, "append_events", erase_then_append)
+    with TestClient(create_app(settings)) as console:
+        login(console, *ADMIN)
+        page = console.get(f"/console/conversations/handoff/{request.id}")
+        answer = console.post(
+            f"/console/conversations/handoff/{request.id}/prendre", data={"csrf_token": csrf_of(page.text)}
+        )
+        assert answer.status_code == 404 and "Cette demande n'existe pas" in html.unescape(answer.text)
+    assert conversations.count_events(settings.tracker_store_url, "to-course") == 0
+    with session_scope(settings.database_url) as session:
+        assert session.query(models.Takeover).filter_by(sender_id="to-course").count() == 0
+
+
+def test_odd_input_to_the_live_view(live: tuple[Settings, str]) -> None:
+    settings, webhook = live
+    say(webhook, "to-odd", "je voudrais parler à quelqu'un")
+    with session_scope(settings.database_url) as session:
+        request = session.query(models.HandoffRequest).filter_by(sender_id="to-odd").one()
+    url = f"/console/conversations/handoff/{request.id}"
+    with TestClient(create_app(settings)) as console:
+        login(console, *ADMIN)
+        for after in ("9223372036854775808", "-5", "abc"):
+            assert console.get(f"{url}/messages", params={"after": after}).status_code == 400
+        shown = console.get(url, params={"err": "Session expirée, reconnectez-vous sur https://evil.example"})
+        assert "evil.example" not in shown.text  # only known codes are shown
+        form(console, f"{url}/prendre")
+        page = console.get(url)
+        sent = console.post(
+            f"{url}/message",
+            data={"text": "a\x00b \u202eelbissiv", "csrf_token": csrf_of(page.text)},
+            headers={"Accept": "application/json"},
+        )
+        assert sent.json() == {"sent": True}
+        assert read_transcript(settings.tracker_store_url, "to-odd")[-1].text.endswith("a b elbissiv")
+        form(console, f"{url}/rendre")

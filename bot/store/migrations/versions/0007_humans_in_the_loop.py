@@ -49,6 +49,7 @@ def upgrade() -> None:
             ["staff_id"], ["staff_members.id"], name="fk_takeovers_staff_id_staff_members", ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("id", name="pk_takeovers"),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_takeovers_volunteer_id", "takeovers", ["volunteer_id"])
     op.create_index(

@@ -59,3 +59,11 @@ def test_without_a_token_any_sign_of_a_proxy_is_refused(header: str) -> None:
     with pytest.raises(RequestRefused) as error:
         check_access(request("127.0.0.1", **{header: "1.1 proxy"}), "")
     assert error.value.status == 403
+
+
+@pytest.mark.parametrize("sender", [".", ".."])
+def test_a_sender_of_dots_only_is_refused(sender: str) -> None:
+    """A path segment in the addresses of Rasa's API, not a conversation (the console could not reach it)."""
+    with pytest.raises(RequestRefused) as error:
+        read_message(json.dumps({"sender": sender, "message": "bonjour"}).encode())
+    assert error.value.status == 400
