@@ -17,7 +17,10 @@ their channel. Limits:
   ranking's own rules), or on a channel the assistant cannot write first on (REST).
 
 An invitation is recorded (kind ``urgent``, no staff member) and audited only once Rasa took
-it; when Rasa cannot be reached nothing is recorded and the next run tries again.
+it; when Rasa cannot be reached nothing is recorded and the next run tries again. Two web app
+processes never invite one person twice: each claims the volunteer in ``job_runs`` while it
+delivers, checks no invitation arrived meanwhile, and drops the claim with the invitation
+recorded (so no volunteer id stays behind in ``job_runs``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
+from sqlalchemy.orm import Session
 
 from bot.assistant_api import trigger_intent
 from bot.config import Settings
@@ -99,16 +103,19 @@ def _call_for(settings: Settings, mission_id: str, *, now: datetime, channels: f
 
 
 def _invite(settings: Settings, mission_id: str, volunteer_id: int, sender_id: str, *, now: datetime) -> bool:
-    """Deliver one invitation and record it; False when another process claimed the volunteer today."""
-    key = f"{volunteer_id}:{now.date().isoformat()}"
+    """Deliver one invitation and record it; False when another process invites the volunteer or just did."""
+    key = str(volunteer_id)
     with session_scope(settings.database_url) as session:
         if not claim(session, kind=CLAIM_KIND, key=key):
+            return False
+        if urgent_store.invited_since(session, volunteer_id=volunteer_id, since=now - timedelta(days=QUIET_DAYS)):
+            session.rollback()  # invited by another process between the ranking and the claim
             return False
     try:
         trigger_intent(settings, sender_id=sender_id, intent="mission_invitation", entities={"mission_id": mission_id})
     except AssistantUnavailableError:
         with session_scope(settings.database_url) as session:
-            session.execute(delete(models.JobRun).where(models.JobRun.kind == CLAIM_KIND, models.JobRun.key == key))
+            _release(session, key)
         raise
     with session_scope(settings.database_url) as session:
         invitation = staffing.record_invitation(
@@ -119,5 +126,11 @@ def _invite(settings: Settings, mission_id: str, volunteer_id: int, sender_id: s
             session, actor="assistant", action="invite", subject=f"volunteer:{volunteer_id}", mission=mission_id,
             kind="urgent",
         )  # fmt: skip
+        _release(session, key)
     logger.info("volunteer %s invited to urgent mission %s", volunteer_id, mission_id)
     return True
+
+
+def _release(session: Session, key: str) -> None:
+    """Drop the claim on a volunteer once delivered (or failed)."""
+    session.execute(delete(models.JobRun).where(models.JobRun.kind == CLAIM_KIND, models.JobRun.key == key))

@@ -46,6 +46,15 @@ def urgent_sent_since(session: Session, *, mission_id: str, since: datetime) -> 
     )
 
 
+def invited_since(session: Session, *, volunteer_id: int, since: datetime) -> bool:
+    """True when the volunteer got an invitation of any kind since ``since``."""
+    invitation = models.Invitation
+    found = session.execute(
+        select(invitation.id).where(invitation.volunteer_id == volunteer_id, invitation.created_at >= since).limit(1)
+    ).first()
+    return found is not None
+
+
 def left_out(session: Session, *, mission_id: str, invited_since: datetime, channels: Collection[str]) -> set[int]:
     """Ids of the volunteers an urgent call to the mission must not invite.
 

@@ -98,6 +98,7 @@ def test_invites_with_a_trace_then_leaves_people_alone_for_a_week(settings: Sett
             ("assistant", f"volunteer:{i}", "M901") for i in sorted(ids)
         ]
 
+    assert count(settings, models.JobRun.__table__) == 0  # claims leave with the delivery: no id stays behind
     assert urgent.call_volunteers(settings) == 0  # the next run, the same day
     add_missions(settings, LIBRARY)
     in_six_days = datetime.now(timezone.utc) + timedelta(days=6)
@@ -192,4 +193,31 @@ def test_rasa_down_records_nothing_and_the_next_run_tries_again(settings: Settin
     assert count(settings, models.JobRun.__table__) == 0
     rasa.down = False
     assert urgent.call_volunteers(settings) == 1
+    assert rasa.invited() == ["alice"]
+
+
+def test_a_volunteer_another_process_is_inviting_is_skipped(settings: Settings, rasa: Rasa) -> None:
+    add_missions(settings)
+    busy = add_volunteer(settings, "alice")
+    add_volunteer(settings, "bruno")
+    with session_scope(settings.database_url) as session:
+        session.add(models.JobRun(kind=urgent.CLAIM_KIND, key=str(busy)))
+    urgent.call_volunteers(settings)
+    assert rasa.invited() == ["bruno"]
+
+
+def test_a_volunteer_invited_by_another_process_meanwhile_is_skipped(
+    settings: Settings, rasa: Rasa, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_missions(settings, SOUP, LIBRARY)
+    add_volunteer(settings, "alice")
+    bruno = add_volunteer(settings, "bruno")
+
+    def deliver_while_bruno_gets_invited(settings: Settings, **call: Any) -> list[object]:
+        with session_scope(settings.database_url) as session:  # another process, between ranking and claim
+            staffing.record_invitation(session, volunteer_id=bruno, mission_id="M902", staff_id=None, kind="urgent")
+        return rasa(settings, **call)
+
+    monkeypatch.setattr(urgent, "trigger_intent", deliver_while_bruno_gets_invited)
+    urgent.call_volunteers(settings)
     assert rasa.invited() == ["alice"]
