@@ -20,6 +20,7 @@ from bot.missions import Mission, _parse_mission, read_missions
 from bot.store import leads as lead_store
 from bot.store import missions as mission_store
 from bot.store import models, staffing
+from bot.store import takeovers as takeover_store
 from bot.taxonomy import load_taxonomy
 
 logger = logging.getLogger(__name__)
@@ -310,6 +311,11 @@ def mission_invite(
     volunteer = lead_store.get(session, volunteer_id=volunteer_id)
     if mission.status != "open":
         raise InvalidDataError("cette mission est fermée")
+    held = takeover_store.open_for(session, sender_id=volunteer.sender_id)
+    if held is not None:  # the assistant is silent in that conversation: it would deliver nothing
+        message = ("Un membre de l'équipe tient la conversation de cette personne : l'assistant n'y parle pas. "
+                   "Écrivez-lui directement depuis la conversation, ou rendez-lui la main, puis invitez.")  # fmt: skip
+        return redirect(f"/console/missions/{quote(mission_id)}?err={quote(message)}")
     try:
         trigger_intent(
             settings, sender_id=volunteer.sender_id, intent="mission_invitation", entities={"mission_id": mission.id}

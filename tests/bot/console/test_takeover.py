@@ -25,7 +25,16 @@ from bot.store import takeovers as takeover_store
 from bot.store.session import session_scope
 from bot.takeover import hand_back_silent, pending_question, restored_slots
 from bot.web_app import create_app
-from tests.bot.console.conftest import ADMIN, COORDINATOR, add_volunteer, csrf_of, login, make_settings, seed_staff
+from tests.bot.console.conftest import (
+    ADMIN,
+    COORDINATOR,
+    add_volunteer,
+    csrf_of,
+    login,
+    make_settings,
+    seed_missions,
+    seed_staff,
+)
 from tests.conftest import free_port
 
 
@@ -301,3 +310,22 @@ def test_odd_input_to_the_live_view(live: tuple[Settings, str]) -> None:
         assert sent.json() == {"sent": True}
         assert read_transcript(settings.tracker_store_url, "to-odd")[-1].text.endswith("a b elbissiv")
         form(console, f"{url}/rendre")
+
+
+def test_no_invitation_into_a_held_conversation(live: tuple[Settings, str]) -> None:
+    """The assistant is silent there: the console says so instead of "invitation envoyée"."""
+    settings, webhook = live
+    seed_missions(settings.database_url, settings)
+    lead = add_volunteer(settings.database_url, sender_id="to-invite", first_name="Ines")
+    say(webhook, "to-invite", "bonjour")
+    with TestClient(create_app(settings)) as console:
+        login(console, *ADMIN)
+        form(console, f"/console/conversations/lead/{lead}/prendre")
+        page = console.get("/console/missions/M001")
+        refused = console.post(
+            "/console/missions/M001/inviter", data={"volunteer_id": str(lead), "csrf_token": csrf_of(page.text)}
+        )
+        assert "Un membre de l'équipe tient la conversation de cette personne" in html.unescape(refused.text)
+        form(console, f"/console/conversations/lead/{lead}/rendre")
+    with session_scope(settings.database_url) as session:
+        assert session.query(models.Invitation).filter_by(volunteer_id=lead).count() == 0
