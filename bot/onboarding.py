@@ -19,6 +19,7 @@ from bot import matching
 from bot.config import get_settings
 from bot.errors import InvalidDataError, NotFoundError
 from bot.missions import Mission, Proposal
+from bot.notifications import alerts
 from bot.profile import ConsentRecord, Place, ProfileSubmission, TimeSlot, VolunteerProfile
 from bot.store import declines as decline_store
 from bot.store import missions as mission_store
@@ -219,9 +220,10 @@ def apply_to_mission(*, channel: str, sender_id: str, mission_id: str) -> tuple[
 
 @retried_if_disconnected
 def request_handoff(*, channel: str, sender_id: str) -> None:
-    """Record that the person asked to talk to somebody."""
+    """Record that the person asked to talk to somebody, and queue the e-mail to staff who want one."""
     with session_scope() as session:
-        volunteer_store.record_handoff(session, channel=channel, sender_id=sender_id)
+        request = volunteer_store.record_handoff(session, channel=channel, sender_id=sender_id)
+        alerts.handoff_requested(session, get_settings(), request=request)
 
 
 def forget(*, channel: str, sender_id: str) -> bool:

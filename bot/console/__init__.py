@@ -1,7 +1,8 @@
 """The staff console: a server-rendered web app mounted at /console/ of the web app.
 
 Routes are grouped by resource (``auth``, ``leads``, ``missions``, ``handoffs``,
-``conversations`` (live, with takeover), ``dashboard``, ``admin``); ``api`` is the JSON API
+``conversations`` (live, with takeover), ``dashboard``, ``notifications`` (what each staff member
+receives by e-mail), ``admin``); ``api`` is the JSON API
 at /api/ with token authentication.
 Every page is French, works without JavaScript, and every form carries a CSRF token.
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import FileResponse
 
-from bot.console import admin, auth, conversations, dashboard, handoffs, leads, missions
+from bot.console import admin, auth, conversations, dashboard, handoffs, leads, missions, notifications
 from bot.console.deps import check_csrf, install_error_pages
 
 STATIC = Path(__file__).parent / "static"
@@ -36,7 +37,7 @@ def conversation_script() -> FileResponse:
     )
 
 
-for group in (auth, dashboard, leads, missions, handoffs, conversations, admin):
+for group in (auth, dashboard, leads, missions, handoffs, conversations, notifications, admin):
     router.include_router(group.router)
 
 

@@ -1,13 +1,14 @@
-"""E-mail notifications to staff (filled in by the notifications work)."""
+"""E-mail notifications to staff: a new handoff request at once, a daily digest, missions falling below target.
+
+E-mails wait in the outbox (``outgoing_emails``, :mod:`bot.store.outbox`) until the SMTP server
+accepts them; the web app's background jobs (:mod:`bot.background`) send them and queue the
+digest. What they say: ``data/association/notifications.yml``; the whole story:
+``docs/notifications.md``.
+"""
 
 from __future__ import annotations
 
-from bot.config import Settings
+from bot.notifications.digest import daily_digest
+from bot.notifications.sending import send_pending
 
-
-def send_pending(settings: Settings) -> None:
-    """Send the e-mails waiting in the outbox."""
-
-
-def daily_digest(settings: Settings) -> None:
-    """Queue the daily digest of new leads, once a day."""
+__all__ = ["daily_digest", "send_pending"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, select
@@ -28,6 +29,8 @@ def upsert(session: Session, missions: Iterable[Mission]) -> tuple[int, int]:
             created += 1
         else:
             updated += 1
+        full_since = row.updated_at if _is_full(row) else None
+        filled_before = row.places_filled
         row.title = mission.title
         row.description = mission.description
         row.remote = mission.remote
@@ -43,8 +46,22 @@ def upsert(session: Session, missions: Iterable[Mission]) -> tuple[int, int]:
         row.causes = [models.MissionCause(cause=key) for key in dict.fromkeys(mission.causes)]
         row.schedule = [models.MissionSlot(day=s.day, period=s.period) for s in sort_slots(mission.schedule)]
         session.flush()
+        if full_since is not None and row.places_filled < min(filled_before, row.places_total):
+            _alert_below_target(session, row, full_since)
     logger.info("imported missions: %d created, %d updated", created, updated)
     return created, updated
+
+
+def _is_full(row: models.Mission) -> bool:
+    return row.status == "open" and row.places_total is not None and row.places_filled >= row.places_total
+
+
+def _alert_below_target(session: Session, row: models.Mission, full_since: datetime) -> None:
+    """A full mission lost a confirmed volunteer: staff who want it are told (bot.notifications)."""
+    from bot.config import get_settings
+    from bot.notifications import alerts  # only when needed: storing missions does not need e-mail otherwise
+
+    alerts.mission_below_target(session, get_settings(), mission=row, full_since=full_since)
 
 
 def open_missions(session: Session) -> list[Mission]:

@@ -339,7 +339,7 @@ ROUTES = [
     "/console/missions", "/console/missions/besoin", "/console/missions/nouvelle", "/console/missions/importer",
     "/console/handoffs", "/console/admin/staff", "/console/admin/audit", "/console/admin/export.json",
     "/console/static/console.css", "/nulle-part", "/console/nulle-part", "/console/leads/1", "/api/leads/1",
-    "/console/missions/M001", "/api/missions/M001/suggestions",
+    "/console/missions/M001", "/api/missions/M001/suggestions", "/console/notifications",
 ]  # fmt: skip
 
 
