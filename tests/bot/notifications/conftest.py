@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import select
 
 from bot.config import Settings
 from bot.store import models, staff
@@ -100,6 +101,9 @@ def add_staff(url: str, email: str = ADMIN, role: str = "admin", **choices: bool
 def pending(url: str) -> list[models.OutgoingEmail]:
     """The e-mails not sent yet, oldest first (detached copies of their columns)."""
     with session_scope(url) as session:
-        rows = session.query(models.OutgoingEmail).filter(models.OutgoingEmail.sent_at.is_(None)).all()
+        rows = session.execute(
+            select(models.OutgoingEmail).where(models.OutgoingEmail.sent_at.is_(None)).order_by(models.OutgoingEmail.id)
+        ).scalars()
+        found = list(rows)
         session.expunge_all()
-        return sorted(rows, key=lambda row: row.id)
+        return found

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import select
+
 from bot.missions import read_missions
 from bot.notifications import daily_digest, send_pending
 from bot.store import jobs, missions, models
@@ -24,8 +26,8 @@ def test_the_digest_goes_once_a_day_after_digest_hour_to_staff_who_want_it(
     add_staff(database_url, COORDINATOR, "coordinator", digest=False)
     with session_scope(database_url) as session:
         missions.upsert(session, read_missions(settings.association_path / "missions.yml"))
-        short = session.query(models.Mission).filter(models.Mission.places_filled < models.Mission.places_total).all()
-        short_ids = sorted(mission.id for mission in short)
+        short = select(models.Mission.id).where(models.Mission.places_filled < models.Mission.places_total)
+        short_ids = sorted(session.execute(short).scalars())
     julie = add_volunteer(database_url, sender_id="julie", first_name="Julie", email="julie@exemple.fr")
     marc = add_volunteer(database_url, sender_id="marc", first_name="Marc", phone="0611223344")
 
