@@ -340,6 +340,7 @@ ROUTES = [
     "/console/handoffs", "/console/admin/staff", "/console/admin/audit", "/console/admin/export.json",
     "/console/static/console.css", "/nulle-part", "/console/nulle-part", "/console/leads/1", "/api/leads/1",
     "/console/missions/M001", "/api/missions/M001/suggestions", "/console/notifications",
+    "/console/static/conversation.js", "/console/conversations/lead/1", "/console/conversations/handoff/1",
 ]  # fmt: skip
 
 
