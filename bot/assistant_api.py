@@ -17,9 +17,12 @@ from urllib.parse import quote
 import httpx
 
 from bot.config import Settings, rasa_api_token
-from bot.errors import AssistantUnavailableError
+from bot.errors import AssistantUnavailableError, ConversationRefusedError
 
 logger = logging.getLogger(__name__)
+# What Rasa answers when it cannot work at all (loading, its token refused, no model); any other
+# error concerns the one conversation asked about.
+UNAVAILABLE = frozenset({401, 403, 404, 502, 503, 504})
 
 
 def rasa_url(settings: Settings) -> str:
@@ -91,5 +94,6 @@ def trigger_intent(
         raise AssistantUnavailableError(f"l'assistant ne répond pas ({type(error).__name__})") from error
     if response.status_code != 200:
         logger.warning("trigger_intent %s refused with HTTP %s", intent, response.status_code)
-        raise AssistantUnavailableError(f"l'assistant a refusé la demande (HTTP {response.status_code})")
+        refused = ConversationRefusedError if response.status_code not in UNAVAILABLE else AssistantUnavailableError
+        raise refused(f"l'assistant a refusé la demande (HTTP {response.status_code})")
     return list(response.json().get("messages", []))

@@ -21,6 +21,10 @@ class AssistantUnavailableError(BotError):
     """The Rasa server could not be reached or refused a request."""
 
 
+class ConversationRefusedError(AssistantUnavailableError):
+    """The assistant answers, but refused the request for this one conversation (the others may go on)."""
+
+
 class TrainingFailedError(BotError):
     """``rasa train`` failed or left no model."""
 

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from bot.assistant_api import trigger_intent
 from bot.config import Settings
 from bot.console.suggestions import POOL, suggest
-from bot.errors import AssistantUnavailableError
+from bot.errors import AssistantUnavailableError, ConversationRefusedError
 from bot.privacy import PUSH_CHANNELS
 from bot.store import leads as lead_store
 from bot.store import models, staffing
@@ -50,6 +50,7 @@ QUIET_DAYS = 7
 # Telegram pushes; the chat bubble shows the invitation at once when open, else in its history when reopened.
 URGENT_CHANNELS = PUSH_CHANNELS | {"web"}
 CLAIM_KIND = "urgent call"
+CLAIM_LIFETIME = timedelta(minutes=10)  # a delivery takes seconds: a claim this old was left by a dead process
 
 
 def call_volunteers(
@@ -106,13 +107,21 @@ def _invite(settings: Settings, mission_id: str, volunteer_id: int, sender_id: s
     """Deliver one invitation and record it; False when another process invites the volunteer or just did."""
     key = str(volunteer_id)
     with session_scope(settings.database_url) as session:
+        _drop_stale_claims(session)
         if not claim(session, kind=CLAIM_KIND, key=key):
             return False
         if urgent_store.invited_since(session, volunteer_id=volunteer_id, since=now - timedelta(days=QUIET_DAYS)):
-            session.rollback()  # invited by another process between the ranking and the claim
+            # invited by another process between the ranking and the claim; the claim goes explicitly
+            # (on SQLite a rollback would not take back what the claim's savepoint already committed)
+            _release(session, key)
             return False
     try:
         trigger_intent(settings, sender_id=sender_id, intent="mission_invitation", entities={"mission_id": mission_id})
+    except ConversationRefusedError:
+        logger.warning("urgent call: the assistant refused the invitation of volunteer %s; skipped", volunteer_id)
+        with session_scope(settings.database_url) as session:
+            _release(session, key)
+        return False
     except AssistantUnavailableError:
         with session_scope(settings.database_url) as session:
             _release(session, key)
@@ -129,6 +138,12 @@ def _invite(settings: Settings, mission_id: str, volunteer_id: int, sender_id: s
         _release(session, key)
     logger.info("volunteer %s invited to urgent mission %s", volunteer_id, mission_id)
     return True
+
+
+def _drop_stale_claims(session: Session) -> None:
+    """Claims left by a process that died while delivering: after a few minutes, anyone may call again."""
+    stale = datetime.now(timezone.utc) - CLAIM_LIFETIME
+    session.execute(delete(models.JobRun).where(models.JobRun.kind == CLAIM_KIND, models.JobRun.at < stale))
 
 
 def _release(session: Session, key: str) -> None:

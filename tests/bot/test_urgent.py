@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot import urgent
 from bot.config import Settings
-from bot.errors import AssistantUnavailableError
+from bot.errors import AssistantUnavailableError, ConversationRefusedError
 from bot.missions import Mission
 from bot.profile import ConsentRecord, Place, ProfileSubmission, TimeSlot
 from bot.store import missions, models, staffing, volunteers
@@ -221,3 +221,43 @@ def test_a_volunteer_invited_by_another_process_meanwhile_is_skipped(
     monkeypatch.setattr(urgent, "trigger_intent", deliver_while_bruno_gets_invited)
     urgent.call_volunteers(settings)
     assert rasa.invited() == ["alice"]
+
+
+def test_no_claim_stays_behind_when_someone_was_invited_meanwhile(settings: Settings, rasa: Rasa) -> None:
+    """Review finding: on SQLite the claim's savepoint had committed it; the rollback left it for ever."""
+    add_missions(settings)
+    alice = add_volunteer(settings, "alice")
+    with session_scope(settings.database_url) as session:
+        staffing.record_invitation(session, volunteer_id=alice, mission_id="M901", staff_id=None, kind="urgent")
+    now = datetime.now(timezone.utc)
+    assert urgent._invite(settings, "M901", alice, "alice", now=now) is False
+    assert count(settings, models.JobRun.__table__) == 0
+
+
+def test_a_claim_left_by_a_dead_process_expires(settings: Settings, rasa: Rasa) -> None:
+    add_missions(settings)
+    alice = add_volunteer(settings, "alice")
+    long_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+    with session_scope(settings.database_url) as session:
+        session.add(models.JobRun(kind=urgent.CLAIM_KIND, key=str(alice), at=long_ago))
+    assert urgent.call_volunteers(settings) == 1
+    assert rasa.invited() == ["alice"]
+
+
+def test_one_conversation_the_assistant_refuses_does_not_stop_the_call(
+    settings: Settings, rasa: Rasa, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review finding: a 500 for one conversation stopped every urgent call, run after run."""
+    add_missions(settings)
+    add_volunteer(settings, "alice")
+    add_volunteer(settings, "bruno")
+
+    def refuse_alice(settings: Settings, **call: Any) -> list[object]:
+        if call["sender_id"] == "alice":
+            raise ConversationRefusedError("l'assistant a refusé la demande (HTTP 500)")
+        return rasa(settings, **call)
+
+    monkeypatch.setattr(urgent, "trigger_intent", refuse_alice)
+    assert urgent.call_volunteers(settings) == 1
+    assert rasa.invited() == ["bruno"]
+    assert count(settings, models.JobRun.__table__) == 0
