@@ -57,8 +57,10 @@ class ActionAskDeclineReason(Action):
         try:
             ids = decline(channel=channel_of(tracker), sender_id=tracker.sender_id, mission_ids=mission_ids)
         except NotFoundError:  # the profile was erased elsewhere (console, CLI): nothing to record
+            ids = []
+        if not ids:  # nothing (left) to decline: no question, nothing stored
             dispatcher.utter_message(response="utter_decline_missions")
-            return [SlotSet("mission_id", None)]
+            return [SlotSet("mission_id", None), SlotSet("pending_declines", [])]
         dispatcher.utter_message(response="utter_ask_decline_reason")
         return [SlotSet("mission_id", None), SlotSet("latest_proposals", []), SlotSet("pending_declines", ids)]
 

@@ -46,14 +46,30 @@ class DeclineView:
 
 
 def record(session: Session, *, volunteer_id: int, mission_ids: Sequence[str]) -> list[int]:
-    """One decline per mission that still exists (one without a mission when none is known); their ids."""
+    """One decline per mission that still exists, reused when this volunteer declined it before; their ids.
+
+    Nothing is recorded without a known mission: saying no twice, or pressing an old button again,
+    adds no row (a volunteer cannot flood the table or the dashboard's counts).
+    """
     known = set(session.execute(select(models.Mission.id).where(models.Mission.id.in_(list(mission_ids)))).scalars())
-    wanted: list[str | None] = [mission_id for mission_id in dict.fromkeys(mission_ids) if mission_id in known]
-    rows = [models.Decline(volunteer_id=volunteer_id, mission_id=m, reason="unknown") for m in wanted or [None]]
+    wanted = [mission_id for mission_id in dict.fromkeys(mission_ids) if mission_id in known]
+    earlier = dict(
+        session.execute(
+            select(models.Decline.mission_id, models.Decline.id).where(
+                models.Decline.volunteer_id == volunteer_id, models.Decline.mission_id.in_(wanted)
+            )
+        ).all()
+    )
+    rows = [
+        models.Decline(volunteer_id=volunteer_id, mission_id=mission_id, reason="unknown")
+        for mission_id in wanted
+        if mission_id not in earlier
+    ]
     session.add_all(rows)
     session.flush()
     logger.info("volunteer %s declined %d mission(s)", volunteer_id, len(wanted))
-    return [row.id for row in rows]
+    new = {row.mission_id: row.id for row in rows}
+    return [earlier.get(mission_id) or new[mission_id] for mission_id in wanted]
 
 
 def give_reason(

@@ -19,10 +19,15 @@ def lead(console_settings: Settings) -> int:
     """Lina declined two missions as too far, then one more in her own words, and asked for no more proposals."""
     url = console_settings.database_url
     lina = add_volunteer(url, sender_id="declines-lina", first_name="Lina")
+    marc = add_volunteer(url, sender_id="declines-marc", first_name="Marc")
     with session_scope(url) as session:
+        declines.give_reason(
+            session, volunteer_id=marc, decline_ids=declines.record(session, volunteer_id=marc, mission_ids=["M001"]),
+            reason="not_my_cause",
+        )  # fmt: skip
         far = declines.record(session, volunteer_id=lina, mission_ids=["M001", "M002"])
         declines.give_reason(session, volunteer_id=lina, decline_ids=far, reason="too_far")
-        words = declines.record(session, volunteer_id=lina, mission_ids=["M001"])
+        words = declines.record(session, volunteer_id=lina, mission_ids=["M003"])
         declines.give_reason(session, volunteer_id=lina, decline_ids=words, reason="other", text="le soir seulement")
         volunteer = volunteers.find(session, channel="rest", sender_id="declines-lina")
         assert volunteer is not None
@@ -38,7 +43,7 @@ def test_the_dashboard_counts_declines_by_reason_and_lists_the_most_declined_mis
     section = html.unescape(page.text.split('id="declines"', 1)[1].split("</section>", 1)[0])
     assert "Missions déclinées, par raison" in section
     bars = dict(_bars(section))
-    assert (bars["Trop loin"], bars["Autre raison"], bars["Pas ma cause"]) == ("2", "1", "0")
+    assert (bars["Trop loin"], bars["Autre raison"], bars["Pas ma cause"]) == ("2", "1", "1")
     table = section.split('id="most-declined"', 1)[1]
     assert table.index("Préparation des colis alimentaires") < table.index("2 fois") < table.index("1 fois")
 
@@ -65,8 +70,8 @@ def test_a_leads_page_lists_their_declines_and_their_words_with_the_conversation
 def test_the_access_export_has_the_declines_and_the_opt_out(admin: TestClient, lead: int) -> None:
     data = admin.get(f"/console/leads/{lead}/export.json").json()
     assert sorted((d["mission_id"], d["reason"], d["text"]) for d in data["declines"]) == [
-        ("M001", "other", "le soir seulement"),
         ("M001", "too_far", None),
         ("M002", "too_far", None),
+        ("M003", "other", "le soir seulement"),
     ]
     assert data["proposals_opt_out_at"] is not None

@@ -50,17 +50,21 @@ def test_declines_start_unknown_then_take_the_reason_and_leave_missions_out(data
     ]
 
 
-def test_without_a_known_mission_one_decline_keeps_the_reason(database_url: str) -> None:
+def test_without_a_known_mission_nothing_is_recorded_and_a_mission_is_declined_once(database_url: str) -> None:
+    """Review finding: saying no again and again, or replaying an old button, added a row each time."""
     volunteer_id = _volunteer(database_url)
     with session_scope(database_url) as session:
-        [decline_id] = declines.record(session, volunteer_id=volunteer_id, mission_ids=[])
-        declines.give_reason(
-            session, volunteer_id=volunteer_id, decline_ids=[decline_id], reason="other", text="je déménage"
-        )
+        assert declines.record(session, volunteer_id=volunteer_id, mission_ids=[]) == []
+        assert declines.record(session, volunteer_id=volunteer_id, mission_ids=["M999"]) == []
+        first = declines.record(session, volunteer_id=volunteer_id, mission_ids=["M901"])
+        declines.give_reason(session, volunteer_id=volunteer_id, decline_ids=first, reason="too_far")
+        for _ in range(5):
+            again = declines.record(session, volunteer_id=volunteer_id, mission_ids=["M901"])
+            assert again == first
+        declines.give_reason(session, volunteer_id=volunteer_id, decline_ids=again, reason="other", text="bof")
     with session_scope(database_url) as session:
         [shown] = declines.of_volunteer(session, volunteer_id=volunteer_id)
-        assert declines.declined_mission_ids(session, volunteer_id=volunteer_id) == set()
-    assert (shown.mission_id, shown.reason, shown.text) == (None, "other", "je déménage")
+    assert (shown.mission_id, shown.reason, shown.text) == ("M901", "other", "bof")
 
 
 def test_a_volunteer_cannot_give_the_reason_of_someone_elses_declines(database_url: str) -> None:
