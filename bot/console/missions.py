@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from bot.assistant_api import trigger_intent
 from bot.console.deps import DbSession, SettingsDep, Staff, actor, redirect, render
@@ -17,13 +19,16 @@ from bot.console.forms import form_choices, resolve_town
 from bot.console.suggestions import suggest
 from bot.errors import AssistantUnavailableError, InvalidDataError
 from bot.missions import Mission, _parse_mission, read_missions
+from bot.store import declines as decline_store
 from bot.store import leads as lead_store
 from bot.store import missions as mission_store
 from bot.store import models, staffing
 from bot.store import takeovers as takeover_store
+from bot.store.retention import as_utc
 from bot.taxonomy import load_taxonomy
 
 logger = logging.getLogger(__name__)
+REINVITE_DAYS = 7  # the same mission, the same person: once a week at most
 router = APIRouter(prefix="/missions")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -205,6 +210,8 @@ def mission_page(
     """A mission: its places, interested and confirmed volunteers, suggestions and the invitations sent."""
     mission = staffing.get(session, mission_id=mission_id)
     applicants = staffing.applicants(session, mission_id=mission_id)
+    unwilling = decline_store.unwilling(session, mission_id=mission.id)  # opted out, or declined it
+    suggestions = suggest(session, settings, mission=mission, excluded=unwilling) if mission.status == "open" else []
     return render(
         request,
         "mission.html",
@@ -213,7 +220,7 @@ def mission_page(
             "places_left": max(mission.places_total - mission.places_filled, 0),
             "interested": [(a, v) for a, v in applicants if a.status != staffing.ACCEPTED],
             "accepted": [(a, v) for a, v in applicants if a.status == staffing.ACCEPTED],
-            "suggestions": suggest(session, settings, mission=mission) if mission.status == "open" else [],
+            "suggestions": suggestions,
             "invitations": staffing.invitations(session, mission_id=mission_id),
             "error": request.query_params.get("err"),
         },
@@ -297,6 +304,19 @@ def mission_accept(
     return redirect(f"/console/missions/{quote(mission_id)}", "Bénévole confirmé sur la mission.")
 
 
+def _not_to_invite(session: Session, *, volunteer: models.Volunteer, mission_id: str) -> str | None:
+    """Why this volunteer must not be invited to this mission now, in French; None when they may be."""
+    if volunteer.proposals_opt_out_at is not None:
+        return "Cette personne a demandé à ne plus recevoir de propositions : l'invitation n'a pas été envoyée."
+    if volunteer.id in decline_store.unwilling(session, mission_id=mission_id):
+        return "Cette personne a déjà décliné cette mission : l'invitation n'a pas été envoyée."
+    last = staffing.last_invitation(session, volunteer_id=volunteer.id, mission_id=mission_id)
+    if last is not None and as_utc(last) > datetime.now(timezone.utc) - timedelta(days=REINVITE_DAYS):
+        return (f"Cette personne a déjà été invitée à cette mission il y a moins de {REINVITE_DAYS} jours : "
+                "attendez sa réponse.")  # fmt: skip
+    return None
+
+
 @router.post("/{mission_id}/inviter")
 def mission_invite(
     *,
@@ -311,6 +331,9 @@ def mission_invite(
     volunteer = lead_store.get(session, volunteer_id=volunteer_id)
     if mission.status != "open":
         raise InvalidDataError("cette mission est fermée")
+    refusal = _not_to_invite(session, volunteer=volunteer, mission_id=mission.id)
+    if refusal is not None:
+        return redirect(f"/console/missions/{quote(mission_id)}?err={quote(refusal)}")
     held = takeover_store.open_for(session, sender_id=volunteer.sender_id)
     if held is not None:  # the assistant is silent in that conversation: it would deliver nothing
         message = ("Un membre de l'équipe tient la conversation de cette personne : l'assistant n'y parle pas. "

@@ -150,3 +150,10 @@ def resume_proposals(session: Session, *, volunteer: models.Volunteer) -> bool:
     session.flush()
     logger.info("volunteer %s receives proposals again", volunteer.id)
     return True
+
+
+def unwilling(session: Session, *, mission_id: str) -> set[int]:
+    """Volunteers nobody should invite to this mission: they opted out of proposals, or declined it."""
+    opted_out = select(models.Volunteer.id).where(models.Volunteer.proposals_opt_out_at.is_not(None))
+    declined = select(models.Decline.volunteer_id).where(models.Decline.mission_id == mission_id)
+    return set(session.execute(opted_out.union(declined)).scalars())

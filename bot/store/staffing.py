@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -154,6 +155,15 @@ def set_status(session: Session, *, mission_id: str, status: str) -> models.Miss
     session.flush()
     logger.info("mission %s is now %s", mission_id, status)
     return mission
+
+
+def last_invitation(session: Session, *, volunteer_id: int, mission_id: str) -> datetime | None:
+    """When this volunteer was last invited to this mission (by staff or an urgent call)."""
+    return session.execute(
+        select(func.max(models.Invitation.created_at)).where(
+            models.Invitation.volunteer_id == volunteer_id, models.Invitation.mission_id == mission_id
+        )
+    ).scalar_one()
 
 
 def record_invitation(

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from bot.config import Settings
 from bot.profile import TimeSlot
-from bot.store import models, volunteers
+from bot.store import declines, models, staffing, volunteers
 from bot.store.session import session_scope
 from tests.bot.console.conftest import BRON, GRENOBLE, XSS, add_volunteer, csrf_of
 
@@ -214,3 +214,31 @@ def test_handoff_queue_links_to_each_conversation(coordinator: TestClient, conso
     assert first.url.path == f"/console/leads/{lead}"
     done = coordinator.post(f"/console/handoffs/{linked[0]}/traitee", data={"csrf_token": csrf_of(page.text)})
     assert "Demande marquée comme traitée." in done.text and "Hugo" not in done.text
+
+
+def test_staff_invitations_respect_the_volunteers_wishes(coordinator: TestClient, console_settings: Settings) -> None:
+    """Review finding: "Inviter" reached people who had opted out or declined, and the same person many times."""
+    url = console_settings.database_url
+    opted = add_volunteer(url, sender_id="wish-opted", first_name="Sophie")
+    declined = add_volunteer(url, sender_id="wish-declined", first_name="Camille")
+    invited = add_volunteer(url, sender_id="wish-invited", first_name="Louis")
+    with session_scope(url) as session:
+        opted_row = session.get(models.Volunteer, opted)
+        assert opted_row is not None
+        declines.stop_proposals(session, volunteer=opted_row)
+        declines.record(session, volunteer_id=declined, mission_ids=["M001"])
+        staffing.record_invitation(session, volunteer_id=invited, mission_id="M001", staff_id=None, kind="urgent")
+    page = coordinator.get("/console/missions/M001")
+    suggested = page.text.split('<table id="suggestions">', 1)[1].split("</table>", 1)[0]
+    assert "Sophie" not in suggested and "Camille" not in suggested
+    for volunteer, reason in (
+        (opted, "a demandé à ne plus recevoir de propositions"),
+        (declined, "a déjà décliné cette mission"),
+        (invited, "a déjà été invitée à cette mission il y a moins de 7 jours"),
+    ):
+        refused = coordinator.post(
+            "/console/missions/M001/inviter", data={"volunteer_id": str(volunteer), "csrf_token": csrf_of(page.text)}
+        )
+        assert reason in html.unescape(refused.text), volunteer
+    with session_scope(url) as session:
+        assert session.query(models.Invitation).filter_by(mission_id="M001").count() == 1  # Louis's, from before
