@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,10 +16,13 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.missions import read_missions
 from bot.profile import ConsentRecord, Place, ProfileSubmission, TimeSlot
+from bot.serve import running_assistant, running_web
 from bot.store import missions, models, staff, volunteers
 from bot.store.migrate import upgrade
 from bot.store.session import session_scope
 from bot.web_app import create_app
+from tests.bot.rasa.channels.telegram.standin import BotAPIStandIn
+from tests.conftest import free_port
 
 
 def member_of(session: Session, email: str) -> models.StaffMember:
@@ -163,3 +167,43 @@ def record_conversation(tracker_store_url: str, sender_id: str, events: list[obj
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, store.save(tracker)).result()
     store.engine.dispose()
+
+
+TAKEOVER_STAFF = ("claire.martin@entraide.test", "claire-password-1")
+TAKEOVER_TELEGRAM = ("123456:TAKEOVER-token_for-the-stand-in", "takeover-secret_for-the-tests_0123456789")
+
+
+@dataclass
+class TakeoverServers:
+    """The assistant and the web app the takeover tests share, with Telegram pointed at a stand-in."""
+
+    settings: Settings
+    webhook: str  # the REST channel
+    web: str  # the web app (console, demo page)
+    standin: BotAPIStandIn
+
+
+@pytest.fixture(scope="package")
+def takeover_servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TakeoverServers]:
+    """One Rasa server, action server and web app for the takeover tests over REST and in a browser."""
+    folder = tmp_path_factory.mktemp("takeover")
+    standin = BotAPIStandIn(TAKEOVER_TELEGRAM[0]).start()
+    action_port, rasa_port, web_port = free_port(), free_port(), free_port()
+    web = f"http://127.0.0.1:{web_port}"
+    settings = make_settings(
+        folder, rasa_host="127.0.0.1", rasa_port=rasa_port, action_port=action_port,
+        action_endpoint=f"http://127.0.0.1:{action_port}/webhook", web_port=web_port, widget_allowed_origins=web,
+        telegram_token=TAKEOVER_TELEGRAM[0], telegram_webhook_secret=TAKEOVER_TELEGRAM[1],
+        telegram_api_url=standin.base_url, background_seconds=0,
+        opening_hours="",  # the team is always said to be there: the tests do not depend on the hour
+    )  # fmt: skip
+    seed_staff(settings.database_url)
+    seed_missions(settings.database_url, settings)
+    with session_scope(settings.database_url) as session:
+        staff.add(session, email=TAKEOVER_STAFF[0], role="admin", password=TAKEOVER_STAFF[1])
+    logs = folder / "logs"
+    try:
+        with running_assistant(settings, trained_model, log_dir=logs) as webhook, running_web(settings, log_dir=logs):
+            yield TakeoverServers(settings, webhook, web, standin)
+    finally:
+        standin.stop()

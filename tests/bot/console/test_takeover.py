@@ -6,10 +6,8 @@ a silence) gives the conversation back to the assistant."""
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 import requests
@@ -19,7 +17,6 @@ from bot import assistant_api
 from bot.config import Settings
 from bot.console.transcript import read_transcript
 from bot.privacy import erase_person
-from bot.serve import running_assistant
 from bot.store import conversations, models
 from bot.store import takeovers as takeover_store
 from bot.store.session import session_scope
@@ -28,27 +25,17 @@ from bot.web_app import create_app
 from tests.bot.console.conftest import (
     ADMIN,
     COORDINATOR,
+    TakeoverServers,
     add_volunteer,
     csrf_of,
     login,
-    make_settings,
     seed_missions,
-    seed_staff,
 )
-from tests.conftest import free_port
 
 
-@pytest.fixture(scope="module")
-def live(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, str]]:
-    folder = tmp_path_factory.mktemp("takeover")
-    action_port = free_port()
-    settings = make_settings(
-        folder, rasa_host="127.0.0.1", rasa_port=free_port(), action_port=action_port,
-        action_endpoint=f"http://127.0.0.1:{action_port}/webhook", background_seconds=0,
-    )  # fmt: skip
-    seed_staff(settings.database_url)
-    with running_assistant(settings, trained_model, log_dir=folder / "logs") as webhook:
-        yield settings, webhook
+@pytest.fixture()
+def live(takeover_servers: TakeoverServers) -> tuple[Settings, str]:
+    return takeover_servers.settings, takeover_servers.webhook
 
 
 def say(webhook: str, sender: str, text: str) -> list[str]:

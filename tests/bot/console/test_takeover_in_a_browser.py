@@ -15,20 +15,17 @@ import pytest
 import requests
 
 from bot.config import Settings
-from bot.serve import prepare_database, running_assistant, running_web
 from bot.store import models
-from bot.store import staff as staff_store
 from bot.store.session import session_scope
 from tests.bot.chat_bubble.test_in_a_browser import SHADOW, bot_count, open_bubble, say
+from tests.bot.console.conftest import TAKEOVER_STAFF, TAKEOVER_TELEGRAM, TakeoverServers
 from tests.bot.rasa.channels.telegram import telegram_json as tg
 from tests.bot.rasa.channels.telegram.standin import BotAPIStandIn
-from tests.conftest import free_port
 
 pytestmark = pytest.mark.e2e
 
-STAFF = ("claire.martin@entraide.test", "claire-password-1")
-TELEGRAM_TOKEN = "123456:TAKEOVER-token_for-the-stand-in"
-TELEGRAM_SECRET = "takeover-secret_for-the-tests_0123456789"
+STAFF = TAKEOVER_STAFF
+TELEGRAM_SECRET = TAKEOVER_TELEGRAM[1]
 DELIVERY = 2.0  # seconds: a staff message reaches the person within this (the issue's target)
 
 
@@ -44,36 +41,9 @@ class Live:
         assert requests.post(url, json=tg.text(chat_id, text), headers=headers, timeout=60).status_code == 200
 
 
-@pytest.fixture(scope="module")
-def live(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    folder = tmp_path_factory.mktemp("takeover-browser")
-    standin = BotAPIStandIn(TELEGRAM_TOKEN).start()
-    action_port, rasa_port, web_port = free_port(), free_port(), free_port()
-    web = f"http://127.0.0.1:{web_port}"
-    settings = Settings(
-        database_url=f"sqlite:///{folder / 'bot.db'}",
-        tracker_store_url=f"sqlite:///{folder / 'tracker.db'}",
-        rasa_host="127.0.0.1",
-        rasa_port=rasa_port,
-        action_port=action_port,
-        action_endpoint=f"http://127.0.0.1:{action_port}/webhook",
-        web_port=web_port,
-        secret_key="takeover-browser-secret",
-        widget_allowed_origins=web,
-        telegram_token=TELEGRAM_TOKEN,
-        telegram_webhook_secret=TELEGRAM_SECRET,
-        telegram_api_url=standin.base_url,
-        opening_hours="",  # the team is always said to be there: the test does not depend on the hour
-    )
-    prepare_database(settings)
-    with session_scope(settings.database_url) as session:
-        staff_store.add(session, email=STAFF[0], role="admin", password=STAFF[1])
-    logs = folder / "logs"
-    try:
-        with running_assistant(settings, trained_model, log_dir=logs), running_web(settings, log_dir=logs):
-            yield Live(settings, web, standin)
-    finally:
-        standin.stop()
+@pytest.fixture()
+def live(takeover_servers: TakeoverServers) -> Live:
+    return Live(takeover_servers.settings, takeover_servers.web, takeover_servers.standin)
 
 
 @pytest.fixture()
@@ -120,9 +90,10 @@ def test_a_coordinator_answers_in_the_chat_bubble(live: Live, page: Any, console
     )
     sender_id = sender_id.rsplit(".", 1)[0]
 
+    request = handoff_id(live.settings, sender_id)
     console.goto(f"{live.web}/console/handoffs")
-    console.get_by_role("link", name="Ouvrir et répondre").first.click()
-    assert console.url.endswith(f"/console/conversations/handoff/{handoff_id(live.settings, sender_id)}")
+    console.locator(f'a[href="/console/handoffs/{request}"]', has_text="Ouvrir et répondre").click()
+    console.wait_for_url(f"{live.web}/console/conversations/handoff/{request}")
     console.get_by_role("button", name="Prendre la main").click()
     console.get_by_text("Vous tenez la conversation").first.wait_for()
     wait_bubble(page, "Claire, de l'équipe, a rejoint la conversation")
