@@ -5,8 +5,6 @@ its reasons and buttons, and the volunteer applies through the existing flow."""
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
@@ -15,26 +13,16 @@ from fastapi.testclient import TestClient
 from bot.config import Settings
 from bot.console.transcript import read_transcript
 from bot.profile import TimeSlot
-from bot.serve import running_assistant
 from bot.store import models
 from bot.store.session import session_scope
 from bot.web_app import create_app
-from tests.bot.console.conftest import ADMIN, add_volunteer, csrf_of, login, make_settings, seed_missions, seed_staff
-from tests.conftest import free_port
+from tests.bot.console.conftest import ADMIN, TakeoverServers, add_volunteer, csrf_of, login
 
 
-@pytest.fixture(scope="module")
-def live(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, str]]:
-    folder = tmp_path_factory.mktemp("invitation")
-    action_port = free_port()
-    settings = make_settings(
-        folder, rasa_host="127.0.0.1", rasa_port=free_port(), action_port=action_port,
-        action_endpoint=f"http://127.0.0.1:{action_port}/webhook",
-    )  # fmt: skip
-    seed_staff(settings.database_url)
-    seed_missions(settings.database_url, settings)
-    with running_assistant(settings, trained_model, log_dir=folder / "logs") as webhook:
-        yield settings, webhook
+@pytest.fixture()
+def live(takeover_servers: TakeoverServers) -> tuple[Settings, str]:
+    """The servers the takeover tests use too (one Rasa start for the console's live tests)."""
+    return takeover_servers.settings, takeover_servers.webhook
 
 
 def test_invitation_delivered_by_the_assistant_then_accepted(live: tuple[Settings, str]) -> None:
