@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bot.config import ROOT, Settings, action_token, get_settings, rasa_api_token, secret_key, widget_allowed_origins
+from bot.errors import BotError
 from bot.supervise import Child, Supervisor, sigterm_as_interrupt
 
 logger = logging.getLogger(__name__)
@@ -121,6 +122,8 @@ def rasa_server(settings: Settings, model: Path, *, log_dir: Path | None = None)
 
     parse_groups(settings.rasa_speedups)  # a wrong RASA_SPEEDUPS is said here, not by a server that keeps dying
     opening_hours.parse(settings.opening_hours, settings.timezone)  # so is a wrong OPENING_HOURS
+    if not 0 <= settings.digest_hour <= 23:  # and a DIGEST_HOUR that would never come
+        raise BotError(f"DIGEST_HOUR vaut {settings.digest_hour} : indiquez une heure de 0 à 23")
     command = [
         *RASA_SERVER, "run", "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
         "--interface", settings.rasa_host, "--port", str(settings.rasa_port),

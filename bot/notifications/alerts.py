@@ -47,7 +47,7 @@ def handoff_requested(session: Session, settings: Settings, *, request: models.H
 
 
 def mission_below_target(session: Session, settings: Settings, *, mission: models.Mission, full_since: datetime) -> int:
-    """Queue the alert of a full mission that lost a volunteer, once per drop; returns how many.
+    """Queue the alert of a full mission that lost a volunteer, once per drop and once a day at most.
 
     ``full_since`` is when the mission was last changed while full: the drop from that state is
     claimed once, so that the same change seen by two processes sends one alert.
@@ -56,7 +56,7 @@ def mission_below_target(session: Session, settings: Settings, *, mission: model
         subject, body = compose(
             settings.association_dir,
             "missions",
-            title=one_line(mission.title),
+            title=outbox.literal(one_line(mission.title)),
             filled=mission.places_filled,
             total=mission.places_total,
             link=f"{outbox.CONSOLE}/console/missions/{quote(mission.id)}",
@@ -67,6 +67,9 @@ def mission_below_target(session: Session, settings: Settings, *, mission: model
     moment = full_since if full_since.tzinfo else full_since.replace(tzinfo=timezone.utc)
     if not jobs.claim(session, kind="below_target", key=f"{mission.id}:{moment.timestamp():.6f}"):
         return 0
+    today = datetime.now(timezone.utc).date().isoformat()
+    if not jobs.claim(session, kind="below_target_day", key=f"{mission.id}:{today}"):
+        return 0  # a mission going full and short again and again: one alert a day is enough
     queued = outbox.queue(session, kind="missions", subject=subject, body=body)
     logger.info("mission %s below target: %d e-mails queued", mission.id, queued)
     return queued

@@ -40,7 +40,7 @@ def daily_digest(settings: Settings, *, now: datetime | None = None) -> int:
                 folder,
                 "digest",
                 "mission",
-                title=one_line(mission.title),
+                title=outbox.literal(one_line(mission.title)),
                 filled=mission.places_filled,
                 total=mission.places_total,
                 link=f"{outbox.CONSOLE}/console/missions/{quote(mission.id)}",

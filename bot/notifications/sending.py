@@ -101,7 +101,8 @@ async def _deliver(settings: Settings, messages: dict[int, EmailMessage]) -> dic
         while waiting:
             email_id = waiting.pop(0)
             try:
-                await client.send_message(messages[email_id])
+                email = messages[email_id]
+                await client.send_message(email, recipients=[str(email["To"])])  # the one address, never a list
             except (aiosmtplib.SMTPServerDisconnected, OSError) as error:
                 # The connection is gone: this e-mail and the ones after it wait for the next turn.
                 failures.update((left, type(error).__name__) for left in (email_id, *waiting))

@@ -8,6 +8,7 @@ An e-mail is stored as written when it is queued, but for two markers filled in 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -158,10 +159,23 @@ def last_run(session: Session, *, kind: str) -> datetime | None:
 
 def render(session: Session, text: str, *, console_url: str) -> str:
     """An e-mail's text as sent: the console's address and the first names of leads that still exist."""
+    text = text.replace(CONSOLE, console_url.rstrip("/"))  # first, so a first name cannot bring one in
     ids = {int(found) for found in _FIRST_NAME.findall(text)}
     names = _first_names(session, sorted(ids))
-    text = _FIRST_NAME.sub(lambda match: names.get(int(match.group(1)), ERASED), text)
-    return text.replace(CONSOLE, console_url.rstrip("/"))
+    return _FIRST_NAME.sub(lambda match: names.get(int(match.group(1)), ERASED), text)
+
+
+def literal(text: str) -> str:
+    """Free text written into an e-mail (a mission's title): never read as a marker when sent."""
+    return text.replace("[[", "[ [")
+
+
+def shown_name(first_name: str) -> str:
+    """A first name as an e-mail shows it: one line, no control characters, 60 characters at most."""
+    visible = "".join(
+        " " if unicodedata.category(c) == "Cc" else c for c in first_name if unicodedata.category(c) != "Cf"
+    )
+    return " ".join(visible.split())[:60] or "?"
 
 
 def _first_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
@@ -170,4 +184,4 @@ def _first_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
     rows = session.execute(
         select(models.Volunteer.id, models.Volunteer.first_name).where(models.Volunteer.id.in_(ids))
     ).all()
-    return {volunteer_id: first_name for volunteer_id, first_name in rows}
+    return {volunteer_id: shown_name(first_name) for volunteer_id, first_name in rows}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 from datetime import datetime, timedelta, timezone
 
@@ -36,6 +37,9 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
+ONE_ADDRESS = re.compile(r"[^\s@,;<>()\[\]\\\"]+@[^\s@,;<>()\[\]\\\"]+\.[^\s@,;<>()\[\]\\\"]+")
+
+
 def normalise_email(email: str) -> str:
     """Emails are compared in lower case, without surrounding spaces."""
     return email.strip().lower()
@@ -44,8 +48,8 @@ def normalise_email(email: str) -> str:
 def add(session: Session, *, email: str, role: str, password: str) -> models.StaffMember:
     """Create a staff account, or reset the password and role of an existing one."""
     email = normalise_email(email)
-    if "@" not in email or len(email) > 254:
-        raise InvalidDataError(f"adresse e-mail invalide : {email!r}")
+    if not ONE_ADDRESS.fullmatch(email) or len(email) > 254:  # one address: notifications go to it, and only it
+        raise InvalidDataError(f"adresse e-mail invalide : {email!r} (une seule adresse, sans espace ni virgule)")
     if role not in ROLES:
         raise InvalidDataError(f"rôle inconnu {role!r} (admin ou coordinator)")
     if len(password) < MIN_PASSWORD_LENGTH:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from fastapi.testclient import TestClient
+from sqlalchemy import delete
 
 from bot.config import Settings
 from bot.missions import Mission, read_missions
 from bot.notifications import send_pending
-from bot.store import missions
+from bot.store import missions, models
 from bot.store.session import session_scope
 from bot.web_app import create_app
 from tests.bot.console.conftest import csrf_of, login
@@ -34,7 +35,7 @@ def _store(url: str, mission: Mission) -> None:
         missions.upsert(session, [mission])
 
 
-def test_a_drop_below_target_is_mailed_once_and_again_after_the_mission_filled_up(
+def test_a_drop_below_target_is_mailed_once_and_again_after_the_mission_filled_up_another_day(
     database_url: str, smtp_server: SmtpServer
 ) -> None:
     settings = mail_settings(database_url, smtp_server.port)
@@ -56,6 +57,11 @@ def test_a_drop_below_target_is_mailed_once_and_again_after_the_mission_filled_u
     assert "2/3 places pourvues" in email.get_content()  # as it was when the volunteer left
     assert f"{PUBLIC_URL}/console/missions/{full.id}" in email.get_content()
 
+    _store(database_url, replace(full, places_total=4, places_filled=4))
+    _store(database_url, replace(full, places_total=4, places_filled=3))
+    assert send_pending(settings) == 0  # full and short again the same day: one alert a day is enough
+    with session_scope(database_url) as session:  # the next day
+        session.execute(delete(models.JobRun).where(models.JobRun.kind == "below_target_day"))
     _store(database_url, replace(full, places_total=4, places_filled=4))
     _store(database_url, replace(full, places_total=4, places_filled=3))
     assert send_pending(settings) == 1
