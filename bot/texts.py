@@ -13,7 +13,8 @@ from bot.config import get_settings
 from bot.errors import InvalidDataError
 
 
-def _load_yaml(name: str, folder: str | None = None) -> dict[str, Any]:
+def load_yaml(name: str, folder: str | None = None) -> dict[str, Any]:
+    """One of the association's data files, a YAML dictionary; InvalidDataError (in French) otherwise."""
     path = Path(folder or get_settings().association_dir) / name
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -37,7 +38,7 @@ class ConsentText:
 @cache
 def consent_text(folder: str | None = None) -> ConsentText:
     """The current consent text (data/association/consent.yml)."""
-    data = _load_yaml("consent.yml", folder)
+    data = load_yaml("consent.yml", folder)
     try:
         return ConsentText(str(data["version"]), data["text"], data["accept"], data["decline"])
     except KeyError as missing:
@@ -47,7 +48,7 @@ def consent_text(folder: str | None = None) -> ConsentText:
 @cache
 def faq_answers(folder: str | None = None) -> dict[str, str]:
     """FAQ answer per intent name (data/association/faq.yml)."""
-    data = _load_yaml("faq.yml", folder)
+    data = load_yaml("faq.yml", folder)
     answers = {}
     for topic, entry in (data.get("topics") or {}).items():
         if not isinstance(entry, dict) or "intent" not in entry or "answer" not in entry:
@@ -61,13 +62,13 @@ def faq_answers(folder: str | None = None) -> dict[str, str]:
 @cache
 def labels(folder: str | None = None) -> dict[str, Any]:
     """Display labels (data/association/labels.yml)."""
-    return _load_yaml("labels.yml", folder)
+    return load_yaml("labels.yml", folder)
 
 
 @cache
 def widget_texts(folder: str | None = None) -> dict[str, dict[str, str]]:
     """What the chat bubble shows around the conversation, and its error messages (widget.yml)."""
-    data = _load_yaml("widget.yml", folder)
+    data = load_yaml("widget.yml", folder)
     texts = {}
     for part in ("interface", "errors"):
         if not isinstance(data.get(part), dict):

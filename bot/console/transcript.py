@@ -19,7 +19,6 @@ from bot.takeover import STAFF_METADATA
 
 logger = logging.getLogger(__name__)
 MAX_TURNS = 1000
-EXTERNAL = "EXTERNAL: "  # Rasa's text for an intent triggered through its API
 NOT_KEPT = "[message non conservé : écrit avant le consentement]"
 
 
@@ -76,7 +75,7 @@ def _turn(event_id: int, type_name: str, timestamp: float | None, intent: str | 
             return None
         staff = (event.get("metadata") or {}).get(STAFF_METADATA)
         return Turn("bot", message, at, buttons, id=event_id, staff=staff if isinstance(staff, str) else None)
-    if message.startswith(EXTERNAL):  # the assistant's own initiative (trigger_intent), not the person's words
+    if (event.get("metadata") or {}).get("is_external"):  # the assistant's own initiative (trigger_intent)
         return None
     if not message:  # written before consent: the tracker store kept no text (bot.rasa.tracker_store)
         message = NOT_KEPT

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
-from typing import Any
-
-import yaml
 
 from bot.errors import InvalidDataError
+from bot.texts import load_yaml
 
 FILE_NAME = "notifications.yml"
 KINDS = ("handoff", "digest", "missions")
@@ -17,13 +14,7 @@ KINDS = ("handoff", "digest", "missions")
 @cache
 def templates(folder: str) -> dict[str, dict[str, str]]:
     """Each kind of e-mail's texts (subject, body and the pieces the body is made of)."""
-    path = Path(folder) / FILE_NAME
-    try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise InvalidDataError(f"impossible de lire {path} : {type(error).__name__}") from error
-    if not isinstance(data, dict):
-        raise InvalidDataError(f"{FILE_NAME} doit contenir un dictionnaire YAML")
+    data = load_yaml(FILE_NAME, folder)
     found = {}
     for kind in KINDS:
         texts = data.get(kind)
