@@ -212,6 +212,58 @@ class Settings:
         },
     )
 
+    association_name: str = field(
+        default="Entraide Rhône",
+        metadata={"help": "The association's name, on attestations and in e-mails to volunteers."},
+    )
+    association_address: str = field(
+        default="1 place de la Mairie, 69001 Lyon",
+        metadata={"help": "The association's postal address, on attestations."},
+    )
+    association_signatory: str = field(
+        default="La présidente",
+        metadata={"help": "Who signs the attestations: name and role, e.g. 'Claire Martin, présidente'."},
+    )
+    shift_horizon_weeks: int = field(
+        default=4,
+        metadata={"help": "How many weeks ahead dated shifts are proposed, offered and unfolded from recurring ones."},
+    )
+    reminder_hour: int = field(
+        default=18,
+        metadata={"help": "Hour of the day (TIMEZONE) when the reminder goes out, the day before a shift."},
+    )
+    reminder_followup_hours: int = field(
+        default=3,
+        metadata={"help": "Hours without an answer to a reminder after which it is followed up, once."},
+    )
+    checkin_delay_minutes: int = field(
+        default=60,
+        metadata={"help": "Minutes after a shift ends when the volunteer is asked how it went."},
+    )
+    attestation_link_hours: int = field(
+        default=72,
+        metadata={"help": "Hours an attestation link works; after that a new one must be asked for."},
+    )
+    cec_hours_total: int = field(
+        default=200,
+        metadata={
+            "help": "Compte d'engagement citoyen: hours of associative volunteering a year (code du travail, "
+            "art. D5151-14) that open rights."
+        },
+    )
+    cec_hours_one_association: int = field(
+        default=100,
+        metadata={"help": "Compte d'engagement citoyen: of those hours, how many within one association."},
+    )
+    unfinished_profile_hours: int = field(
+        default=24,
+        metadata={"help": "Hours after consent when an unfinished profile gets its one reminder."},
+    )
+    inactive_months: int = field(
+        default=3,
+        metadata={"help": "Months without anything after which a volunteer gets one personalised suggestion."},
+    )
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from environment variables, falling back to the defaults."""

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -66,6 +67,8 @@ class Volunteer(Base):
     source = Column(String(64))
     # Said "ne plus recevoir de propositions": never invited again (urgent calls, bot.urgent).
     proposals_opt_out_at = Column(DateTime(timezone=True))
+    # Said "stop relances": no re-engagement message ever again (bot.reengagement); reminders of shifts go on.
+    nudges_opt_out_at = Column(DateTime(timezone=True))
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
     last_seen_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
@@ -369,8 +372,10 @@ class OutgoingEmail(Base):
 
     __tablename__ = "outgoing_emails"
     id = Column(Integer, primary_key=True)
-    staff_id = Column(Integer, ForeignKey("staff_members.id", ondelete="CASCADE"), nullable=False, index=True)
-    kind = Column(String(16), nullable=False)  # "handoff", "digest", "missions", "urgent"
+    # To a staff member, or to a volunteer who gave an address (reminders, notices): exactly one of the two.
+    staff_id = Column(Integer, ForeignKey("staff_members.id", ondelete="CASCADE"), index=True)
+    volunteer_id = Column(Integer, ForeignKey("volunteers.id", ondelete="CASCADE"), index=True)
+    kind = Column(String(16), nullable=False)  # "handoff", "digest", "missions", "urgent", "reminder", "retention"...
     subject = Column(String(200), nullable=False)
     body = Column(Text, nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
@@ -378,7 +383,11 @@ class OutgoingEmail(Base):
     next_attempt_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     sent_at = Column(DateTime(timezone=True))
     last_error = Column(String(200))
+    # A calendar file sent with a volunteer's e-mail (text/calendar), rendered when queued: no personal data.
+    attachment_name = Column(String(64))
+    attachment = Column(Text)
     staff = relationship("StaffMember")
+    __table_args__ = (CheckConstraint("(staff_id IS NULL) <> (volunteer_id IS NULL)", name="one_recipient"),)
 
 
 Index("ix_outgoing_emails_pending", OutgoingEmail.sent_at, OutgoingEmail.next_attempt_at)
@@ -406,3 +415,152 @@ class Decline(Base):
     __table_args__ = (
         CheckConstraint("reason IN ('too_far','wrong_days','not_my_cause','other','unknown')", name="reason"),
     )
+
+
+# --------------------------------------------------------------------------- after the first yes (issue 18)
+
+
+class ShiftSeries(Base):
+    """A recurring shift of a mission (every Saturday 9:00-12:00 from ... to ...), unfolded into :class:`Shift` rows."""
+
+    __tablename__ = "shift_series"
+    __table_args__ = (
+        CheckConstraint(DAY_CHECK, name="day"),
+        CheckConstraint("places >= 1", name="places"),
+        CheckConstraint("end_time > start_time", name="times"),
+    )
+    id = Column(Integer, primary_key=True)
+    mission_id = Column(String(32), ForeignKey("missions.id", ondelete="CASCADE"), nullable=False, index=True)
+    day = Column(String(9), nullable=False)
+    start_time = Column(String(5), nullable=False)  # "09:00", local time (TIMEZONE)
+    end_time = Column(String(5), nullable=False)
+    places = Column(Integer, nullable=False, default=1)
+    starts_on = Column(Date, nullable=False)
+    ends_on = Column(Date)  # None: until the series is removed
+
+
+class Shift(Base):
+    """A dated occurrence of a mission (créneau): one-off, or unfolded from a :class:`ShiftSeries`."""
+
+    __tablename__ = "shifts"
+    __table_args__ = (
+        UniqueConstraint("mission_id", "starts_at", name="uq_shifts_mission_starts_at"),
+        CheckConstraint("places >= 1", name="places"),
+        CheckConstraint("ends_at > starts_at", name="times"),
+        {"sqlite_autoincrement": True},
+    )
+    id = Column(Integer, primary_key=True)
+    mission_id = Column(String(32), ForeignKey("missions.id", ondelete="CASCADE"), nullable=False)
+    series_id = Column(Integer, ForeignKey("shift_series.id", ondelete="SET NULL"), index=True)
+    starts_at = Column(DateTime(timezone=True), nullable=False)  # UTC
+    ends_at = Column(DateTime(timezone=True), nullable=False)
+    places = Column(Integer, nullable=False, default=1)
+    cancelled_at = Column(DateTime(timezone=True))  # cancelled by staff: volunteers signed up are told
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    mission = relationship("Mission")
+    signups = relationship("Signup", cascade="all, delete-orphan", order_by="Signup.id", back_populates="shift")
+
+
+class Signup(Base):
+    """A volunteer signed up for a shift, and what followed: reminder, answer, check-in, attendance."""
+
+    __tablename__ = "signups"
+    __table_args__ = (
+        UniqueConstraint("shift_id", "volunteer_id", name="uq_signups_shift_volunteer"),
+        CheckConstraint("status IN ('confirmed','cancelled','attended','no_show')", name="status"),
+        CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating"),
+        {"sqlite_autoincrement": True},
+    )
+    id = Column(Integer, primary_key=True)
+    shift_id = Column(Integer, ForeignKey("shifts.id", ondelete="CASCADE"), nullable=False, index=True)
+    volunteer_id = Column(Integer, ForeignKey("volunteers.id", ondelete="CASCADE"), nullable=False, index=True)
+    status = Column(String(16), nullable=False, default="confirmed")
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    cancelled_at = Column(DateTime(timezone=True))
+    cancelled_by = Column(String(16))  # "volunteer", "staff", "shift" (the shift itself was cancelled)
+    # The reminder the day before: sent (claimed by a conditional UPDATE), answered, followed up once.
+    reminder_sent_at = Column(DateTime(timezone=True))
+    reminder_answer = Column(String(8))  # "yes", "no"
+    reminder_answered_at = Column(DateTime(timezone=True))
+    followup_sent_at = Column(DateTime(timezone=True))
+    # The check-in after the shift: sent, answered (hours in Hours, rating, optional comment).
+    checkin_sent_at = Column(DateTime(timezone=True))
+    checkin_done_at = Column(DateTime(timezone=True))
+    rating = Column(Integer)
+    comment = Column(Text)
+    shift = relationship("Shift", back_populates="signups")
+    volunteer = relationship("Volunteer")
+
+
+class HoursEntry(Base):
+    """Hours of volunteering done on one day: from a check-in, or entered by staff (hours log, attestations)."""
+
+    __tablename__ = "hours"
+    __table_args__ = (
+        CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes"),
+        CheckConstraint("source IN ('checkin','staff')", name="source"),
+    )
+    id = Column(Integer, primary_key=True)
+    volunteer_id = Column(Integer, ForeignKey("volunteers.id", ondelete="CASCADE"), nullable=False, index=True)
+    signup_id = Column(Integer, ForeignKey("signups.id", ondelete="SET NULL"), unique=True)
+    mission_id = Column(String(32), ForeignKey("missions.id", ondelete="SET NULL"))
+    mission_title = Column(String(120), nullable=False)  # kept for the attestation if the mission is deleted
+    day = Column(Date, nullable=False)
+    minutes = Column(Integer, nullable=False)
+    source = Column(String(16), nullable=False)
+    staff_id = Column(Integer, ForeignKey("staff_members.id", ondelete="SET NULL"))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class AttestationLink(Base):
+    """A link to a PDF attestation of hours; only the token's SHA-256 is kept, the PDF is made on each download."""
+
+    __tablename__ = "attestation_links"
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    volunteer_id = Column(Integer, ForeignKey("volunteers.id", ondelete="CASCADE"), nullable=False, index=True)
+    period_start = Column(Date, nullable=False)
+    period_end = Column(Date, nullable=False)
+    staff_id = Column(Integer, ForeignKey("staff_members.id", ondelete="SET NULL"))  # None: asked in the chat
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class Nudge(Base):
+    """A message the assistant sent on its own to bring someone back (re-engagement) or warn them (retention)."""
+
+    __tablename__ = "nudges"
+    __table_args__ = (
+        CheckConstraint("kind IN ('unfinished_profile','inactive','retention')", name="kind"),
+        {"sqlite_autoincrement": True},
+    )
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(24), nullable=False)
+    channel = Column(String(32), nullable=False)
+    sender_id = Column(String(128), nullable=False, index=True)
+    volunteer_id = Column(Integer, ForeignKey("volunteers.id", ondelete="CASCADE"), index=True)
+    mission_id = Column(String(32), ForeignKey("missions.id", ondelete="SET NULL"))  # the suggestion, if any
+    via = Column(String(64), nullable=False, default="")  # channels reached: "telegram", "socketio", "email"...
+    sent_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class JobLease(Base):
+    """Which process runs a scheduled job now, until when, and how its last run went (bot.background).
+
+    A process takes the lease with one conditional UPDATE (free or expired), so two processes never run
+    the same job at once; the row also says when it last ran, which survives restarts.
+    """
+
+    __tablename__ = "job_leases"
+    name = Column(String(64), primary_key=True)
+    holder = Column(String(64))
+    until = Column(DateTime(timezone=True))
+    last_started_at = Column(DateTime(timezone=True))
+    last_finished_at = Column(DateTime(timezone=True))
+    last_error = Column(String(64))  # the error's class name, never a message (could hold personal data)
+
+
+Index("ix_shifts_starts_at", Shift.starts_at)
+Index("ix_shifts_mission_id_starts_at", Shift.mission_id, Shift.starts_at)
+Index("ix_hours_volunteer_id_day", HoursEntry.volunteer_id, HoursEntry.day)
+Index("ix_nudges_kind_sent_at", Nudge.kind, Nudge.sent_at)
