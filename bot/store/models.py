@@ -455,6 +455,9 @@ class Shift(Base):
     starts_at = Column(DateTime(timezone=True), nullable=False)  # UTC
     ends_at = Column(DateTime(timezone=True), nullable=False)
     places = Column(Integer, nullable=False, default=1)
+    # Places taken (sign-ups confirmed or attended): changed only by one conditional UPDATE
+    # ("SET taken = taken + 1 WHERE taken < places"), so two people never get the last place.
+    taken = Column(Integer, nullable=False, default=0, server_default="0")
     cancelled_at = Column(DateTime(timezone=True))  # cancelled by staff: volunteers signed up are told
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     mission = relationship("Mission")

@@ -58,6 +58,34 @@ def queue(session: Session, *, kind: str, subject: str, body: str) -> int:
     return len(recipients)
 
 
+def queue_to_volunteer(
+    session: Session,
+    *,
+    volunteer_id: int,
+    kind: str,
+    subject: str,
+    body: str,
+    attachment_name: str | None = None,
+    attachment: str | None = None,
+) -> int:
+    """Queue one e-mail to a volunteer who gave an address (reminders, notices); returns its id.
+
+    The caller checks that the volunteer has an address; the row is erased with the volunteer.
+    ``attachment`` is a calendar file (text/calendar) named ``attachment_name``.
+    """
+    email = models.OutgoingEmail(
+        volunteer_id=volunteer_id,
+        kind=kind,
+        subject=subject[:200],
+        body=body,
+        attachment_name=attachment_name,
+        attachment=attachment,
+    )
+    session.add(email)
+    session.flush()
+    return int(email.id)
+
+
 def choose(session: Session, *, staff_id: int, handoffs: bool, digest: bool, missions: bool) -> None:
     """What a staff member receives from now on (e-mails already queued still go)."""
     member = session.get(models.StaffMember, staff_id)
