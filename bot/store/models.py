@@ -132,6 +132,8 @@ class Mission(Base):
     postcode = Column(String(10))
     latitude = Column(Float)
     longitude = Column(Float)
+    address = Column(String(200))  # where to go: street and number, shown in "Plus d'infos" and calendar files
+    contact = Column(String(200))  # who to ask on the day: a first name and a phone or e-mail of the association
     remote = Column(Boolean, nullable=False, default=False)
     places_total = Column(Integer, nullable=False, default=1)
     places_filled = Column(Integer, nullable=False, default=0)

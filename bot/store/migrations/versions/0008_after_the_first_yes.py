@@ -215,9 +215,15 @@ def upgrade() -> None:
 
     with op.batch_alter_table("volunteers", schema=None) as batch_op:
         batch_op.add_column(sa.Column("nudges_opt_out_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("missions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("address", sa.String(200), nullable=True))
+        batch_op.add_column(sa.Column("contact", sa.String(200), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("missions", schema=None) as batch_op:
+        batch_op.drop_column("contact")
+        batch_op.drop_column("address")
     with op.batch_alter_table("volunteers", schema=None) as batch_op:
         batch_op.drop_column("nudges_opt_out_at")
 
