@@ -526,6 +526,8 @@ class AttestationLink(Base):
     volunteer_id = Column(Integer, ForeignKey("volunteers.id", ondelete="CASCADE"), nullable=False, index=True)
     period_start = Column(Date, nullable=False)
     period_end = Column(Date, nullable=False)
+    # The name to print, asked when the attestation is (a profile keeps a first name only); erased with the link.
+    full_name = Column(String(120), nullable=False)
     staff_id = Column(Integer, ForeignKey("staff_members.id", ondelete="SET NULL"))  # None: asked in the chat
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     expires_at = Column(DateTime(timezone=True), nullable=False)
