@@ -15,6 +15,8 @@ bot telegram poll                 (serve Telegram without a public address: long
 bot staff add EMAIL --role admin|coordinator   (password asked twice, or read from stdin)
 bot staff token EMAIL             (a token for the JSON API, shown once)
 bot staff list
+bot jobs list                     (the scheduled jobs: when each last ran, which process runs it now)
+bot jobs run                      (run the due jobs once and exit: for cron, beside or instead of the web app)
 """
 
 from __future__ import annotations
@@ -304,6 +306,61 @@ def _add_privacy_commands(commands: argparse._SubParsersAction) -> None:
 # --- end of privacy -----------------------------------------------------------------------------
 
 
+# --- scheduled jobs -----------------------------------------------------------------------------
+
+
+def _when(moment: object) -> str:
+    from datetime import datetime
+
+    from bot.shifts import local
+
+    if not isinstance(moment, datetime):
+        return "jamais"
+    return f"{local(moment, get_settings().timezone):%d/%m/%Y %H:%M:%S}"
+
+
+def _jobs_list(args: argparse.Namespace) -> int:
+    from bot.background import JOBS
+    from bot.store import jobs
+    from bot.store.models import utcnow
+    from bot.store.session import session_scope
+
+    settings = get_settings()
+    with session_scope(settings.database_url) as session:
+        states = jobs.states(session)
+    now = utcnow()
+    for job in JOBS:
+        state = states.get(job.name)
+        every = "à chaque tour" if job.every <= 0 else f"toutes les {job.every:.0f} s"
+        line = f"{job.name} ({every}) : dernier départ {_when(state and state.last_started_at)}"
+        if state is not None and state.until is not None and state.until > now:
+            line += f", en cours dans {state.holder}"
+        elif state is not None and state.last_error:
+            line += f", dernier échec : {state.last_error}"
+        print(line)
+    return 0
+
+
+def _jobs_run(args: argparse.Namespace) -> int:
+    from bot.background import run_due_jobs
+
+    outcome = run_due_jobs(get_settings())
+    words = {"ran": "fait", "failed": "ÉCHEC (voir les journaux)", None: "pas dû, ou en cours ailleurs"}
+    for name, result in outcome.items():
+        print(f"{name} : {words[result]}")
+    return 1 if "failed" in outcome.values() else 0
+
+
+def _add_jobs_commands(commands: argparse._SubParsersAction) -> None:
+    jobs = commands.add_parser("jobs", help="tâches planifiées (rappels, relances, e-mails…)").add_subparsers(
+        dest="jobs_command", required=True
+    )
+    jobs.add_parser("list", help="les tâches, leur dernier passage et qui les exécute").set_defaults(handler=_jobs_list)
+    jobs.add_parser(
+        "run", help="exécuter une fois les tâches dues puis s'arrêter (cron), jamais deux fois à la fois"
+    ).set_defaults(handler=_jobs_run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``bot`` command."""
     parser = argparse.ArgumentParser(prog="bot", description="Assistant d'accueil des bénévoles.")
@@ -330,6 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     forget.set_defaults(handler=_volunteers_forget)
 
     _add_privacy_commands(commands)
+    _add_jobs_commands(commands)
 
     serve = commands.add_parser(
         "serve",

@@ -203,6 +203,22 @@ def serve(*, no_train: bool = False, force_train: bool = False) -> int:
     return code
 
 
+def scheduled_jobs_line(settings: Settings) -> str:
+    """What `make run` says of the scheduled jobs (reminders, check-ins, nudges, e-mails)."""
+    from bot.background import JOBS
+
+    if settings.background_seconds <= 0:
+        return (
+            f"Tâches planifiées ({len(JOBS)}) : arrêtées ici (BACKGROUND_SECONDS=0) ; "
+            "lancez « bot jobs run » chaque minute depuis cron"
+        )
+    return (
+        f"Tâches planifiées ({len(JOBS)} : rappels, suivis, relances, e-mails…) : lancées par l'application web "
+        f"toutes les {settings.background_seconds} s, une seule fois même à plusieurs processus ; "
+        "état : .venv/bin/bot jobs list"
+    )
+
+
 def _serve(settings: Settings, model: Path, started: float) -> int:
     print(
         f"\nDémarrage de l'assistant avec le modèle {model.name} : le serveur Rasa charge le modèle "
@@ -221,6 +237,7 @@ def _serve(settings: Settings, model: Path, started: float) -> int:
             '-d \'{"sender": "essai", "message": "bonjour"}\'\n'
             "  Dans un terminal : make shell\n"
             f"  État de chaque partie : {web}/health\n"
+            f"  {scheduled_jobs_line(settings)}\n"
             "Un processus qui s'arrête est relancé aussitôt. Ctrl-C pour arrêter.\n",
             flush=True,
         )
