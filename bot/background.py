@@ -69,6 +69,7 @@ JOBS: tuple[Job, ...] = (
     Job("send e-mails", "bot.notifications:send_pending", every=0),
     Job("daily digest", "bot.notifications:daily_digest", every=60),
     Job("urgent calls", "bot.urgent:call_volunteers", every=300),
+    Job("unfold recurring shifts", "bot.shifts:unfold_series", every=3600),
 )
 
 

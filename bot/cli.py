@@ -45,14 +45,21 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _missions_import(args: argparse.Namespace) -> int:
+    from bot.config import get_settings
     from bot.missions import read_missions
+    from bot.shifts import tell_cancelled
     from bot.store import missions
     from bot.store.session import session_scope
 
     loaded = read_missions(Path(args.file))
     with session_scope() as session:
-        created, updated = missions.upsert(session, loaded)
+        result = missions.import_missions(session, loaded)
+    tell_cancelled(get_settings(), result.cancelled_signups)  # shifts gone from the file, after the commit
+    created, updated = result.created, result.updated
     print(f"{len(loaded)} missions importées ({created} nouvelles, {updated} mises à jour).")
+    if result.cancelled_signups:
+        cancelled = len(result.cancelled_signups)
+        print(f"{cancelled} inscription(s) annulée(s) : créneaux retirés du fichier, bénévoles prévenus.")
     return 0
 
 

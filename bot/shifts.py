@@ -6,10 +6,17 @@ Shifts are stored in UTC (``bot.store.models.Shift``); everything a person reads
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import logging
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+from bot.config import Settings
 from bot.opening_hours import DAY_NAMES, say_time
+
+logger = logging.getLogger(__name__)
 
 MONTH_NAMES = (
     "janvier",
@@ -44,3 +51,38 @@ def label(starts_at: datetime, ends_at: datetime, zone: str) -> str:
     """A shift in words: "samedi 14 décembre, 9 h–12 h" (local times, ``zone``)."""
     start, end = local(starts_at, zone), local(ends_at, zone)
     return f"{say_day(starts_at, zone)}, {say_time(start.time())}–{say_time(end.time())}"
+
+
+def tell_cancelled(settings: Settings, signup_ids: Sequence[int]) -> None:
+    """Tell people their sign-ups were cancelled (``bot.signups.tell_cancelled``, once that part exists); never raises.
+
+    Call it after the commit that cancelled them.
+    """
+    if not signup_ids:
+        return
+    tell = getattr(importlib.import_module("bot.signups"), "tell_cancelled", None) if _has_signups() else None
+    if tell is None:
+        logger.warning("%d sign-ups cancelled, nobody told: bot.signups.tell_cancelled is missing", len(signup_ids))
+        return
+    try:
+        tell(settings, list(signup_ids))
+    except Exception as error:  # noqa: BLE001 - the cancellation is done; telling is best effort
+        logger.warning("telling %d cancelled sign-ups failed: %s", len(signup_ids), type(error).__name__)
+
+
+def _has_signups() -> bool:
+    return importlib.util.find_spec("bot.signups") is not None
+
+
+def unfold_series(settings: Settings, *, now: datetime | None = None) -> int:
+    """Scheduled job: unfold every recurring series into shifts up to SHIFT_HORIZON_WEEKS ahead (idempotent)."""
+    from bot.store import shifts as shift_store
+    from bot.store.session import session_scope
+
+    with session_scope(settings.database_url) as session:
+        return shift_store.unfold(
+            session,
+            now=now or datetime.now(timezone.utc),
+            zone=settings.timezone,
+            horizon_weeks=settings.shift_horizon_weeks,
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 import yaml
 
 from bot.errors import InvalidDataError
-from bot.missions import DEFAULT_MISSIONS_PATH, FIELDS, Mission, read_missions
+from bot.missions import DEFAULT_MISSIONS_PATH, FIELDS, Mission, ShiftPlan, read_missions, shifts_cell
 from bot.profile import Place, TimeSlot
 from bot.taxonomy import load_taxonomy
 
@@ -53,7 +54,7 @@ REMOTE_MISSION = Mission(
     id="M002", title="Appels", schedule=(TimeSlot("monday", "evening"),), remote=True, places_total=3, urgent=True
 )
 
-CSV_HEADER = ",".join(FIELDS)
+CSV_HEADER = ",".join(FIELDS[: FIELDS.index("urgent") + 1])  # address, contact and shifts are optional
 CSV_GOOD = (
     "M001,Préparation des colis,Trier et emballer.,solidarity,logistics,saturday:morning,"
     "Villeurbanne,69100,45.76601,4.8795,false,6,2,16,non"
@@ -279,6 +280,7 @@ def test_the_demo_missions_survive_a_csv_round_trip(tmp_path: Path) -> None:
                 + [";".join(slot.key for slot in m.schedule)]
                 + ([place.name, place.postcode, place.latitude, place.longitude] if place else ["", "", "", ""])
                 + [m.remote, m.places_total, m.places_filled, m.min_age or "", m.urgent]
+                + [m.address, m.contact, "" if m.shifts is None else shifts_cell(m.shifts)]
             )
     assert read_missions(path) == missions
 
@@ -333,3 +335,98 @@ def test_demo_missions_are_placed_as_in_the_gazetteer(demo_missions: list[Missio
         if name == "Lyon":  # placed at its arrondissement's centre: "Lyon 07" for 69007
             name = f"Lyon {m.place.postcode[-2:]}"
         assert (name, round(m.place.latitude, 4), round(m.place.longitude, 4)) in known, m.id
+
+
+# --------------------------------------------------------------------------- dated shifts, address, contact
+
+TODAY = date(2026, 12, 4)
+PARTY = ShiftPlan(start=time(9), end=time(12), places=4, on=date(2027, 1, 9))
+SATURDAYS = ShiftPlan(
+    start=time(9), end=time(12), places=4, every="saturday", starts_on=date(2026, 12, 1), ends_on=date(2027, 6, 30)
+)
+
+
+def test_dated_shifts_address_and_contact_from_yaml(tmp_path: Path) -> None:
+    entry = GOOD | {
+        "address": "Salle des fêtes, 12 rue  de la Paix",
+        "contact": "Martine, 04 78 00 00 00",
+        "shifts": [
+            {"date": date(2027, 1, 9), "start": "09:00", "end": "12:00", "places": 4},
+            {
+                "every": "samedi",
+                "start": "9h",
+                "end": "12:00",
+                "places": 4,
+                "from": "2026-12-01",
+                "until": "30/06/2027",
+            },
+        ],
+    }
+    (mission,) = read_missions(write_yaml(tmp_path, entry), today=TODAY)
+    assert mission.address == "Salle des fêtes, 12 rue de la Paix"
+    assert mission.contact == "Martine, 04 78 00 00 00"
+    assert mission.shifts == (PARTY, SATURDAYS)
+
+
+def test_a_mission_without_shifts_says_nothing_of_them(tmp_path: Path) -> None:
+    (mission,) = read_missions(write_yaml(tmp_path, GOOD), today=TODAY)
+    assert mission.shifts is None  # the stored ones are kept
+    (cleared,) = read_missions(write_yaml(tmp_path, GOOD | {"shifts": []}), today=TODAY)
+    assert cleared.shifts == ()
+
+
+def test_dated_shifts_from_csv_read_like_yaml(tmp_path: Path) -> None:
+    header = CSV_HEADER + ",address,contact,shifts"
+    cell = '"2027-01-09 09:00-12:00 x4; samedi 09:00-12:00 x4 du 2026-12-01 au 2027-06-30"'
+    row = CSV_GOOD + f',"Salle des fêtes, 12 rue de la Paix","Martine, 04 78 00 00 00",{cell}'
+    (mission,) = read_missions(write_csv(tmp_path, header, row), today=TODAY)
+    assert mission.shifts == (PARTY, SATURDAYS)
+    assert mission.address == "Salle des fêtes, 12 rue de la Paix"
+    assert shifts_cell(mission.shifts) == (
+        "2027-01-09 09:00-12:00 x4; samedi 09:00-12:00 x4 du 2026-12-01 au 2027-06-30"
+    )
+    (cleared,) = read_missions(write_csv(tmp_path, header, CSV_GOOD + ",,,aucun"), today=TODAY)
+    assert cleared.shifts == ()
+
+
+@pytest.mark.parametrize(
+    ("shift", "message"),
+    [
+        ({"date": "2026-11-30", "start": "09:00", "end": "12:00"}, "la date 30/11/2026 est passée"),
+        ({"date": "2027-01-09", "start": "12:00", "end": "09:00"}, "l'heure de fin (09:00) doit être après"),
+        ({"date": "2027-01-09", "start": "09:00", "end": "09:00"}, "l'heure de fin (09:00) doit être après"),
+        ({"date": "2027-01-09", "start": "09:00", "end": "12:00", "places": 0}, "places : nombre entier ≥ 1"),
+        ({"every": "samdi", "start": "09:00", "end": "12:00"}, "jour inconnu 'samdi'"),
+        ({"every": "saturday", "start": "09:00", "end": "12:00", "until": "2026-11-01"}, "date de fin 01/11/2026"),
+        ({"start": "09:00", "end": "12:00"}, "soit une date (date:), soit un jour"),
+        ({"date": "2027-01-09", "start": "neuf", "end": "12:00"}, "start : heure attendue"),
+        ({"date": "09-01-2027", "start": "09:00", "end": "12:00"}, "date attendue comme 2027-01-09"),
+        ({"date": "2027-01-09", "start": "09:00", "end": "12:00", "room": 4}, "champ(s) inconnu(s) room"),
+    ],
+)
+def test_bad_shifts_are_explained_in_french_with_the_mission(tmp_path: Path, shift: dict, message: str) -> None:
+    error = error_of_today(write_yaml(tmp_path, GOOD | {"shifts": [shift]}))
+    assert error.startswith("missions.yml, mission M001, shifts: ")
+    assert message in error
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("2026-11-30 09:00-12:00 x4", "missions.csv, ligne 2 (M001), shifts: la date 30/11/2026 est passée"),
+        ("2027-01-09 12:00-09:00", "missions.csv, ligne 2 (M001), shifts: l'heure de fin (09:00)"),
+        ("samdi 09:00-12:00", "missions.csv, ligne 2 (M001), shifts: jour inconnu 'samdi'"),
+        ("2027-01-09 09:00-12:00 x0", "missions.csv, ligne 2 (M001), shifts: places : nombre entier ≥ 1"),
+        ("samedi matin", "missions.csv, ligne 2 (M001), shifts: créneau 'samedi matin' illisible"),
+        ("samedi 09:00-12:00 chaque", "« chaque » incompris"),
+    ],
+)
+def test_bad_csv_shifts_name_the_line(tmp_path: Path, cell: str, message: str) -> None:
+    path = write_csv(tmp_path, CSV_HEADER + ",shifts", f"{CSV_GOOD},{cell}")
+    assert message in error_of_today(path)
+
+
+def error_of_today(path: Path) -> str:
+    with pytest.raises(InvalidDataError) as error:
+        read_missions(path, today=TODAY)
+    return str(error.value)
