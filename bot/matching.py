@@ -30,7 +30,7 @@ import yaml
 from bot.config import get_settings
 from bot.errors import InvalidDataError
 from bot.geo import EARTH_RADIUS_KM, distance_km
-from bot.missions import Mission, Proposal
+from bot.missions import Mission, Opening, Proposal
 from bot.profile import DAYS, PERIODS, Place, TimeSlot, VolunteerProfile, sort_slots
 from bot.taxonomy import load_taxonomy
 
@@ -103,6 +103,8 @@ class ReasonTemplates:
     causes: str
     places_left: str
     places_left_one: str
+    date: str  # a dated shift the volunteer is free for
+    next_date: str  # the next dated shift, when none fits their availability
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,8 @@ _PLACEHOLDERS: dict[str, set[str]] = {
     "reasons.distance": {"km"},
     "reasons.causes": {"labels"},
     "reasons.places_left": {"n"},
+    "reasons.date": {"date"},
+    "reasons.next_date": {"date"},
     "wording.slot": {"day", "period"},
     "wording.more_slots": {"n"},
 }
@@ -357,8 +361,17 @@ class _Candidate:
 
     @classmethod
     def of(cls, mission: Mission) -> _Candidate:
-        sets = frozenset(mission.skills), frozenset(mission.causes), frozenset(mission.schedule)
-        return cls(mission, mission.places_left, mission.min_age or 0, *sets)
+        """A dated mission counts its open shifts' slots with its weekly grid, and is closed without one."""
+        schedule = frozenset(mission.schedule)
+        places_left = mission.places_left
+        if mission.dated:
+            open_slots = [slot for opening in mission.openings if opening.places_left > 0 for slot in opening.slots]
+            schedule |= frozenset(open_slots)
+            if not open_slots:
+                places_left = 0  # every shift in the horizon is full, or there is none
+        return cls(
+            mission, places_left, mission.min_age or 0, frozenset(mission.skills), frozenset(mission.causes), schedule
+        )
 
 
 class _Site(NamedTuple):
@@ -483,8 +496,13 @@ def _reasons(volunteer: _Volunteer, mission: Mission, rules: MatchingRules, labe
         names = [_label(labels.skill_label, key) for key in skills]
         reasons.append(templates.skills.format(labels=_join(names, conjunction)))
     slots = [slot for slot in mission.schedule if slot in volunteer.availability]
-    if slots:
+    opening = _next_opening(volunteer, mission)
+    if opening is not None and not volunteer.availability.isdisjoint(opening.slots):
+        reasons.append(templates.date.format(date=opening.label))
+    elif slots:
         reasons.append(templates.availability.format(slots=describe_slots(slots, rules)))
+    if opening is not None and volunteer.availability.isdisjoint(opening.slots):
+        reasons.append(templates.next_date.format(date=opening.label))
     if mission.remote:
         reasons.append(templates.remote)
     elif volunteer.place is not None and mission.place is not None:
@@ -498,6 +516,15 @@ def _reasons(volunteer: _Volunteer, mission: Mission, rules: MatchingRules, labe
         left = mission.places_left
         reasons.append(templates.places_left_one if left == 1 else templates.places_left.format(n=left))
     return tuple(reasons)
+
+
+def _next_opening(volunteer: _Volunteer, mission: Mission) -> Opening | None:
+    """The first open shift of a dated mission the volunteer is free for, else its first open shift."""
+    if not mission.dated:
+        return None
+    open_ones = [opening for opening in mission.openings if opening.places_left > 0]
+    fitting = (opening for opening in open_ones if not volunteer.availability.isdisjoint(opening.slots))
+    return next(fitting, open_ones[0] if open_ones else None)
 
 
 def rank_missions(

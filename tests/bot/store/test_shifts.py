@@ -202,3 +202,19 @@ def test_add_one_off_refuses_the_past_and_a_second_shift_at_the_same_time(databa
         shift_store.add_one_off(session, mission_id="M900", plan=PARTY, now=NOW, zone=ZONE)
         with pytest.raises(InvalidDataError, match="déjà un créneau"):
             shift_store.add_one_off(session, mission_id="M900", plan=PARTY, now=NOW, zone=ZONE)
+
+
+def test_open_missions_carry_their_openings_in_the_horizon(database_url: str) -> None:
+    _import(database_url, (SATURDAYS, PARTY))
+    with session_scope(database_url) as session:
+        session.add(models.Mission(id="M901", title="Sans dates"))
+        session.flush()
+        found = {mission.id: mission for mission in missions.open_missions(session, now=NOW)}
+    assert found["M901"].dated is False and found["M901"].openings == ()
+    dated = found["M900"]
+    assert dated.dated is True
+    assert [opening.label for opening in dated.openings] == [
+        "samedi 5 décembre, 9 h–12 h", "samedi 12 décembre, 9 h–12 h", "samedi 19 décembre, 9 h–12 h",
+        "samedi 26 décembre, 9 h–12 h",
+    ]  # fmt: skip  (9 January is beyond the four weeks)
+    assert {opening.places_left for opening in dated.openings} == {4}
