@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -27,6 +28,7 @@ def _show(dispatcher: CollectingDispatcher, proposals: list[tuple[Proposal, Miss
         if can_apply:
             title = words["interested_button"].format(title=mission.title)
             buttons = [{"title": title, "payload": f'/apply{{"mission_id": "{mission.id}"}}'}]
+        buttons.append({"title": words["more_info_button"], "payload": _details_payload(mission.id)})
         dispatcher.utter_message(
             response="utter_mission",
             title=mission.title,
@@ -34,6 +36,10 @@ def _show(dispatcher: CollectingDispatcher, proposals: list[tuple[Proposal, Miss
             reasons=" ; ".join(proposal.reasons),
             buttons=buttons,
         )
+
+
+def _details_payload(mission_id: str) -> str:
+    return "/mission_details" + json.dumps({"mission_id": mission_id})
 
 
 class ActionProposeMissions(Action):
@@ -96,4 +102,56 @@ class ActionApply(Action):
         dispatcher.utter_message(
             response="utter_application_recorded" if created else "utter_application_already", title=title
         )
+        return [SlotSet("mission_id", None)]
+
+
+class ActionMissionDetails(Action):
+    """ "Plus d'infos" under a proposal: description, address, next dates with places left, contact.
+
+    Reached by the button only (``/mission_details{"mission_id": ...}``); offers to sign up for a
+    date when the mission has some with places left and the person has a profile.
+    """
+
+    def name(self) -> str:
+        return "action_mission_details"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        from bot.shifts import mission_details
+
+        mission_id = next(tracker.get_latest_entity_values("mission_id"), None) or tracker.get_slot("mission_id")
+        details = mission_details(str(mission_id)) if mission_id else None
+        if details is None:
+            dispatcher.utter_message(response="utter_unknown_mission")
+            return [SlotSet("mission_id", None)]
+        words = labels()
+        where = words["remote"] if details.remote or not details.place else details.place
+        dispatcher.utter_message(
+            response="utter_mission_details", title=details.title, where=where, description=details.description or "—"
+        )
+        if details.address:
+            dispatcher.utter_message(response="utter_mission_details_address", address=details.address)
+        if details.dates:
+            lines = [
+                words["shift_full"].format(label=line.label)
+                if line.places_left <= 0
+                else words["shift_places_one" if line.places_left == 1 else "shift_places"].format(
+                    label=line.label, n=line.places_left
+                )
+                for line in details.dates
+            ]
+            dispatcher.utter_message(response="utter_mission_details_dates", dates="\n".join(f"• {x}" for x in lines))
+        elif details.dated:
+            dispatcher.utter_message(response="utter_mission_details_no_dates")
+        if details.contact:
+            dispatcher.utter_message(response="utter_mission_details_contact", contact=details.contact)
+        if tracker.get_slot("profile_status") != "saved":
+            dispatcher.utter_message(response="utter_missions_choice_anonymous")
+        elif details.bookable:
+            payload = "/sign_up" + json.dumps({"mission_id": details.id})
+            buttons = [{"title": words["sign_up_button"], "payload": payload}]
+            dispatcher.utter_message(response="utter_mission_details_choice", buttons=buttons)
+        else:
+            payload = "/apply" + json.dumps({"mission_id": details.id})
+            buttons = [{"title": words["invitation_accept_button"], "payload": payload}]
+            dispatcher.utter_message(response="utter_mission_details_choice", buttons=buttons)
         return [SlotSet("mission_id", None)]

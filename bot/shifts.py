@@ -10,7 +10,8 @@ import importlib
 import importlib.util
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
@@ -85,4 +86,78 @@ def unfold_series(settings: Settings, *, now: datetime | None = None) -> int:
             now=now or datetime.now(timezone.utc),
             zone=settings.timezone,
             horizon_weeks=settings.shift_horizon_weeks,
+        )
+
+
+@dataclass(frozen=True)
+class DateLine:
+    """One of a mission's next shifts, as "Plus d'infos" lists it."""
+
+    shift_id: int
+    label: str
+    places_left: int
+
+
+@dataclass(frozen=True)
+class MissionDetails:
+    """What "Plus d'infos" says of an open mission: description, where, next dates and whom to ask."""
+
+    id: str
+    title: str
+    description: str
+    remote: bool
+    place: str  # the town, "" when remote or unknown
+    address: str
+    contact: str
+    dated: bool
+    dates: tuple[DateLine, ...]
+
+    @property
+    def bookable(self) -> bool:
+        """True when one of the next dates has a place left."""
+        return any(line.places_left > 0 for line in self.dates)
+
+
+MAX_DETAIL_DATES = 5
+
+
+def mission_details(mission_id: str, *, now: datetime | None = None) -> MissionDetails | None:
+    """The details of an open mission with its next dates (up to 5 in the horizon); None if unknown or closed."""
+    from sqlalchemy import select
+
+    from bot.config import get_settings
+    from bot.store import missions as mission_store
+    from bot.store import models
+    from bot.store import shifts as shift_store
+    from bot.store.session import session_scope
+
+    settings = get_settings()
+    now = now or datetime.now(timezone.utc)
+    with session_scope() as session:
+        row = session.get(models.Mission, mission_id)
+        if row is None or row.status != "open":
+            return None
+        mission = mission_store.to_domain(row)
+        until = now + timedelta(weeks=settings.shift_horizon_weeks)
+        shifts = shift_store.upcoming(session, mission_id=mission_id, now=now, until=until)[:MAX_DETAIL_DATES]
+        dated = bool(
+            shift_store.dated_mission_ids(
+                session, mission_ids=select(models.Mission.id).where(models.Mission.id == mission_id)
+            )
+        )
+        return MissionDetails(
+            id=mission.id,
+            title=mission.title,
+            description=mission.description,
+            remote=mission.remote,
+            place=mission.place.label if mission.place is not None and not mission.remote else "",
+            address=mission.address,
+            contact=mission.contact,
+            dated=dated,
+            dates=tuple(
+                DateLine(
+                    shift.id, label(shift.starts_at, shift.ends_at, settings.timezone), shift_store.places_left(shift)
+                )
+                for shift in shifts
+            ),
         )

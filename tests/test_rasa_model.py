@@ -52,6 +52,7 @@ TRIGGERED_INTENTS = {"mission_invitation": "bot/console/missions.py", "retention
 # Intents only the assistant's buttons send, from these files: new French phrasings are not trained
 # before a blind evaluation set covers them (eval/blind), so the buttons alone reach these intents.
 BUTTON_INTENTS = {"give_decline_reason": "domain.yml", "explain_decline": "domain.yml", "stop_proposals": "domain.yml"}
+BUTTON_INTENTS["mission_details"] = "actions/missions.py"  # "Plus d'infos" under a proposal (issue 18)
 NO_TRAINING_EXAMPLES = re.compile(r"The intent '(\w+)' is listed in the domain file, but is not found in the NLU")
 
 
