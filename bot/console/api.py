@@ -7,7 +7,7 @@ valid token, 404 for an unknown id, 400 for unusable data, 422 for malformed par
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
@@ -22,11 +22,14 @@ from bot.console.suggestions import suggest
 from bot.errors import InvalidDataError
 from bot.missions import _parse_mission
 from bot.profile import DAYS, PERIODS
+from bot.shifts import label
 from bot.store import leads as lead_store
 from bot.store import missions as mission_store
 from bot.store import models, staffing
+from bot.store import shifts as shift_store
 from bot.store import staff as staff_store
 from bot.store import volunteers as volunteer_store
+from bot.store.retention import as_utc
 from bot.taxonomy import load_taxonomy
 
 bearer = HTTPBearer(auto_error=False, description="Jeton créé par `bot staff token EMAIL`.")
@@ -140,6 +143,12 @@ class MissionIn(BaseModel):
     skills: list[str] = Field(default_factory=list, max_items=50)
     causes: list[str] = Field(default_factory=list, max_items=50)
     schedule: list[Slot] = Field(min_items=1, max_items=21)
+    address: str | None = Field(
+        default=None, max_length=200, regex=NoNul, description="where to go on the day; omitted: unchanged"
+    )
+    contact: str | None = Field(
+        default=None, max_length=200, regex=NoNul, description="whom to ask on the day; omitted: unchanged"
+    )
 
 
 class MissionNew(MissionIn):
@@ -166,6 +175,21 @@ class MissionOut(BaseModel):
     skills: list[str]
     causes: list[str]
     schedule: list[Slot]
+    address: str | None = None
+    contact: str | None = None
+
+
+class ShiftOut(BaseModel):
+    """A dated shift of a mission (times in UTC, label in the association's time zone)."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    label: str
+    places: int
+    taken: int
+    places_left: int
+    series_id: int | None
 
 
 class MissionPageOut(BaseModel):
@@ -312,6 +336,8 @@ def _mission_out(session: Session, mission: models.Mission) -> MissionOut:
         skills=[s.skill for s in mission.skills],
         causes=[c.cause for c in mission.causes],
         schedule=_slots(mission.schedule),
+        address=mission.address,
+        contact=mission.contact,
     )
 
 
@@ -351,6 +377,10 @@ def _save_mission(session: Session, mission_id: str, body: MissionIn) -> models.
     }  # fmt: skip
     if body.min_age is not None:
         entry["min_age"] = body.min_age
+    existing = session.get(models.Mission, mission_id)
+    for name in ("address", "contact"):
+        given = getattr(body, name)
+        entry[name] = given if given is not None else (getattr(existing, name, None) or "")
     if body.town:
         place = resolve_town(body.town)
         if place is None:
@@ -404,4 +434,25 @@ def api_mission_suggestions(
             reasons=list(s.proposal.reasons),
         )  # fmt: skip
         for s in suggest(session, settings, mission=mission, limit=limit)
+    ]
+
+
+@router.get("/missions/{mission_id}/shifts", response_model=list[ShiftOut], responses=ERRORS)
+def api_mission_shifts(
+    mission_id: MissionId, member: ApiStaff, session: DbSession, settings: SettingsDep
+) -> list[ShiftOut]:
+    """The mission's dated shifts ahead, not cancelled, earliest first (read-only)."""
+    mission = staffing.get(session, mission_id=mission_id)
+    return [
+        ShiftOut(
+            id=shift.id,
+            starts_at=as_utc(shift.starts_at),
+            ends_at=as_utc(shift.ends_at),
+            label=label(shift.starts_at, shift.ends_at, settings.timezone),
+            places=shift.places,
+            taken=shift.taken,
+            places_left=shift_store.places_left(shift),
+            series_id=shift.series_id,
+        )
+        for shift in shift_store.upcoming(session, mission_id=mission.id, now=datetime.now(timezone.utc))
     ]

@@ -17,12 +17,15 @@ from bot.assistant_api import trigger_intent
 from bot.console.deps import DbSession, SettingsDep, Staff, actor, redirect, render
 from bot.console.forms import form_choices, resolve_town
 from bot.console.suggestions import suggest
-from bot.errors import AssistantUnavailableError, InvalidDataError
-from bot.missions import Mission, _parse_mission, read_missions
+from bot.errors import AssistantUnavailableError, InvalidDataError, NotFoundError
+from bot.missions import DAY_NAMES_FR, Mission, ShiftPlan, _parse_mission, parse_shift_plan, read_missions
+from bot.profile import DAYS
+from bot.shifts import label, local, tell_cancelled
 from bot.store import declines as decline_store
 from bot.store import leads as lead_store
 from bot.store import missions as mission_store
 from bot.store import models, staffing
+from bot.store import shifts as shift_store
 from bot.store import takeovers as takeover_store
 from bot.store.retention import as_utc
 from bot.taxonomy import load_taxonomy
@@ -31,6 +34,7 @@ logger = logging.getLogger(__name__)
 REINVITE_DAYS = 7  # the same mission, the same person: once a week at most
 router = APIRouter(prefix="/missions")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_LISTED_SHIFTS = 60
 
 
 @router.get("")
@@ -87,6 +91,7 @@ def _values_of(mission: models.Mission) -> dict[str, Any]:
         "min_age": "" if mission.min_age is None else str(mission.min_age),
         "skills": [s.skill for s in mission.skills], "causes": [c.cause for c in mission.causes],
         "schedule": [f"{s.day}:{s.period}" for s in mission.schedule],
+        "address": mission.address or "", "contact": mission.contact or "",
     }  # fmt: skip
 
 
@@ -105,6 +110,8 @@ async def _read_form(request: Request) -> dict[str, Any]:
         "skills": [str(v) for v in form.getlist("skills")],
         "causes": [str(v) for v in form.getlist("causes")],
         "schedule": [str(v) for v in form.getlist("schedule")],
+        "address": str(form.get("address") or "").strip()[:200],
+        "contact": str(form.get("contact") or "").strip()[:200],
     }
 
 
@@ -125,6 +132,7 @@ def _mission_from(values: dict[str, Any]) -> Mission:
         "filled": number("filled", "Déjà pourvues") or 0,
         "skills": values["skills"], "causes": values["causes"],
         "schedule": [dict(zip(("day", "period"), key.split(":", 1), strict=False)) for key in values["schedule"]],
+        "address": values["address"], "contact": values["contact"],
     }  # fmt: skip
     if values["min_age"]:
         entry["min_age"] = number("min_age", "Âge minimum")
@@ -141,7 +149,7 @@ def mission_new(*, request: Request, member: Staff) -> Response:
     """The form to create a mission."""
     values = {"id": "", "title": "", "description": "", "town": "", "remote": False, "urgent": False,
               "places": "1", "filled": "0",
-              "min_age": "", "skills": [], "causes": [], "schedule": []}  # fmt: skip
+              "min_age": "", "skills": [], "causes": [], "schedule": [], "address": "", "contact": ""}  # fmt: skip
     return _form_page(request, values, editing=False)
 
 
@@ -170,7 +178,7 @@ def mission_import_form(*, request: Request, member: Staff) -> Response:
 
 
 @router.post("/importer")
-async def mission_import(*, request: Request, member: Staff, session: DbSession) -> Response:
+async def mission_import(*, request: Request, member: Staff, session: DbSession, settings: SettingsDep) -> Response:
     """Import (create or update) missions from an uploaded file."""
     form = await request.form()
     upload = form.get("file")
@@ -188,14 +196,21 @@ async def mission_import(*, request: Request, member: Staff, session: DbSession)
         except InvalidDataError as error:
             message = str(error).replace(path.name, upload.filename)
             return render(request, "mission_import.html", {"error": message}, 400)
-    created, updated = mission_store.upsert(session, loaded)
+    try:
+        result = mission_store.import_missions(session, loaded)
+    except InvalidDataError as error:  # e.g. fewer places than people signed up on a shift: nothing written
+        session.rollback()
+        return render(request, "mission_import.html", {"error": str(error)}, 400)
+    created, updated = result.created, result.updated
     lead_store.record_audit(
         session, actor=actor(member), action="import", subject="missions", created=created, updated=updated
     )
     session.commit()
-    return redirect(
-        "/console/missions", f"{len(loaded)} missions importées ({created} nouvelles, {updated} mises à jour)."
-    )
+    tell_cancelled(settings, result.cancelled_signups)
+    message = f"{len(loaded)} missions importées ({created} nouvelles, {updated} mises à jour)."
+    if result.cancelled_signups:
+        message += f" {len(result.cancelled_signups)} inscription(s) annulée(s) : les bénévoles sont prévenus."
+    return redirect("/console/missions", message)
 
 
 @router.get("/{mission_id}")
@@ -212,11 +227,19 @@ def mission_page(
     applicants = staffing.applicants(session, mission_id=mission_id)
     unwilling = decline_store.unwilling(session, mission_id=mission.id)  # opted out, or declined it
     suggestions = suggest(session, settings, mission=mission, excluded=unwilling) if mission.status == "open" else []
+    now = datetime.now(timezone.utc)
     return render(
         request,
         "mission.html",
         {
             "mission": mission,
+            "shifts": [
+                (shift, label(shift.starts_at, shift.ends_at, settings.timezone))
+                for shift in shift_store.upcoming(session, mission_id=mission.id, now=now)[:MAX_LISTED_SHIFTS]
+            ],
+            "series": [_say_series(series) for series in shift_store.series_of(session, mission_id=mission.id)],
+            "days": DAYS,
+            "settings_horizon": settings.shift_horizon_weeks,
             "places_left": max(mission.places_total - mission.places_filled, 0),
             "interested": [(a, v) for a, v in applicants if a.status != staffing.ACCEPTED],
             "accepted": [(a, v) for a, v in applicants if a.status == staffing.ACCEPTED],
@@ -359,3 +382,163 @@ def mission_invite(
     return redirect(
         f"/console/missions/{quote(mission_id)}", "Invitation envoyée : l'assistant l'a transmise au bénévole."
     )
+
+
+# --------------------------------------------------------------------------- dated shifts
+
+
+def _say_series(series: models.ShiftSeries) -> str:
+    """ "chaque samedi, 09:00–12:00, 4 places, du 01/12/2026 au 30/06/2027"."""
+    words = f"chaque {DAY_NAMES_FR[series.day]}, {series.start_time}–{series.end_time}, {series.places} place(s)"
+    words += f", à partir du {series.starts_on:%d/%m/%Y}"
+    return words + (f", jusqu'au {series.ends_on:%d/%m/%Y}" if series.ends_on else "")
+
+
+def _shift_error(mission_id: str, message: str) -> Response:
+    return redirect(f"/console/missions/{quote(mission_id)}?err={quote(message)}#creneaux")
+
+
+async def _shift_plan(request: Request, settings: SettingsDep, *, recurring: bool) -> ShiftPlan:
+    """The one-off shift or series of the page's forms, checked like the missions file (same French messages)."""
+    form = await request.form()
+    raw_places = str(form.get("places") or "").strip()
+    if not raw_places.isdigit() or len(raw_places) > 4:
+        raise InvalidDataError("places : nombre entier ≥ 1 attendu")
+    entry: dict[str, Any] = {
+        "start": str(form.get("start") or "").strip()[:5],
+        "end": str(form.get("end") or "").strip()[:5],
+        "places": int(raw_places),
+    }
+    if recurring:
+        entry["every"] = str(form.get("day") or "").strip()[:12]
+        for name, field in (("from", "starts_on"), ("until", "ends_on")):
+            value = str(form.get(field) or "").strip()[:10]
+            if value:
+                entry[name] = value
+    else:
+        entry["date"] = str(form.get("date") or "").strip()[:10]
+    today = local(datetime.now(timezone.utc), settings.timezone).date()
+    try:
+        return parse_shift_plan(entry, "Créneau", today=today)
+    except InvalidDataError as error:
+        raise InvalidDataError(str(error).removeprefix("Créneau, shifts: ")) from None
+
+
+@router.post("/{mission_id}/creneaux")
+async def shift_add(
+    *, request: Request, mission_id: str, member: Staff, session: DbSession, settings: SettingsDep
+) -> Response:
+    """Add a dated shift (one date) to the mission."""
+    mission = staffing.get(session, mission_id=mission_id)
+    try:
+        plan = await _shift_plan(request, settings, recurring=False)
+        shift = shift_store.add_one_off(
+            session, mission_id=mission.id, plan=plan, now=datetime.now(timezone.utc), zone=settings.timezone
+        )
+    except InvalidDataError as error:
+        session.rollback()
+        return _shift_error(mission.id, f"Créneau non ajouté : {error}.")
+    lead_store.record_audit(
+        session, actor=actor(member), action="shift", subject=f"mission:{mission.id}", change="add", shift=shift.id
+    )
+    session.commit()
+    return redirect(f"/console/missions/{quote(mission.id)}", "Créneau ajouté.")
+
+
+@router.post("/{mission_id}/series")
+async def series_add(
+    *, request: Request, mission_id: str, member: Staff, session: DbSession, settings: SettingsDep
+) -> Response:
+    """Add a weekly series to the mission; its shifts are created over the horizon (SHIFT_HORIZON_WEEKS)."""
+    mission = staffing.get(session, mission_id=mission_id)
+    try:
+        plan = await _shift_plan(request, settings, recurring=True)
+        series = shift_store.add_series(
+            session, mission_id=mission.id, plan=plan, now=datetime.now(timezone.utc), zone=settings.timezone,
+            horizon_weeks=settings.shift_horizon_weeks,
+        )  # fmt: skip
+    except InvalidDataError as error:
+        session.rollback()
+        return _shift_error(mission.id, f"Série non ajoutée : {error}.")
+    lead_store.record_audit(
+        session, actor=actor(member), action="shift", subject=f"mission:{mission.id}", change="series",
+        series=series.id,
+    )  # fmt: skip
+    session.commit()
+    return redirect(f"/console/missions/{quote(mission.id)}", "Série de créneaux ajoutée.")
+
+
+def _mission_shift(session: Session, mission_id: str, shift_id: int) -> models.Shift:
+    shift = session.get(models.Shift, shift_id)
+    if shift is None or shift.mission_id != mission_id:
+        raise NotFoundError("ce créneau n'existe pas")
+    return shift
+
+
+@router.post("/{mission_id}/creneaux/{shift_id}/places")
+def shift_places(
+    *,
+    mission_id: str,
+    shift_id: int,
+    places: Annotated[str, Form()],
+    member: Staff,
+    session: DbSession,
+) -> Response:
+    """Change a shift's places (never below the people signed up)."""
+    _mission_shift(session, mission_id, shift_id)
+    wanted = places.strip()
+    try:
+        if not wanted.isdigit() or len(wanted) > 4:
+            raise InvalidDataError("places : nombre entier ≥ 1 attendu")
+        shift_store.set_places(session, shift_id=shift_id, places=int(wanted), now=datetime.now(timezone.utc))
+    except InvalidDataError as error:
+        session.rollback()
+        return _shift_error(mission_id, f"Places non modifiées : {error}.")
+    lead_store.record_audit(
+        session, actor=actor(member), action="shift", subject=f"mission:{mission_id}", change="places",
+        shift=shift_id, places=int(wanted),
+    )  # fmt: skip
+    session.commit()
+    return redirect(f"/console/missions/{quote(mission_id)}", "Places du créneau modifiées.")
+
+
+@router.get("/{mission_id}/creneaux/{shift_id}/annuler")
+def shift_cancel_form(
+    *, request: Request, mission_id: str, shift_id: int, member: Staff, session: DbSession, settings: SettingsDep
+) -> Response:
+    """Ask for confirmation before cancelling a shift, saying how many people will be told."""
+    mission = staffing.get(session, mission_id=mission_id)
+    shift = _mission_shift(session, mission_id, shift_id)
+    signed_up = sum(1 for signup in shift.signups if signup.status == "confirmed")
+    return render(
+        request,
+        "mission_shift_cancel.html",
+        {
+            "mission": mission,
+            "shift": shift,
+            "label": label(shift.starts_at, shift.ends_at, settings.timezone),
+            "signed_up": signed_up,
+        },
+    )
+
+
+@router.post("/{mission_id}/creneaux/{shift_id}/annuler")
+def shift_cancel(
+    *, mission_id: str, shift_id: int, member: Staff, session: DbSession, settings: SettingsDep
+) -> Response:
+    """Cancel a shift; the people signed up are told by the assistant (bot.signups.tell_cancelled)."""
+    shift = _mission_shift(session, mission_id, shift_id)
+    now = datetime.now(timezone.utc)
+    if shift.cancelled_at is not None:
+        return _shift_error(mission_id, "Ce créneau est déjà annulé.")
+    if as_utc(shift.starts_at) <= now:
+        return _shift_error(mission_id, "Ce créneau a déjà commencé : il ne peut plus être annulé.")
+    cancelled = shift_store.cancel_shift(session, shift_id=shift_id, now=now)
+    lead_store.record_audit(
+        session, actor=actor(member), action="shift", subject=f"mission:{mission_id}", change="cancel",
+        shift=shift_id, signups=len(cancelled),
+    )  # fmt: skip
+    session.commit()
+    tell_cancelled(settings, cancelled)
+    told = f" {len(cancelled)} personne(s) inscrite(s) prévenue(s)." if cancelled else ""
+    return redirect(f"/console/missions/{quote(mission_id)}", f"Créneau annulé.{told}")
