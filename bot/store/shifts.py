@@ -11,7 +11,8 @@ second process inserting the same shift adds nothing and fails nothing.
 Re-importing the missions file (:func:`apply_plan`) keeps every shift that is still in it, with
 its sign-ups; a shift ahead that is no longer in it is deleted when nobody ever signed up for it,
 and cancelled otherwise (the people signed up are then told, by the caller, with
-``bot.signups.tell_cancelled``). Shifts already started are history and never touched.
+``bot.signups.tell_cancelled``). A shift cancelled in the console stays cancelled. Shifts already
+started are history and never touched.
 """
 
 from __future__ import annotations
@@ -178,9 +179,13 @@ def add_one_off(session: Session, *, mission_id: str, plan: ShiftPlan, now: date
     if plan.places < 1:
         raise InvalidDataError("il faut au moins 1 place")
     shift = models.Shift
-    taken = session.scalar(select(shift.id).where(shift.mission_id == mission_id, shift.starts_at == starts_at))
-    if taken is not None:
+    same = session.scalar(select(shift).where(shift.mission_id == mission_id, shift.starts_at == starts_at))
+    if same is not None and same.cancelled_at is None:
         raise InvalidDataError("la mission a déjà un créneau qui commence à cette heure-là")
+    if same is not None:  # a cancelled shift at that time is opened again (its sign-ups stay cancelled)
+        same.cancelled_at, same.ends_at, same.places, same.taken, same.series_id = None, ends_at, plan.places, 0, None
+        session.flush()
+        return same
     row = models.Shift(
         mission_id=mission_id, starts_at=starts_at, ends_at=ends_at, places=plan.places, taken=0, created_at=now
     )
@@ -334,8 +339,9 @@ def apply_plan(
             if shift.cancelled_at is None:
                 cancelled += _remove(session, shift, now=now)
             continue
+        if shift.cancelled_at is not None:
+            continue  # cancelled in the console: it stays so (its people were told), whatever the file says
         shift.ends_at = local_moment(found.on or today, found.end, zone)
-        shift.cancelled_at = None  # back in the file: open again (its sign-ups stay cancelled)
         _set_plan_places(session, shift, found.places, zone)
     for starts_at, plan in wanted.items():
         if starts_at <= now:

@@ -218,3 +218,15 @@ def test_open_missions_carry_their_openings_in_the_horizon(database_url: str) ->
         "samedi 26 décembre, 9 h–12 h",
     ]  # fmt: skip  (9 January is beyond the four weeks)
     assert {opening.places_left for opening in dated.openings} == {4}
+
+
+def test_a_date_cancelled_in_the_console_stays_cancelled_at_the_next_import(database_url: str) -> None:
+    _import(database_url, (PARTY,))
+    with session_scope(database_url) as session:
+        shift_id = session.scalars(select(models.Shift.id)).one()
+        shift_store.cancel_shift(session, shift_id=shift_id, now=NOW)
+    assert _import(database_url, (PARTY,)) == []
+    assert _starts(database_url) == []
+    with session_scope(database_url) as session:  # added again by hand in the console: open again
+        again = shift_store.add_one_off(session, mission_id="M900", plan=PARTY, now=NOW, zone=ZONE)
+        assert (again.id, again.cancelled_at, again.places) == (shift_id, None, 10)
