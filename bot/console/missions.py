@@ -439,7 +439,12 @@ async def shift_add(
         session.rollback()
         return _shift_error(mission.id, f"Créneau non ajouté : {error}.")
     lead_store.record_audit(
-        session, actor=actor(member), action="shift", subject=f"mission:{mission.id}", change="add", shift=shift.id
+        session,
+        actor=actor(member),
+        action="mission",
+        subject=f"mission:{mission.id}",
+        change="shift_add",
+        shift=shift.id,
     )
     session.commit()
     return redirect(f"/console/missions/{quote(mission.id)}", "Créneau ajouté.")
@@ -461,7 +466,7 @@ async def series_add(
         session.rollback()
         return _shift_error(mission.id, f"Série non ajoutée : {error}.")
     lead_store.record_audit(
-        session, actor=actor(member), action="shift", subject=f"mission:{mission.id}", change="series",
+        session, actor=actor(member), action="mission", subject=f"mission:{mission.id}", change="shift_series",
         series=series.id,
     )  # fmt: skip
     session.commit()
@@ -495,7 +500,7 @@ def shift_places(
         session.rollback()
         return _shift_error(mission_id, f"Places non modifiées : {error}.")
     lead_store.record_audit(
-        session, actor=actor(member), action="shift", subject=f"mission:{mission_id}", change="places",
+        session, actor=actor(member), action="mission", subject=f"mission:{mission_id}", change="shift_places",
         shift=shift_id, places=int(wanted),
     )  # fmt: skip
     session.commit()
@@ -535,7 +540,7 @@ def shift_cancel(
         return _shift_error(mission_id, "Ce créneau a déjà commencé : il ne peut plus être annulé.")
     cancelled = shift_store.cancel_shift(session, shift_id=shift_id, now=now)
     lead_store.record_audit(
-        session, actor=actor(member), action="shift", subject=f"mission:{mission_id}", change="cancel",
+        session, actor=actor(member), action="mission", subject=f"mission:{mission_id}", change="shift_cancel",
         shift=shift_id, signups=len(cancelled),
     )  # fmt: skip
     session.commit()

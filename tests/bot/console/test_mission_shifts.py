@@ -86,8 +86,8 @@ def test_add_a_date_then_change_its_places(coordinator: TestClient, console_sett
     with session_scope(console_settings.database_url) as session:
         shift = session.get(models.Shift, shift_id)
         assert shift is not None and shift.places == 5
-        audit = session.scalars(select(models.AuditEntry).where(models.AuditEntry.action == "shift")).all()
-        assert {entry.details["change"] for entry in audit} >= {"add", "places"}
+        audit = session.scalars(select(models.AuditEntry).where(models.AuditEntry.action == "mission")).all()
+        assert {entry.details["change"] for entry in audit} >= {"shift_add", "shift_places"}
 
 
 @pytest.mark.parametrize(
