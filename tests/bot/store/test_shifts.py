@@ -214,7 +214,9 @@ def test_open_missions_carry_their_openings_in_the_horizon(database_url: str) ->
     dated = found["M900"]
     assert dated.dated is True
     assert [opening.label for opening in dated.openings] == [
-        "samedi 5 décembre, 9 h–12 h", "samedi 12 décembre, 9 h–12 h", "samedi 19 décembre, 9 h–12 h",
+        "samedi 5 décembre, 9 h–12 h",
+        "samedi 12 décembre, 9 h–12 h",
+        "samedi 19 décembre, 9 h–12 h",
         "samedi 26 décembre, 9 h–12 h",
     ]  # fmt: skip  (9 January is beyond the four weeks)
     assert {opening.places_left for opening in dated.openings} == {4}
