@@ -21,6 +21,10 @@ from sqlalchemy.orm import Session
 
 from bot.store import models
 
+# How far apart two processes' clocks, or two moments read before a lease was taken, may be before
+# a start "in the future" counts as a clock set back.
+CLOCK_SLACK = timedelta(minutes=5)
+
 
 def claim(session: Session, *, kind: str, key: str) -> bool:
     """True if this call claimed ``(kind, key)``, False if it was claimed before (by anyone)."""
@@ -67,12 +71,13 @@ def take(session: Session, *, name: str, holder: str, now: datetime, every: floa
             or_(
                 models.JobLease.until.is_(None),
                 models.JobLease.until < now,
-                models.JobLease.until > now + timedelta(seconds=lease),  # set by a clock far ahead
+                models.JobLease.until > now + timedelta(seconds=lease) + CLOCK_SLACK,  # set by a clock far ahead
             ),
             or_(
                 models.JobLease.last_started_at.is_(None),
                 models.JobLease.last_started_at <= due_before,
-                models.JobLease.last_started_at > now,  # the clock went back: do not wait for it
+                # The clock went back (not just another process's "now" a little later than ours).
+                models.JobLease.last_started_at > now + CLOCK_SLACK,
             ),
         )
         .values(holder=holder, until=now + timedelta(seconds=lease), last_started_at=now)

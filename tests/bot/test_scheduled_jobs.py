@@ -167,3 +167,14 @@ def test_run_due_jobs_survives_a_database_that_is_down(tmp_path: Path) -> None:
     broken = Settings(database_url=f"sqlite:///{tmp_path / 'missing' / 'bot.db'}")
     assert run_due_jobs(broken, (COUNTING,)) == {"counting": "failed"}
     assert CALLS == []
+
+
+def test_a_process_whose_now_was_read_a_little_earlier_does_not_run_the_job_again(database_url: str) -> None:
+    # Seen: three threads all ran a job when the "clock set back" guard had no slack, because the
+    # winner's start was a few milliseconds after the moment the others had read.
+    start = datetime(2027, 1, 9, 8, 0, tzinfo=timezone.utc)
+    with session_scope(database_url) as session:
+        jobs.ensure(session, ["racing"])
+        assert jobs.take(session, name="racing", holder="fast", now=start + timedelta(seconds=1), every=3600, lease=900)
+        jobs.release(session, name="racing", holder="fast", now=start + timedelta(seconds=2), error=None)
+        assert not jobs.take(session, name="racing", holder="slow", now=start, every=3600, lease=900)
