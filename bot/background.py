@@ -70,6 +70,7 @@ JOBS: tuple[Job, ...] = (
     Job("daily digest", "bot.notifications:daily_digest", every=60),
     Job("urgent calls", "bot.urgent:call_volunteers", every=300),
     Job("unfold recurring shifts", "bot.shifts:unfold_series", every=3600),
+    Job("expired attestation links", "bot.attestations:purge_expired_links", every=3600),
 )
 
 
