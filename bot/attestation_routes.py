@@ -27,8 +27,8 @@ def _page(title: str, text: str, status_code: int) -> HTMLResponse:
     body = (
         '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title></head><body><main><h1>{escape(title)}</h1>"
-        f"<p>{escape(text)}</p><p>{escape(ASK_AGAIN)}</p></main></body></html>"
+        f"<title>{escape(title, quote=False)}</title></head><body><main><h1>{escape(title, quote=False)}</h1>"
+        f"<p>{escape(text, quote=False)}</p><p>{escape(ASK_AGAIN, quote=False)}</p></main></body></html>"
     )
     return HTMLResponse(body, status_code=status_code, headers=NO_STORE)
 

@@ -46,7 +46,7 @@ def test_a_check_in_records_the_hours_once_on_the_shifts_local_day(database_url:
         assert (entry.day, entry.minutes, entry.source, entry.mission_id, entry.mission_title) == (
             date(2026, 12, 5), 150, "checkin", "M900", "Colis du samedi"
         )  # fmt: skip
-        assert session.get(models.Signup, signup_id).status == "attended"  # type: ignore[union-attr]
+        assert session.get(models.Signup, signup_id).status == "attended"
         again = hours.record_checkin_hours(session, signup_id=signup_id, minutes=60, now=AFTER, zone=ZONE)
         assert again.status == hours.ALREADY
         assert session.scalar(select(func.count()).select_from(models.HoursEntry)) == 1
@@ -62,7 +62,7 @@ def test_hours_out_of_range_are_refused_and_nothing_is_written(database_url: str
         _, signup_id = _seed(session)
         outcome = hours.record_checkin_hours(session, signup_id=signup_id, minutes=minutes, now=AFTER, zone=ZONE)
         assert outcome.status == hours.INVALID_MINUTES
-        assert session.get(models.Signup, signup_id).status == "confirmed"  # type: ignore[union-attr]
+        assert session.get(models.Signup, signup_id).status == "confirmed"
         assert session.scalar(select(func.count()).select_from(models.HoursEntry)) == 0
 
 
@@ -131,7 +131,7 @@ def test_staff_entries_are_checked_edited_and_deleted(database_url: str) -> None
         # Deleting a check-in's hours puts its sign-up back to "confirmed": attendance can be recorded again.
         assert checkin.entry_id is not None
         hours.delete(session, entry_id=checkin.entry_id, staff_id=staff.id, volunteer_id=volunteer_id)
-        assert session.get(models.Signup, signup_id).status == "confirmed"  # type: ignore[union-attr]
+        assert session.get(models.Signup, signup_id).status == "confirmed"
         assert hours.by_year(session, volunteer_id=volunteer_id) == [(2025, 100)]
 
 
