@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.sql import Select
 
 from bot.missions import Mission, Opening
@@ -147,13 +147,32 @@ def _values_by_mission(session: Session, table: Table, mission_ids: Select, *col
     return found
 
 
-def to_domain(row: models.Mission) -> Mission:
-    """A stored mission as the plain value matching uses."""
+def to_domain(row: models.Mission, *, now: datetime | None = None) -> Mission:
+    """A stored mission as the plain value matching uses, with its shifts ahead like :func:`open_missions`.
+
+    Without its dates, a dated mission whose dates are all full would still be suggested to staff
+    and offered by urgent calls and invitations.
+    """
+    from bot.config import get_settings
+
+    dated: bool = False
+    openings: tuple[Opening, ...] = ()
+    session = object_session(row)
+    if session is not None:
+        settings = get_settings()
+        now = now or models.utcnow()
+        one = select(models.Mission.__table__.c.id).where(models.Mission.__table__.c.id == row.id)
+        dated = row.id in shift_store.dated_mission_ids(session, mission_ids=one)
+        until = now + timedelta(weeks=settings.shift_horizon_weeks)
+        found = shift_store.openings(session, mission_ids=one, now=now, until=until, zone=settings.timezone)
+        openings = tuple(found.get(row.id, ()))
     return _mission(
         row,
         causes=tuple(c.cause for c in row.causes),
         skills=tuple(s.skill for s in row.skills),
         schedule=tuple(sort_slots(TimeSlot(s.day, s.period) for s in row.schedule)),
+        dated=dated,
+        openings=openings,
     )
 
 
