@@ -39,14 +39,20 @@ def send_pending(settings: Settings, *, now: datetime | None = None) -> int:
     with session_scope(settings.database_url) as session:
         for email_id in taken:
             email = outbox.get(session, email_id=email_id)
-            if email is None:
+            if email is None:  # its recipient was erased meanwhile (the row went with them)
+                continue
+            to = outbox.address_of(session, email)
+            if to is None:  # a volunteer who removed their address since: nobody to send it to
+                outbox.drop(session, email_id=email_id)
                 continue
             try:
                 messages[email_id] = message(
                     settings,
-                    to=email.staff.email,
+                    to=to,
                     subject=outbox.render(session, email.subject, console_url=settings.public_url),
                     body=outbox.render(session, email.body, console_url=settings.public_url),
+                    attachment_name=email.attachment_name,
+                    attachment=email.attachment,
                 )
             except (ValueError, MessageError) as error:  # an address or SMTP_FROM the e-mail format refuses
                 unwritable[email_id] = type(error).__name__
@@ -62,8 +68,20 @@ def send_pending(settings: Settings, *, now: datetime | None = None) -> int:
     return len(messages) + len(unwritable) - len(failures)
 
 
-def message(settings: Settings, *, to: str, subject: str, body: str) -> EmailMessage:
-    """An e-mail to one staff member; the subject is put on one line (no header injection)."""
+def message(
+    settings: Settings,
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    attachment_name: str | None = None,
+    attachment: str | None = None,
+) -> EmailMessage:
+    """An e-mail to one person; the subject is put on one line (no header injection).
+
+    ``attachment`` is a calendar file, attached as text/calendar with method PUBLISH (an event to add,
+    not an invitation to answer) under ``attachment_name``.
+    """
     email = EmailMessage()
     email["Subject"] = one_line(subject)
     email["From"] = one_line(settings.smtp_from)
@@ -72,6 +90,13 @@ def message(settings: Settings, *, to: str, subject: str, body: str) -> EmailMes
     domain = parseaddr(settings.smtp_from)[1].rpartition("@")[2] or "localhost"
     email["Message-ID"] = make_msgid(domain=domain)
     email.set_content(body)
+    if attachment is not None:
+        email.add_attachment(
+            attachment,
+            subtype="calendar",
+            filename=one_line(attachment_name or "evenement.ics"),
+            params={"method": "PUBLISH"},
+        )
     return email
 
 

@@ -1,4 +1,6 @@
-"""The e-mail outbox to staff (``outgoing_emails``): queue, lease, mark sent or failed, and what still waits.
+"""The e-mail outbox (``outgoing_emails``): queue, lease, mark sent or failed, and what still waits.
+
+An e-mail goes to one staff member or to one volunteer who gave an address (reminders, nudges, notices).
 
 An e-mail is stored as written when it is queued, but for two markers filled in when it is sent
 (:func:`render`): the console's address (``[[console]]``, from ``PUBLIC_URL``) and first names
@@ -126,6 +128,24 @@ def get(session: Session, *, email_id: int) -> models.OutgoingEmail | None:
     return session.get(models.OutgoingEmail, email_id)
 
 
+def address_of(session: Session, email: models.OutgoingEmail) -> str | None:
+    """The one address an e-mail goes to: its staff member's, or its volunteer's (None once they removed it)."""
+    if email.staff_id is not None:
+        return str(email.staff.email) if email.staff is not None else None
+    address = session.execute(
+        select(models.Volunteer.email).where(models.Volunteer.id == email.volunteer_id)
+    ).scalar_one_or_none()
+    return str(address) if address else None
+
+
+def drop(session: Session, *, email_id: int) -> None:
+    """Forget an e-mail that has nobody to go to any more (a volunteer who removed their address)."""
+    email = session.get(models.OutgoingEmail, email_id)
+    if email is not None:
+        session.delete(email)
+        session.flush()
+
+
 def mark_sent(session: Session, *, email_id: int, now: datetime) -> None:
     """The SMTP server accepted the e-mail."""
     email = session.get(models.OutgoingEmail, email_id)
@@ -152,8 +172,15 @@ def mark_failed(session: Session, *, email_id: int, error: str, now: datetime) -
 
 
 def waiting(session: Session) -> Waiting | None:
-    """The e-mails that failed at least once and still wait, or None when there are none."""
-    pending = (models.OutgoingEmail.sent_at.is_(None), models.OutgoingEmail.attempts > 0)
+    """The e-mails to staff that failed at least once and still wait, or None when there are none.
+
+    E-mails to volunteers are not counted: an address a volunteer mistyped would keep the notice on for ever.
+    """
+    pending = (
+        models.OutgoingEmail.sent_at.is_(None),
+        models.OutgoingEmail.attempts > 0,
+        models.OutgoingEmail.staff_id.is_not(None),
+    )
     count, since = session.execute(
         select(func.count(models.OutgoingEmail.id), func.min(models.OutgoingEmail.created_at)).where(*pending)
     ).one()
