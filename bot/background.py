@@ -71,6 +71,8 @@ JOBS: tuple[Job, ...] = (
     Job("urgent calls", "bot.urgent:call_volunteers", every=300),
     Job("unfold recurring shifts", "bot.shifts:unfold_series", every=3600),
     Job("expired attestation links", "bot.attestations:purge_expired_links", every=3600),
+    Job("unfinished profile reminders", "bot.reengagement:remind_unfinished", every=300),
+    Job("suggestions to inactive volunteers", "bot.reengagement:suggest_to_inactive", every=300),
 )
 
 

@@ -263,6 +263,10 @@ class Settings:
         default=3,
         metadata={"help": "Months without anything after which a volunteer gets one personalised suggestion."},
     )
+    nudges_per_run: int = field(
+        default=20,
+        metadata={"help": "Re-engagement messages sent at most per run of each job (every 5 minutes)."},
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

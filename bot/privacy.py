@@ -2,9 +2,10 @@
 
 ``erase_person`` is the one erasure: the conversation (``action_forget_me``), the command
 line (``bot volunteers forget``) and the staff console call it. ``purge`` applies the
-retention period (``bot privacy purge``): a notice a month before where the channel can
-reach the person, then erasure. Either leaves no copy of what it deleted in the databases'
-files (``leave_no_copies``).
+retention period (``bot privacy purge``): a notice a month before on every way that reaches
+the person (their conversation on Telegram or the chat bubble, and e-mail when they gave an
+address), recorded as a nudge of kind "retention", then erasure. Either leaves no copy of
+what it deleted in the databases' files (``leave_no_copies``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy.orm import Session
+
 from bot.config import Settings
 from bot.errors import BotError, NotFoundError
-from bot.store import conversations, models, retention
+from bot.store import conversations, models, outbox, retention
+from bot.store import nudges as nudge_store
 from bot.store import takeovers as takeover_store
 from bot.store import volunteers as volunteer_store
 from bot.store.leads import record_audit
@@ -27,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 # Channels on which the assistant can write first (Rasa pushes on the latest channel).
 PUSH_CHANNELS = frozenset({"telegram"})
+# Conversations a message from the assistant reaches: Telegram pushes; the chat bubble shows it at
+# once when open, else in its history when reopened. The REST channel reaches nobody.
+CONVERSATION_CHANNELS = PUSH_CHANNELS | {"web"}
 RETENTION_NOTICE_INTENT = "retention_notice"
 # The tables an erasure deletes from: the volunteer's own and every table that refers to it.
 _VOLUNTEERS = models.Volunteer.__table__
@@ -87,6 +94,7 @@ def leave_no_copies(settings: Settings, *, rewrite_conversations: bool = False, 
 def _erase(settings: Settings, *, channel: str | None, sender_id: str, actor: str, conversation: bool = True) -> bool:
     """``erase_person`` without the wiping (the purge wipes once, after every erasure)."""
     with session_scope(settings.database_url) as session:
+        nudges_erased = nudge_store.forget_sender(session, sender_id=sender_id, channel=channel)
         try:
             volunteer_store.forget(session, sender_id=sender_id, channel=channel, actor=actor)
             stored = True
@@ -100,7 +108,7 @@ def _erase(settings: Settings, *, channel: str | None, sender_id: str, actor: st
             record_audit(session, actor=actor, action="erase", subject=subject, **details)
     if stored or events:
         logger.info("erasure by %s: profile %s, %d conversation events", actor, "yes" if stored else "no", events)
-    return stored or events > 0
+    return stored or events > 0 or nudges_erased > 0
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -138,7 +146,7 @@ def purge(
     now: datetime | None = None,
     dry_run: bool = False,
     notify: Notifier = send_retention_notice,
-    notify_channels: Collection[str] = PUSH_CHANNELS,
+    notify_channels: Collection[str] = CONVERSATION_CHANNELS,
 ) -> RetentionReport:
     """Erase volunteers inactive for ``retention_months``; notify those due within ``retention_notice_days``.
 
@@ -151,12 +159,13 @@ def purge(
     report = RetentionReport()
     with session_scope(settings.database_url) as session:
         due = retention.inactive_since(session, before=notice_cutoff)
+        by_email = nudge_store.with_email(session, [volunteer.id for volunteer in due])
         keep_conversations = retention.volunteer_senders(session)
         report.handoffs = [h.id for h in retention.stale_handoffs(session, before=cutoff)]
     for volunteer in due:
         if volunteer.last_active < cutoff:
             report.erased.append(volunteer)
-        elif volunteer.channel in notify_channels and not _noticed(volunteer):
+        elif (volunteer.channel in notify_channels or volunteer.id in by_email) and not _noticed(volunteer):
             report.notified.append(volunteer)
     report.conversations = [
         sender
@@ -172,31 +181,61 @@ def purge(
         conversations.delete_conversation(settings.tracker_store_url, sender)
     with session_scope(settings.database_url) as session:
         retention.delete_handoffs(session, report.handoffs)
-        for sender in report.conversations:  # who held these conversations, when: gone with them
+        for sender in report.conversations:  # who held these conversations, when, and nudges: gone with them
             takeover_store.forget_sender(session, sender_id=sender)
+            nudge_store.forget_sender(session, sender_id=sender)
         if report.conversations or report.handoffs:
             counts = {"conversations": len(report.conversations), "handoff_requests": len(report.handoffs)}
             record_audit(session, actor="retention", action="purge", subject="sans profil", **counts)
     # Every day, erasures or not: also catches what the day's erasures could not wipe, and
     # old values of rectified profiles (docs/privacy.md, 3.6).
     leave_no_copies(settings, rewrite_conversations=True)
-    sent = []
+    sent: list[retention.InactiveVolunteer] = []
     for volunteer in report.notified:
-        try:
-            notify(settings, volunteer)
-        except BotError as error:
-            logger.warning("retention notice to volunteer %s not sent: %s", volunteer.id, error)
-            report.notice_failed.append(volunteer)
-            continue
-        sent.append(volunteer)
+        via: list[str] = []
+        if volunteer.channel in notify_channels:
+            try:
+                notify(settings, volunteer)
+                via.append(volunteer.channel)
+            except BotError as error:
+                logger.warning("retention notice to volunteer %s not sent in the conversation: %s", volunteer.id, error)
         with session_scope(settings.database_url) as session:
-            retention.record_notice(session, volunteer_id=volunteer.id, at=now)
+            if volunteer.id in by_email and _queue_retention_email(session, settings, volunteer.id):
+                via.append("email")
+            if via:  # reached one way at least: not tried again (an e-mail is never queued twice)
+                retention.record_notice(session, volunteer_id=volunteer.id, at=now)
+                nudge_store.record(
+                    session, kind="retention", channel=volunteer.channel, sender_id=volunteer.sender_id,
+                    volunteer_id=volunteer.id, via=via, at=now,
+                )  # fmt: skip
+        (sent if via else report.notice_failed).append(volunteer)
     report.notified = sent
     logger.info(
         "retention purge: %d volunteers erased, %d notified, %d conversations and %d contact requests deleted",
         len(report.erased), len(sent), len(report.conversations), len(report.handoffs),
     )  # fmt: skip
     return report
+
+
+def _queue_retention_email(session: Session, settings: Settings, volunteer_id: int) -> bool:
+    """The retention notice by e-mail (first name filled in when sent); False when the address is gone."""
+    volunteer = session.get(models.Volunteer, volunteer_id)
+    if volunteer is None or not volunteer.email:
+        return False
+    body = (
+        f"Bonjour {outbox.first_name_of(volunteer_id)},\n\n"
+        "Nous n'avons pas eu de vos nouvelles depuis longtemps. Sans nouvelles de votre part d'ici "
+        f"{settings.retention_notice_days} jours, votre profil de bénévole et nos échanges seront supprimés, "
+        f"comme prévu par notre politique de confidentialité : {privacy_url(settings)}\n\n"
+        "Pour les garder, écrivez simplement à notre assistant, là où vous avez créé votre profil "
+        "(une réponse à cet e-mail ne suffit pas). Pour les supprimer dès maintenant, écrivez-lui "
+        "« supprimez mes données ».\n\n"
+        f"{settings.association_name}\n"
+    )
+    outbox.queue_to_volunteer(
+        session, volunteer_id=volunteer_id, kind="retention", subject="Vos données seront bientôt supprimées", body=body
+    )
+    return True
 
 
 def _noticed(volunteer: retention.InactiveVolunteer) -> bool:

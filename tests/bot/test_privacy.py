@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -18,10 +19,12 @@ from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.errors import AssistantUnavailableError
+from bot.notifications.sending import send_pending
 from bot.privacy import erase_person, months_before, purge
 from bot.profile import ConsentRecord, ProfileSubmission
 from bot.store import conversations, models, retention, volunteers
 from bot.store.session import get_engine, session_scope
+from tests.bot.notifications.conftest import SmtpServer, smtp_server  # noqa: F401 (the fixture)
 
 NOW = datetime(2028, 6, 15, 10, 0, tzinfo=timezone.utc)
 
@@ -32,8 +35,11 @@ def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, tracker_store_url=database_url)
 
 
-def add_volunteer(settings: Settings, sender: str, *, channel: str = "rest", active: datetime = NOW) -> int:
-    profile = ProfileSubmission(f"Prenom{sender}", "adult", None, (), (), (), email=f"{sender}@exemple.fr")
+def add_volunteer(
+    settings: Settings, sender: str, *, channel: str = "rest", active: datetime = NOW, email: str | None = "given"
+) -> int:
+    address = f"{sender}@exemple.fr" if email == "given" else email
+    profile = ProfileSubmission(f"Prenom{sender}", "adult", None, (), (), (), email=address)
     with session_scope(settings.database_url) as session:
         volunteer = volunteers.save_profile(
             session, channel=channel, sender_id=sender, profile=profile,
@@ -51,6 +57,16 @@ def add_events(settings: Settings, sender: str, *, at: datetime, text: str = "bo
             conversations.events.insert(),
             [{"sender_id": sender, "type_name": "user", "timestamp": at.timestamp(), "data": json.dumps(data)}],
         )
+
+
+def retention_nudges(settings: Settings) -> list[tuple[str, str]]:
+    with session_scope(settings.database_url) as session:
+        rows = session.execute(
+            select(models.Nudge.sender_id, models.Nudge.via)
+            .where(models.Nudge.kind == "retention")
+            .order_by(models.Nudge.id)
+        ).all()
+        return [(sender, via) for sender, via in rows]
 
 
 def count(settings: Settings, model: type) -> int:
@@ -137,13 +153,18 @@ def test_purge_erases_the_inactive_and_notifies_those_due_once(settings: Setting
 
     notices = Notices()
     planned = purge(settings, now=NOW, dry_run=True, notify=notices)
-    assert [v.id for v in planned.erased] == [old] and [v.id for v in planned.notified] == [due]
+    assert [v.id for v in planned.erased] == [old]
+    assert [v.sender_id for v in planned.notified] == ["due", "due-rest"]  # "due-rest" by e-mail only
     assert planned.conversations == ["anonymous-old"] and len(planned.handoffs) == 1
     assert notices.sent == [] and count(settings, models.Volunteer) == 4  # a dry run changes nothing
 
     report = purge(settings, now=NOW, notify=notices)
     assert [v.id for v in report.erased] == [old]
     assert notices.sent == ["due"]  # not "due-rest": the REST channel cannot reach anybody
+    assert retention_nudges(settings) == [("due", "telegram,email"), ("due-rest", "email")]
+    with session_scope(settings.database_url) as session:
+        emails = session.execute(select(models.OutgoingEmail.volunteer_id, models.OutgoingEmail.kind)).all()
+    assert sorted(emails) == [(due, "retention"), (due + 1, "retention")]
     with session_scope(settings.database_url) as session:
         left = set(session.execute(select(models.Volunteer.sender_id)).scalars())
         requests = set(session.execute(select(models.HandoffRequest.sender_id)).scalars())
@@ -155,6 +176,7 @@ def test_purge_erases_the_inactive_and_notifies_those_due_once(settings: Setting
 
     purge(settings, now=NOW + timedelta(days=1), notify=notices)
     assert notices.sent == ["due"]  # sent once
+    assert len(retention_nudges(settings)) == 2
 
     after_period = NOW + timedelta(days=11)
     report = purge(settings, now=after_period, notify=notices)
@@ -175,12 +197,52 @@ def test_a_person_who_answers_the_notice_is_active_again(settings: Settings) -> 
 
 
 def test_a_notice_that_could_not_be_sent_is_tried_again(settings: Settings) -> None:
-    add_volunteer(settings, "unreachable", channel="telegram", active=months_before(NOW, 24) + timedelta(days=5))
+    add_volunteer(
+        settings, "unreachable", channel="telegram", active=months_before(NOW, 24) + timedelta(days=5), email=None
+    )
     report = purge(settings, now=NOW, notify=Notices(fail=True))
     assert [v.sender_id for v in report.notice_failed] == ["unreachable"] and report.notified == []
     retry = Notices()
     purge(settings, now=NOW + timedelta(days=1), notify=retry)
     assert retry.sent == ["unreachable"]
+
+
+def test_a_notice_the_conversation_could_not_take_still_goes_by_email_once(settings: Settings) -> None:
+    add_volunteer(settings, "offline", channel="telegram", active=months_before(NOW, 24) + timedelta(days=5))
+    report = purge(settings, now=NOW, notify=Notices(fail=True))
+    assert [v.sender_id for v in report.notified] == ["offline"] and report.notice_failed == []
+    assert retention_nudges(settings) == [("offline", "email")]
+    retry = Notices()
+    purge(settings, now=NOW + timedelta(days=1), notify=retry)
+    assert retry.sent == [] and len(retention_nudges(settings)) == 1
+
+
+def test_the_retention_notice_reaches_the_chat_bubble_and_the_mailbox(
+    settings: Settings,
+    smtp_server: SmtpServer,  # noqa: F811 (the fixture imported above)
+) -> None:
+    add_volunteer(settings, "web-abc", channel="web", active=months_before(NOW, 24) + timedelta(days=5))
+    notices = Notices()
+    assert [v.sender_id for v in purge(settings, now=NOW, notify=notices).notified] == ["web-abc"]
+    assert notices.sent == ["web-abc"]  # the bubble shows it at once, or when reopened
+    assert retention_nudges(settings) == [("web-abc", "web,email")]
+    mail = replace(settings, smtp_host="127.0.0.1", smtp_port=smtp_server.port, smtp_tls="none")
+    assert send_pending(mail) == 1
+    [received] = smtp_server.wait_for(1)
+    assert received["To"] == "web-abc@exemple.fr"
+    assert received["Subject"] == "Vos données seront bientôt supprimées"
+    body = received.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert text.startswith("Bonjour Prenomweb-abc,") and "30 jours" in text and "supprimez mes données" in text
+
+
+def test_erasure_takes_the_nudges_with_it(settings: Settings) -> None:
+    add_volunteer(settings, "web-abc", channel="web", active=months_before(NOW, 24) + timedelta(days=5))
+    purge(settings, now=NOW, notify=Notices())
+    assert len(retention_nudges(settings)) == 1
+    assert erase_person(settings, channel="web", sender_id="web-abc", actor="cli") is True
+    assert retention_nudges(settings) == [] and count(settings, models.OutgoingEmail) == 0
 
 
 def test_purge_command_dry_run_lists_ids_and_dates_without_personal_data(sqlite_url: str, tmp_path: Path) -> None:
