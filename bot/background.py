@@ -73,6 +73,10 @@ JOBS: tuple[Job, ...] = (
     Job("expired attestation links", "bot.attestations:purge_expired_links", every=3600),
     Job("unfinished profile reminders", "bot.reengagement:remind_unfinished", every=300),
     Job("suggestions to inactive volunteers", "bot.reengagement:suggest_to_inactive", every=300),
+    Job("shift reminders", "bot.reminders:send_reminders", every=60),
+    Job("reminder follow-ups", "bot.reminders:send_followups", every=60),
+    Job("check-ins after shifts", "bot.reminders:send_checkins", every=60),
+    Job("yearly summaries", "bot.reminders:send_yearly_summaries", every=60),
 )
 
 
