@@ -1,0 +1,134 @@
+"""The chat side after a sign-up (actions/follow_up.py): reminder answers, the check-in, attestations."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+import time_machine
+from rasa_sdk import Action
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import follow_up
+from bot.store import models
+from bot.store.session import session_scope
+from tests.actions.conftest import make_tracker
+
+NOW = datetime(2026, 12, 12, 13, tzinfo=timezone.utc)  # Saturday, after a 9:00-12:00 (Paris) shift
+
+
+@pytest.fixture()
+def signup(app_database: str) -> int:
+    with session_scope(app_database) as session:
+        session.add(models.Mission(id="M1", title="Préparation des colis", address="12 rue du Port"))
+        volunteer = models.Volunteer(channel="rest", sender_id="test-sender", first_name="Julie", age_group="adult")
+        starts = datetime(2026, 12, 12, 8, tzinfo=timezone.utc)
+        shift = models.Shift(mission_id="M1", starts_at=starts, ends_at=starts + timedelta(hours=3), places=5, taken=1)
+        session.add_all([volunteer, shift])
+        session.flush()
+        row = models.Signup(shift_id=shift.id, volunteer_id=volunteer.id, created_at=starts - timedelta(days=3))
+        session.add(row)
+        session.flush()
+        return int(row.id)
+
+
+def run(action: Action, text: str = "", *, intent: str = "inform", entities: dict[str, Any] | None = None,
+        slots: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], CollectingDispatcher]:  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        text, intent=intent, entities=[{"entity": k, "value": v} for k, v in (entities or {}).items()], slots=slots
+    )
+    with time_machine.travel(NOW, tick=False):
+        events = asyncio.run(action.run(dispatcher, tracker, {}))
+    return events, dispatcher
+
+
+def slots_of(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def said(dispatcher: CollectingDispatcher) -> list[str]:
+    return [m["response"] for m in dispatcher.messages]
+
+
+def test_a_whole_check_in_is_stored_in_one_go(signup: int, app_database: str) -> None:
+    events, dispatcher = run(follow_up.ActionShiftCheckin(), intent="shift_checkin", entities={"signup_id": signup})
+    assert said(dispatcher) == ["utter_shift_checkin"]
+    assert dispatcher.messages[0]["minutes"] == 180 and dispatcher.messages[0]["hours"] == "3 h"
+    slots = slots_of(events)
+    events, dispatcher = run(follow_up.ActionCheckinHours(), intent="checkin_hours", entities={"signup_id": signup})
+    assert said(dispatcher) == ["utter_ask_checkin_duration"]
+    slots.update(slots_of(events))
+    for text, answer in [
+        ("30 heures", "utter_checkin_duration_out_of_range"),
+        ("bof", "utter_checkin_duration_unclear"),
+    ]:
+        events, dispatcher = run(follow_up.ActionFollowUpAnswer(), text, slots=slots)
+        assert said(dispatcher) == [answer]
+        slots.update(slots_of(events))
+    events, dispatcher = run(follow_up.ActionFollowUpAnswer(), "deux heures et demie", slots=slots)
+    assert said(dispatcher) == ["utter_ask_checkin_rating"]
+    slots.update(slots_of(events))
+    with session_scope(app_database) as session:
+        assert session.get(models.Signup, signup).status == "confirmed"  # nothing written yet
+    events, dispatcher = run(
+        follow_up.ActionCheckinRating(), intent="checkin_rating", entities={"signup_id": signup, "rating": 4},
+        slots=slots,
+    )  # fmt: skip
+    assert said(dispatcher) == ["utter_ask_checkin_comment"]
+    slots.update(slots_of(events))
+    events, dispatcher = run(follow_up.ActionFollowUpAnswer(), "Super équipe, merci !", slots=slots)
+    assert said(dispatcher) == ["utter_checkin_thanks"]
+    with session_scope(app_database) as session:
+        row = session.get(models.Signup, signup)
+        assert (row.status, row.rating, row.comment) == ("attended", 4, "Super équipe, merci !")
+        assert row.checkin_done_at is not None
+        entry = session.query(models.HoursEntry).one()
+        assert entry.minutes == 150
+    _, dispatcher = run(follow_up.ActionCheckinNoShow(), intent="checkin_no_show", entities={"signup_id": signup})
+    assert said(dispatcher) == ["utter_checkin_already_done"]
+
+
+def test_an_absence_is_thanked_and_a_cancelled_signup_writes_nothing(signup: int, app_database: str) -> None:
+    _, dispatcher = run(follow_up.ActionCheckinNoShow(), intent="checkin_no_show", entities={"signup_id": signup})
+    assert said(dispatcher) == ["utter_checkin_no_show"]
+    with session_scope(app_database) as session:
+        row = session.get(models.Signup, signup)
+        assert row.status == "no_show" and row.checkin_done_at is not None
+        row.status, row.checkin_done_at = "cancelled", None
+    _, dispatcher = run(
+        follow_up.ActionCheckinHours(), intent="checkin_hours", entities={"signup_id": signup, "minutes": 180}
+    )
+    assert said(dispatcher) == ["utter_checkin_cancelled"]
+
+
+def test_someone_elses_signup_is_unknown(signup: int) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "", intent="checkin_no_show", entities=[{"entity": "signup_id", "value": signup}], sender_id="x"
+    )
+    with time_machine.travel(NOW, tick=False):
+        asyncio.run(follow_up.ActionCheckinNoShow().run(dispatcher, tracker, {}))
+    assert said(dispatcher) == ["utter_checkin_unknown"]
+
+
+def test_a_typed_yes_after_the_reminder_is_stored(signup: int, app_database: str) -> None:
+    with session_scope(app_database) as session:
+        shift = session.get(models.Signup, signup).shift
+        shift.starts_at, shift.ends_at = NOW + timedelta(days=1), NOW + timedelta(days=1, hours=3)
+    _, dispatcher = run(follow_up.ActionConfirmShift(), "oui", intent="affirm", slots={"follow_up_signup": signup})
+    assert said(dispatcher) == ["utter_shift_confirmed"]
+    with session_scope(app_database) as session:
+        assert session.get(models.Signup, signup).reminder_answer == "yes"
+
+
+def test_attestation_name_is_checked_and_no_hours_means_no_link(signup: int) -> None:
+    slots = {"follow_up_step": "attestation_name", "follow_up_pending": True, "attestation_period": "this_year"}
+    _, dispatcher = run(follow_up.ActionFollowUpAnswer(), "x", slots=slots)
+    assert said(dispatcher) == ["utter_attestation_name_invalid"]
+    _, dispatcher = run(follow_up.ActionFollowUpAnswer(), "Julie Martin", slots=slots)
+    assert said(dispatcher) == ["utter_attestation_no_hours"]
+    _, dispatcher = run(follow_up.ActionFollowUpAnswer(), "annuler", slots=slots)
+    assert said(dispatcher) == ["utter_attestation_dropped"]
