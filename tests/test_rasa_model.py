@@ -53,6 +53,9 @@ TRIGGERED_INTENTS = {"mission_invitation": "bot/console/missions.py", "retention
 # before a blind evaluation set covers them (eval/blind), so the buttons alone reach these intents.
 BUTTON_INTENTS = {"give_decline_reason": "domain.yml", "explain_decline": "domain.yml", "stop_proposals": "domain.yml"}
 BUTTON_INTENTS["mission_details"] = "actions/missions.py"  # "Plus d'infos" under a proposal (issue 18)
+# Re-engagement (issue 18, part D): the jobs' two nudges, and "Plus tard" under the reminder.
+TRIGGERED_INTENTS.update(unfinished_profile_nudge="bot/reengagement.py", inactive_suggestion="bot/reengagement.py")
+BUTTON_INTENTS["nudge_later"] = "domain.yml"
 NO_TRAINING_EXAMPLES = re.compile(r"The intent '(\w+)' is listed in the domain file, but is not found in the NLU")
 
 
