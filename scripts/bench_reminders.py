@@ -124,6 +124,42 @@ def measure_with_assistant(model: Path, folder: Path, *, conversations: int = 40
     }
 
 
+def run(args: argparse.Namespace, model: Path) -> None:
+    """Part `reminders` of `make bench`: both measures, side by side in one run, written to the report."""
+    from scripts.measure.report import context_lines, invocation, table, write_section
+
+    figures = time_computation()
+    live = measure_with_assistant(model, args.workdir / "reminders")
+    lines = [
+        "## A day's reminders",
+        "",
+        f"{int(figures['due'])} reminders for {VOLUNTEERS:,} volunteers signed up for {SHIFTS:,} shifts tomorrow "
+        "(`scripts/bench_reminders.py`): the due set is one query, each sign-up is claimed by one conditional "
+        "UPDATE; then the same data in a running assistant's database, the reminders pushed through Rasa "
+        f"(at most {reminders.RASA_CONCURRENCY} calls at once) while 10 simulated conversations talk to it.",
+        "",
+        *context_lines(invocation()),
+        f"- Model: `{model.name}`",
+        "",
+        *table(
+            ["measure", "value", "target"],
+            [
+                ["due set computed", f"{figures['due_s']:.2f} s", ""],
+                ["claims (one UPDATE per sign-up)", f"{figures['claim_s']:.2f} s", ""],
+                ["computed in all", f"{figures['total_s']:.2f} s", f"< {TARGET_S:.0f} s"],
+                ["turn p95, 10 concurrent, no reminders", f"{live['p95_quiet_ms']:.0f} ms", ""],
+                ["turn p95, 10 concurrent, reminders going out", f"{live['p95_with_reminders_ms']:.0f} ms", "no worse"],
+                [
+                    "reminders delivered meanwhile",
+                    f"{live.get('send_reached', 0):.0f} in {live.get('send_seconds', 0):.0f} s",
+                    "",
+                ],
+            ],
+        ),
+    ]
+    write_section(args.report, "reminders", "\n".join(lines), title="Benchmarks")
+
+
 def main() -> None:
     """Time the computation; with --model, also the conversations while the reminders go out."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from bot.config import ROOT
 from bot.serve import latest_model
-from scripts import bench_matching, bench_soak, bench_speedups, bench_start, bench_takeover
+from scripts import bench_matching, bench_reminders, bench_soak, bench_speedups, bench_start, bench_takeover
 from scripts.bench_conversations import HEADER as LOAD_HEADER
 from scripts.bench_conversations import LoadResult, measured_load
 from scripts.bench_nlu import HEADER as NLU_HEADER
@@ -43,7 +43,7 @@ from scripts.measure.report import context_lines, invocation, percentile, table,
 DEFAULT_CONFIG = ROOT / "scripts" / "rasa_default_config.yml"
 TARGET_P95_MS, TARGET_RATIO, TARGET_NLU_P95_MS, TARGET_MATCHING_P95_MS = 300, 2.0, 30, 20
 TARGET_TRAINING_S, TARGET_RSS_MB = 180, 1800
-PARTS = ("load", "speedups", "start", "soak", "takeover")
+PARTS = ("load", "speedups", "start", "soak", "takeover", "reminders")
 UNPATCHED, DEFAULTS = "ours, patches off", "Rasa defaults"
 
 INTRODUCTION = """\
@@ -167,7 +167,8 @@ def main() -> None:
         help="parts to run, each writing its own section (default: all): load = training, NLU, conversations, "
         "memory, matching; speedups = each group of speed patches (scripts/bench_speedups.py); "
         "start = bot serve's start (scripts/bench_start.py); soak = scripts/bench_soak.py; "
-        "takeover = a staff message from the console to the bubble (scripts/bench_takeover.py)",
+        "takeover = a staff message from the console to the bubble (scripts/bench_takeover.py); "
+        "reminders = a day's reminders for 10,000 volunteers, and conversations meanwhile (scripts/bench_reminders.py)",
     )  # fmt: skip
     bench_start.add_arguments(parser)
     bench_soak.add_arguments(parser)
@@ -191,6 +192,9 @@ def main() -> None:
     if "takeover" in args.only:
         _log("staff messages from the console to the chat bubble, 10 conversations running...")
         bench_takeover.run(args, model)
+    if "reminders" in args.only:
+        _log("a day's reminders for 10,000 volunteers, 10 conversations running...")
+        bench_reminders.run(args, model)
     _log(f"written to {args.report}")
 
 
