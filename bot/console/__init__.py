@@ -15,7 +15,18 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import FileResponse
 
-from bot.console import admin, attendance, auth, conversations, dashboard, handoffs, leads, missions, notifications
+from bot.console import (
+    admin,
+    attendance,
+    auth,
+    conversations,
+    dashboard,
+    handoffs,
+    leads,
+    missions,
+    notifications,
+    nudges,
+)
 from bot.console.deps import check_csrf, install_error_pages
 
 STATIC = Path(__file__).parent / "static"
@@ -37,7 +48,7 @@ def conversation_script() -> FileResponse:
     )
 
 
-for group in (auth, dashboard, leads, missions, attendance, handoffs, conversations, notifications, admin):
+for group in (auth, dashboard, leads, missions, attendance, handoffs, conversations, notifications, nudges, admin):
     router.include_router(group.router)
 
 
