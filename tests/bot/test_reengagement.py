@@ -279,6 +279,31 @@ def test_no_suggestion_after_stop_relances_no_more_proposals_or_while_staff_hold
     assert [sender for sender, _, _ in rasa.calls] == ["7004"]
 
 
+def test_two_processes_at_once_send_each_suggestion_exactly_once(settings: Settings) -> None:
+    rasa = Rasa(delay=0.2)
+    add_missions(settings)
+    for number in range(3):
+        add_volunteer(settings, f"850{number}", at=START, email=f"v{number}@exemple.fr")
+    results: list[int] = []
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(
+                reengagement.suggest_to_inactive(settings, now=START + timedelta(days=100), trigger=rasa)
+            )
+        )
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(results) == 3
+    assert sorted(sender for sender, _, _ in rasa.calls) == ["8500", "8501", "8502"]
+    with session_scope(settings.database_url) as session:
+        assert session.execute(select(func.count(models.OutgoingEmail.id))).scalar_one() == 3
+    assert len(nudge_rows(settings)) == 3
+
+
 def test_the_number_of_suggestions_per_run_is_capped(settings: Settings) -> None:
     rasa = Rasa()
     add_missions(settings)
