@@ -56,6 +56,22 @@ BUTTON_INTENTS["mission_details"] = "actions/missions.py"  # "Plus d'infos" unde
 # Re-engagement (issue 18, part D): the jobs' two nudges, and "Plus tard" under the reminder.
 TRIGGERED_INTENTS.update(unfinished_profile_nudge="bot/reengagement.py", inactive_suggestion="bot/reengagement.py")
 BUTTON_INTENTS["nudge_later"] = "domain.yml"
+# Reminders, check-ins and attestations (issue 18, part B2): the jobs' triggered messages, and the buttons
+# under them (the typed request for an attestation, ask_attestation, has examples).
+TRIGGERED_INTENTS.update(
+    shift_reminder="bot/reminders.py",
+    shift_reminder_followup="bot/reminders.py",
+    shift_checkin="bot/reminders.py",
+    yearly_summary="bot/reminders.py",
+)
+BUTTON_INTENTS.update(
+    attestation_period="domain.yml",
+    checkin_hours="domain.yml",
+    checkin_no_show="domain.yml",
+    checkin_rating="domain.yml",
+    confirm_shift="domain.yml",
+    skip_checkin_comment="domain.yml",
+)
 NO_TRAINING_EXAMPLES = re.compile(r"The intent '(\w+)' is listed in the domain file, but is not found in the NLU")
 
 
