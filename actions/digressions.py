@@ -11,5 +11,6 @@ DIGRESSIONS = frozenset(
         "faq_accessibility", "faq_background_check", "faq_stop_anytime", "bot_challenge", "out_of_scope",
         "other_language",
         "stop", "goodbye", "start_over", "human_handoff", "show_my_data", "delete_my_data", "show_missions",
+        "unfinished_profile_nudge", "stop_nudges",  # re-engagement (issue 18, part D)
     }
 )  # fmt: skip

@@ -20,7 +20,7 @@ recorded (``nudges``) before the claim is dropped, so two processes never send t
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete
@@ -51,8 +51,17 @@ CLAIM_LIFETIME = timedelta(minutes=10)  # a delivery takes seconds: a claim this
 Trigger = Callable[..., object]
 
 
-def remind_unfinished(settings: Settings, *, now: datetime | None = None, trigger: Trigger = trigger_intent) -> int:
-    """Send the one reminder to people whose profile is unfinished; returns how many got it."""
+def remind_unfinished(
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    trigger: Trigger = trigger_intent,
+    channels: Collection[str] = CONVERSATION_CHANNELS,
+) -> int:
+    """Send the one reminder to people whose profile is unfinished; returns how many got it.
+
+    ``channels``: the conversations the assistant can write first in (a test names REST to read it back).
+    """
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     silent_since = now - timedelta(hours=settings.unfinished_profile_hours)
     with session_scope(settings.database_url) as session:
@@ -64,7 +73,7 @@ def remind_unfinished(settings: Settings, *, now: datetime | None = None, trigge
     for person in candidates:
         if sent >= settings.nudges_per_run:
             break
-        if person.channel not in CONVERSATION_CHANNELS:
+        if person.channel not in channels:
             continue
         key = f"unfinished:{person.sender_id}"[:96]
         with session_scope(settings.database_url) as session:
@@ -105,12 +114,18 @@ def remind_unfinished(settings: Settings, *, now: datetime | None = None, trigge
     return sent
 
 
-def suggest_to_inactive(settings: Settings, *, now: datetime | None = None, trigger: Trigger = trigger_intent) -> int:
+def suggest_to_inactive(
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    trigger: Trigger = trigger_intent,
+    channels: Collection[str] = CONVERSATION_CHANNELS,
+) -> int:
     """Send one suggestion to volunteers with nothing for INACTIVE_MONTHS; returns how many got one."""
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     since = months_before(now, settings.inactive_months)
     with session_scope(settings.database_url) as session:
-        people = nudge_store.inactive_volunteers(session, since=since, channels=CONVERSATION_CHANNELS)
+        people = nudge_store.inactive_volunteers(session, since=since, channels=channels)
         catalogue = mission_store.open_missions(session, now=now) if people else []
     sent = 0
     for person in people:
@@ -126,7 +141,7 @@ def suggest_to_inactive(settings: Settings, *, now: datetime | None = None, trig
                 continue
             proposal, mission = best
         via: list[str] = []
-        if person.channel in CONVERSATION_CHANNELS:
+        if person.channel in channels:
             try:
                 trigger(
                     settings, sender_id=person.sender_id, intent=INACTIVE_INTENT, entities={"mission_id": mission.id}
