@@ -160,7 +160,9 @@ def test_suggested_volunteers_with_reasons(coordinator: TestClient, console_sett
     table = page.text.split('<table id="suggestions">', 1)[1].split("</table>", 1)[0]
     rows = re.findall(r'<a href="/console/leads/(\d+)">([^<]+)</a>.*?<td>([\d.]+)</td><td>([^<]*)</td>', table, re.S)
     assert rows[0][:2] == (str(near), "Nina")
-    assert "logistique" in rows[0][3] and "le mercredi après-midi" in html.unescape(rows[0][3])
+    # M001 has dated shifts (Saturdays 9-12): the reason names the first date Nina is free for, as proposals do.
+    reasons = html.unescape(rows[0][3])
+    assert "logistique" in reasons and re.search(r"vous êtes libre le samedi \d+ \w+, 9 h–12 h", reasons), reasons
     shown = [name for _, name, _, _ in rows]
     assert "Fabien" not in shown  # Grenoble is beyond the distance limit of matching.yml
     assert "Raoul" not in shown  # refused leads are not suggested
