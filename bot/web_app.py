@@ -20,6 +20,7 @@ from bot.logs import install_record_guard
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web app with every group of routes."""
     from bot.attestation_routes import router as attestation_router
+    from bot.calendar_routes import router as calendar_router
     from bot.chat_bubble import router as widget_router
     from bot.console import install as install_console
     from bot.console import router as console_router
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(widget_router)
     app.include_router(attestation_router)  # GET /attestations/{token}
+    app.include_router(calendar_router)  # GET /calendar/{token}.ics
     app.include_router(console_router, prefix="/console")
     install_console(app)  # the JSON API at /api/ and the console's French error pages
     app.add_middleware(SecurityHeaders, rasa_port=settings.rasa_port)  # on every route, not only the console's

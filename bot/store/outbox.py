@@ -29,6 +29,7 @@ PREFERENCES = {
     "handoff": models.StaffMember.notify_handoffs,
     "digest": models.StaffMember.notify_digest,
     "missions": models.StaffMember.notify_missions,
+    "shift": models.StaffMember.notify_missions,  # a volunteer cancelled a sign-up (bot.signups)
 }
 
 
