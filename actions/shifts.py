@@ -1,0 +1,215 @@
+"""Signing up for a shift in the chat, "mes créneaux", cancelling in plain words, a shift cancelled by staff.
+
+Thin adapters over :mod:`bot.signups`. Buttons carry ids (``/choose_shift{"shift_id"}``,
+``/cancel_signup{"signup_id"}``) and act at once; a cancellation typed in words ("je ne peux plus
+venir samedi") finds the person's next shifts, picks the one the words name and asks "Oui / Non"
+first (the sign-up asked about waits in the slot ``signup_to_cancel``; data/rules/shifts.yml sends
+a "oui" or "non" typed right after to :class:`ActionCancelSignupAnswer`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import channel_of
+from bot import signups
+from bot.config import get_settings
+
+logger = logging.getLogger(__name__)
+
+PENDING = "signup_to_cancel"
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _entity(tracker: Tracker, name: str) -> Any:
+    return next(tracker.get_latest_entity_values(name), None)
+
+
+def _offer(dispatcher: CollectingDispatcher, choices: signups.Choices | None, response: str) -> None:
+    """The mission's dates as buttons with ``response``, or say there is none with a place left."""
+    settings = get_settings()
+    if choices is None:
+        dispatcher.utter_message(response="utter_unknown_mission")
+    elif not choices.shifts:
+        dispatcher.utter_message(response="utter_no_shift_dates", mission=choices.mission)
+    else:
+        buttons = signups.choice_buttons(settings, choices)
+        dispatcher.utter_message(response=response, mission=choices.mission, buttons=buttons)
+
+
+class ActionOfferShifts(Action):
+    """ "S'inscrire à une date" (``/sign_up{"mission_id"}``): the next dates with places left, as buttons."""
+
+    def name(self) -> str:
+        return "action_offer_shifts"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        settings = get_settings()
+        mission_id = _entity(tracker, "mission_id") or tracker.get_slot("mission_id")
+        if not signups.has_profile(settings, channel=channel_of(tracker), sender_id=tracker.sender_id):
+            dispatcher.utter_message(response="utter_sign_up_needs_profile")
+            return [SlotSet("mission_id", None)]
+        choices = signups.shift_choices(settings, mission_id=str(mission_id)) if mission_id else None
+        _offer(dispatcher, choices, "utter_choose_shift")
+        return [SlotSet("mission_id", None)]
+
+
+class ActionChooseShift(Action):
+    """A date chosen (``/choose_shift{"shift_id"}``): signed up and confirmed, or told why not with other dates."""
+
+    def name(self) -> str:
+        return "action_choose_shift"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        settings = get_settings()
+        shift_id = _int(_entity(tracker, "shift_id"))
+        if shift_id is None:
+            dispatcher.utter_message(response="utter_shift_unknown")
+            return []
+        booking = signups.book(settings, shift_id=shift_id, channel=channel_of(tracker), sender_id=tracker.sender_id)
+        if booking.status == signups.NO_PROFILE:
+            dispatcher.utter_message(response="utter_sign_up_needs_profile")
+        elif booking.status == "ok":
+            where = f", {booking.where}" if booking.where else ""
+            dispatcher.utter_message(
+                response="utter_shift_booked", when=booking.when, mission=booking.mission, where=where,
+                calendar_url=booking.calendar_url,
+            )  # fmt: skip
+            if booking.emailed:
+                dispatcher.utter_message(response="utter_shift_booked_email")
+        elif booking.status == "already":
+            dispatcher.utter_message(
+                response="utter_shift_already", when=booking.when, mission=booking.mission,
+                calendar_url=booking.calendar_url,
+            )  # fmt: skip
+        else:
+            response = {"full": "utter_shift_full", "past": "utter_shift_past", "cancelled": "utter_shift_unavailable"}
+            dispatcher.utter_message(response=response.get(booking.status, "utter_shift_unknown"), when=booking.when)
+            if booking.others is not None:
+                _offer(dispatcher, booking.others, "utter_other_shift_dates")
+        return []
+
+
+class ActionMyShifts(Action):
+    """ "Mes créneaux": the person's next shifts with where to go, and a cancel button for each."""
+
+    def name(self) -> str:
+        return "action_my_shifts"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        settings = get_settings()
+        mine = signups.my_shifts(settings, channel=channel_of(tracker), sender_id=tracker.sender_id)
+        if not mine:
+            dispatcher.utter_message(response="utter_no_signups")
+            return []
+        lines = "\n".join(f"• {s.when} : {s.mission}" + (f", {s.where}" if s.where else "") for s in mine)
+        buttons = signups.cancel_buttons(settings, mine)
+        dispatcher.utter_message(response="utter_my_shifts", shifts=lines, buttons=buttons)
+        return []
+
+
+def _tell_cancellation(dispatcher: CollectingDispatcher, result: signups.Cancellation) -> None:
+    shift = result.shift
+    if result.status == "ok" and shift is not None:
+        dispatcher.utter_message(response="utter_signup_cancelled", when=shift.when, mission=shift.mission)
+    elif result.status == "too_late" and shift is not None:
+        contact = f" ({result.contact})" if result.contact else ""
+        dispatcher.utter_message(response="utter_cancel_too_late", when=shift.when, contact=contact)
+    elif result.status == "already":
+        dispatcher.utter_message(response="utter_cancel_already")
+    else:
+        dispatcher.utter_message(response="utter_cancel_unknown")
+
+
+class ActionCancelSignup(Action):
+    """Cancel a sign-up: at once with its button, after "Oui / Non" when typed in words."""
+
+    def name(self) -> str:
+        return "action_cancel_signup"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        settings = get_settings()
+        channel, sender_id = channel_of(tracker), tracker.sender_id
+        signup_id = _int(_entity(tracker, "signup_id"))
+        if signup_id is not None:
+            result = signups.cancel(settings, signup_id=signup_id, channel=channel, sender_id=sender_id)
+            _tell_cancellation(dispatcher, result)
+            return [SlotSet(PENDING, None)]
+        mine = signups.my_shifts(settings, channel=channel, sender_id=sender_id)
+        if not mine:
+            dispatcher.utter_message(response="utter_no_signups")
+            return [SlotSet(PENDING, None)]
+        named = signups.pick(mine, tracker.latest_message.get("text") or "", today=signups.today_in(settings))
+        candidates = named or mine
+        if len(candidates) == 1:
+            shift = candidates[0]
+            words = signups.texts(settings.association_dir)
+            payload = f'{{"signup_id": {shift.signup_id}}}'
+            buttons = [
+                {"title": words["confirm_cancel_button"], "payload": f"/cancel_signup{payload}"},
+                {"title": words["keep_button"], "payload": f"/keep_signup{payload}"},
+            ]
+            dispatcher.utter_message(
+                response="utter_confirm_cancel_signup", when=shift.when, mission=shift.mission, buttons=buttons
+            )
+            return [SlotSet(PENDING, shift.signup_id)]
+        words = signups.texts(settings.association_dir)
+        buttons = signups.cancel_buttons(settings, candidates)
+        buttons.append({"title": words["keep_all_button"], "payload": "/keep_signup"})
+        dispatcher.utter_message(response="utter_which_signup_to_cancel", buttons=buttons)
+        return [SlotSet(PENDING, None)]
+
+
+class ActionCancelSignupAnswer(Action):
+    """ "Oui" typed after "Voulez-vous annuler ... ?" cancels; "non" or "Non, je garde" keeps the sign-up."""
+
+    def name(self) -> str:
+        return "action_cancel_signup_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        signup_id = _int(tracker.get_slot(PENDING))
+        if intent == "affirm" and signup_id is not None:
+            result = signups.cancel(
+                get_settings(), signup_id=signup_id, channel=channel_of(tracker), sender_id=tracker.sender_id
+            )
+            _tell_cancellation(dispatcher, result)
+        else:
+            dispatcher.utter_message(response="utter_signup_kept")
+        return [SlotSet(PENDING, None)]
+
+
+class ActionShiftCancelled(Action):
+    """Triggered (``shift_cancelled{"signup_id"}``): the association cancelled the shift; apologise, offer dates."""
+
+    def name(self) -> str:
+        return "action_shift_cancelled"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        settings = get_settings()
+        signup_id = _int(_entity(tracker, "signup_id"))
+        notice = None
+        if signup_id is not None:
+            notice = signups.cancelled_notice(
+                settings, signup_id=signup_id, channel=channel_of(tracker), sender_id=tracker.sender_id
+            )
+        if notice is None:
+            logger.info("shift_cancelled for signup %s: nothing to tell", signup_id)
+            return []
+        dispatcher.utter_message(
+            response="utter_shift_cancelled_by_association", when=notice.when, mission=notice.mission
+        )
+        if notice.others.shifts:
+            _offer(dispatcher, notice.others, "utter_other_shift_dates")
+        return []

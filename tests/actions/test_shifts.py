@@ -1,0 +1,332 @@
+"""Signing up in the chat, "mes créneaux", cancelling in words or with a button, a shift cancelled by staff."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+import time_machine
+from rasa_sdk import Action
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+from actions import shifts
+from bot import signups
+from bot.config import get_settings
+from bot.store import models
+from bot.store import shifts as shift_store
+from bot.store.session import session_scope
+from tests.actions.conftest import make_tracker
+
+NOW = datetime(2026, 12, 10, 10, tzinfo=timezone.utc)  # Thursday 10 December, 11:00 in Paris
+SATURDAY = datetime(2026, 12, 12, 8, tzinfo=timezone.utc)  # 9:00 in Paris
+
+
+@pytest.fixture()
+def mission(app_database: str) -> list[int]:
+    """A mission with four dated shifts (Saturdays 12 and 19, Friday 11, and a full one on Sunday 13)."""
+    with session_scope(app_database) as session:
+        session.add(
+            models.Mission(
+                id="M1", title="Préparation des colis", address="12 rue du Port", city="Villeurbanne",
+                contact="Karim, 04 00 00 00 00",
+            )
+        )  # fmt: skip
+        session.add(models.StaffMember(email="staff@example.org", role="admin", password_hash="x"))
+        starts = [SATURDAY, SATURDAY + timedelta(days=7), SATURDAY - timedelta(days=1), SATURDAY + timedelta(days=1)]
+        rows = [
+            models.Shift(mission_id="M1", starts_at=s, ends_at=s + timedelta(hours=3), places=3, taken=0)
+            for s in starts
+        ]
+        rows[3].places, rows[3].taken = 1, 1
+        session.add_all(rows)
+        session.flush()
+        return [int(row.id) for row in rows]
+
+
+def _volunteer(url: str, *, email: str | None = None, sender_id: str = "test-sender") -> int:
+    with session_scope(url) as session:
+        volunteer = models.Volunteer(
+            channel="rest", sender_id=sender_id, first_name="Julie", age_group="adult", email=email
+        )
+        session.add(volunteer)
+        session.flush()
+        return int(volunteer.id)
+
+
+def run(action: Action, text: str = "", *, intent: str = "inform", entities: dict[str, Any] | None = None,
+        slots: dict[str, Any] | None = None, now: datetime = NOW,
+        ) -> tuple[list[dict[str, Any]], CollectingDispatcher]:  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        text, intent=intent, entities=[{"entity": k, "value": v} for k, v in (entities or {}).items()], slots=slots
+    )
+    with time_machine.travel(now, tick=False):
+        events = asyncio.run(action.run(dispatcher, tracker, {}))
+    return events, dispatcher
+
+
+def said(dispatcher: CollectingDispatcher) -> list[str]:
+    return [m["response"] for m in dispatcher.messages]
+
+
+def slots_of(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def _sign_up(shift_id: int) -> int:
+    _, dispatcher = run(shifts.ActionChooseShift(), intent="choose_shift", entities={"shift_id": shift_id})
+    assert said(dispatcher)[0] == "utter_shift_booked"
+    url = dispatcher.messages[0]["calendar_url"]
+    return int(url.rsplit("/", 1)[1].split("-", 1)[0])
+
+
+def _taken(url: str, shift_id: int) -> int:
+    with session_scope(url) as session:
+        return int(session.get(models.Shift, shift_id).taken)
+
+
+def test_sign_up_offers_the_next_dates_with_places_full_ones_left_out(mission: list[int], app_database: str) -> None:
+    _volunteer(app_database)
+    _, dispatcher = run(shifts.ActionOfferShifts(), intent="sign_up", entities={"mission_id": "M1"})
+    assert said(dispatcher) == ["utter_choose_shift"]
+    message = dispatcher.messages[0]
+    assert message["mission"] == "Préparation des colis"
+    assert [b["title"] for b in message["buttons"]] == [
+        "vendredi 11 décembre, 9 h–12 h (3 places)",
+        "samedi 12 décembre, 9 h–12 h (3 places)",
+        "samedi 19 décembre, 9 h–12 h (3 places)",
+        "Aucune de ces dates",
+    ]
+    assert message["buttons"][1]["payload"] == f'/choose_shift{{"shift_id": {mission[0]}}}'
+    assert message["buttons"][-1]["payload"] == "/no_shift_fits"
+
+
+def test_without_a_profile_one_is_told_kindly_why_and_how(mission: list[int], app_database: str) -> None:
+    _, dispatcher = run(shifts.ActionOfferShifts(), intent="sign_up", entities={"mission_id": "M1"})
+    assert said(dispatcher) == ["utter_sign_up_needs_profile"]
+    _, dispatcher = run(shifts.ActionChooseShift(), intent="choose_shift", entities={"shift_id": mission[0]})
+    assert said(dispatcher) == ["utter_sign_up_needs_profile"]
+    assert _taken(app_database, mission[0]) == 0
+
+
+def test_an_unknown_mission_or_one_without_places_says_so(mission: list[int], app_database: str) -> None:
+    _volunteer(app_database)
+    _, dispatcher = run(shifts.ActionOfferShifts(), intent="sign_up", entities={"mission_id": "M404"})
+    assert said(dispatcher) == ["utter_unknown_mission"]
+    _, dispatcher = run(
+        shifts.ActionOfferShifts(), intent="sign_up", entities={"mission_id": "M1"}, now=SATURDAY + timedelta(days=8)
+    )
+    assert said(dispatcher) == ["utter_no_shift_dates"]
+
+
+def test_choosing_a_date_signs_up_with_the_confirmation_and_the_calendar_e_mail(
+    mission: list[int], app_database: str
+) -> None:
+    volunteer_id = _volunteer(app_database, email="julie@example.org")
+    _, dispatcher = run(shifts.ActionChooseShift(), intent="choose_shift", entities={"shift_id": mission[0]})
+    assert said(dispatcher) == ["utter_shift_booked", "utter_shift_booked_email"]
+    booked = dispatcher.messages[0]
+    assert (booked["when"], booked["mission"], booked["where"]) == (
+        "samedi 12 décembre, 9 h–12 h", "Préparation des colis", ", 12 rue du Port, Villeurbanne",
+    )  # fmt: skip
+    assert "/calendar/" in booked["calendar_url"] and booked["calendar_url"].endswith(".ics")
+    assert _taken(app_database, mission[0]) == 1
+    with session_scope(app_database) as session:
+        email = session.scalars(select(models.OutgoingEmail)).one()
+        assert (email.volunteer_id, email.kind, email.attachment_name) == (
+            volunteer_id,
+            "shift",
+            "creneau-benevolat.ics",
+        )
+        assert email.subject == "Inscription confirmée : Préparation des colis, samedi 12 décembre, 9 h–12 h"
+        assert "DTSTART:20261212T080000Z" in (email.attachment or "") and "Julie" not in (email.attachment or "")
+    _, dispatcher = run(shifts.ActionChooseShift(), intent="choose_shift", entities={"shift_id": mission[0]})
+    assert said(dispatcher) == ["utter_shift_already"]
+    assert _taken(app_database, mission[0]) == 1
+
+
+def test_without_an_e_mail_nothing_is_queued(mission: list[int], app_database: str) -> None:
+    _volunteer(app_database)
+    _, dispatcher = run(shifts.ActionChooseShift(), intent="choose_shift", entities={"shift_id": mission[0]})
+    assert said(dispatcher) == ["utter_shift_booked"]
+    with session_scope(app_database) as session:
+        assert session.scalars(select(models.OutgoingEmail)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("which", "answer"),
+    [(3, "utter_shift_full"), ("past", "utter_shift_past"), ("cancelled", "utter_shift_unavailable")],
+)
+def test_full_past_or_cancelled_dates_are_refused_with_other_dates(
+    mission: list[int], app_database: str, which: int | str, answer: str
+) -> None:
+    _volunteer(app_database)
+    shift_id, now = (mission[3], NOW) if which == 3 else (mission[2], NOW)
+    if which == "past":
+        now = SATURDAY - timedelta(hours=20)  # Friday's shift has started
+    if which == "cancelled":
+        with session_scope(app_database) as session:
+            shift_store.cancel_shift(session, shift_id=shift_id, now=NOW)
+    _, dispatcher = run(shifts.ActionChooseShift(), intent="choose_shift", entities={"shift_id": shift_id}, now=now)
+    assert said(dispatcher) == [answer, "utter_other_shift_dates"]
+    offered = [b["payload"] for b in dispatcher.messages[1]["buttons"]]
+    assert f'/choose_shift{{"shift_id": {shift_id}}}' not in offered
+    assert f'/choose_shift{{"shift_id": {mission[0]}}}' in offered
+    with session_scope(app_database) as session:
+        assert session.scalars(select(models.Signup)).all() == []
+
+
+def test_my_shifts_lists_dates_addresses_and_a_cancel_button_each(mission: list[int], app_database: str) -> None:
+    _volunteer(app_database)
+    _, dispatcher = run(shifts.ActionMyShifts(), intent="my_shifts")
+    assert said(dispatcher) == ["utter_no_signups"]
+    first, second = _sign_up(mission[1]), _sign_up(mission[0])
+    _, dispatcher = run(shifts.ActionMyShifts(), intent="my_shifts")
+    assert said(dispatcher) == ["utter_my_shifts"]
+    assert dispatcher.messages[0]["shifts"] == (
+        "• samedi 12 décembre, 9 h–12 h : Préparation des colis, 12 rue du Port, Villeurbanne\n"
+        "• samedi 19 décembre, 9 h–12 h : Préparation des colis, 12 rue du Port, Villeurbanne"
+    )
+    assert dispatcher.messages[0]["buttons"] == [
+        {"title": "Annuler : samedi 12 décembre", "payload": f'/cancel_signup{{"signup_id": {second}}}'},
+        {"title": "Annuler : samedi 19 décembre", "payload": f'/cancel_signup{{"signup_id": {first}}}'},
+    ]
+
+
+def test_the_cancel_button_cancels_frees_the_place_and_tells_staff(mission: list[int], app_database: str) -> None:
+    _volunteer(app_database)
+    signup_id = _sign_up(mission[0])
+    _, dispatcher = run(shifts.ActionCancelSignup(), intent="cancel_signup", entities={"signup_id": signup_id})
+    assert said(dispatcher) == ["utter_signup_cancelled"]
+    assert _taken(app_database, mission[0]) == 0
+    with session_scope(app_database) as session:
+        email = session.scalars(select(models.OutgoingEmail)).one()
+        assert email.staff_id is not None and email.kind == "shift"
+        assert email.subject == "Désinscription : Préparation des colis, samedi 12 décembre, 9 h–12 h"
+        assert f"[[prénom:{email_volunteer(session)}]]" in email.body and "/console/missions/M1" in email.body
+    _, dispatcher = run(shifts.ActionCancelSignup(), intent="cancel_signup", entities={"signup_id": signup_id})
+    assert said(dispatcher) == ["utter_cancel_already"]
+
+
+def email_volunteer(session: Any) -> int:
+    return int(session.scalars(select(models.Volunteer.id)).one())
+
+
+def test_a_typed_cancellation_with_one_sign_up_asks_yes_or_no_first(mission: list[int], app_database: str) -> None:
+    _volunteer(app_database)
+    signup_id = _sign_up(mission[0])
+    events, dispatcher = run(shifts.ActionCancelSignup(), "je ne peux plus venir", intent="cancel_signup")
+    assert said(dispatcher) == ["utter_confirm_cancel_signup"]
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [
+        f'/cancel_signup{{"signup_id": {signup_id}}}', f'/keep_signup{{"signup_id": {signup_id}}}',
+    ]  # fmt: skip
+    assert slots_of(events) == {"signup_to_cancel": signup_id}
+    assert _taken(app_database, mission[0]) == 1  # nothing yet
+    events, dispatcher = run(shifts.ActionCancelSignupAnswer(), "non", intent="deny", slots=slots_of(events))
+    assert said(dispatcher) == ["utter_signup_kept"] and _taken(app_database, mission[0]) == 1
+    events, _ = run(shifts.ActionCancelSignup(), "annuler mon créneau", intent="cancel_signup")
+    events, dispatcher = run(shifts.ActionCancelSignupAnswer(), "oui", intent="affirm", slots=slots_of(events))
+    assert said(dispatcher) == ["utter_signup_cancelled"] and _taken(app_database, mission[0]) == 0
+    assert slots_of(events) == {"signup_to_cancel": None}
+
+
+@pytest.mark.parametrize(
+    ("text", "picked"),
+    [
+        ("je ne peux plus venir samedi", [0, 1]),
+        ("annuler mon créneau de demain", [2]),
+        ("je peux pas venir le 19", [1]),
+        ("annule le 12/12 stp", [0]),
+        ("je ne pourrai pas venir samedi 19 décembre", [1]),
+        ("je dois annuler", [0, 1, 2]),
+        ("je ne peux pas venir lundi", [0, 1, 2]),
+    ],
+)
+def test_a_typed_cancellation_picks_the_day_named(
+    mission: list[int], app_database: str, text: str, picked: list[int]
+) -> None:
+    _volunteer(app_database)
+    ids = [_sign_up(mission[0]), _sign_up(mission[1]), _sign_up(mission[2])]
+    events, dispatcher = run(shifts.ActionCancelSignup(), text, intent="cancel_signup")
+    if len(picked) == 1:
+        assert said(dispatcher) == ["utter_confirm_cancel_signup"]
+        assert slots_of(events) == {"signup_to_cancel": ids[picked[0]]}
+    else:
+        assert said(dispatcher) == ["utter_which_signup_to_cancel"]
+        payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+        expected = sorted(ids[i] for i in picked)
+        assert payloads[:-1] == [f'/cancel_signup{{"signup_id": {i}}}' for i in _by_date(app_database, expected)]
+        assert payloads[-1] == "/keep_signup"
+
+
+def _by_date(url: str, signup_ids: list[int]) -> list[int]:
+    with session_scope(url) as session:
+        rows = [session.get(models.Signup, i) for i in signup_ids]
+        return [int(r.id) for r in sorted(rows, key=lambda r: r.shift.starts_at)]
+
+
+def test_no_sign_up_to_cancel_says_so(mission: list[int], app_database: str) -> None:
+    _, dispatcher = run(shifts.ActionCancelSignup(), "je ne peux plus venir samedi", intent="cancel_signup")
+    assert said(dispatcher) == ["utter_no_signups"]
+
+
+def test_too_late_to_cancel_once_started_and_nothing_changed(mission: list[int], app_database: str) -> None:
+    _volunteer(app_database)
+    signup_id = _sign_up(mission[0])
+    _, dispatcher = run(
+        shifts.ActionCancelSignup(), intent="cancel_signup", entities={"signup_id": signup_id},
+        now=SATURDAY + timedelta(minutes=30),
+    )  # fmt: skip
+    assert said(dispatcher) == ["utter_cancel_too_late"]
+    assert dispatcher.messages[0]["contact"] == " (Karim, 04 00 00 00 00)"
+    assert _taken(app_database, mission[0]) == 1
+    with session_scope(app_database) as session:
+        assert session.get(models.Signup, signup_id).status == "confirmed"
+        assert session.scalars(select(models.OutgoingEmail)).all() == []
+
+
+def test_someone_elses_sign_up_cannot_be_cancelled(mission: list[int], app_database: str) -> None:
+    other = _volunteer(app_database, sender_id="someone-else")
+    with session_scope(app_database) as session:
+        row = models.Signup(shift_id=mission[0], volunteer_id=other)
+        session.add(row)
+        session.flush()
+        signup_id = int(row.id)
+    _volunteer(app_database)
+    _, dispatcher = run(shifts.ActionCancelSignup(), intent="cancel_signup", entities={"signup_id": signup_id})
+    assert said(dispatcher) == ["utter_cancel_unknown"]
+    with session_scope(app_database) as session:
+        assert session.get(models.Signup, signup_id).status == "confirmed"
+
+
+def test_a_shift_cancelled_by_staff_is_told_with_apologies_and_other_dates(
+    mission: list[int], app_database: str
+) -> None:
+    _volunteer(app_database)
+    signup_id = _sign_up(mission[0])
+    with session_scope(app_database) as session:
+        assert shift_store.cancel_shift(session, shift_id=mission[0], now=NOW) == [signup_id]
+    _, dispatcher = run(shifts.ActionShiftCancelled(), intent="shift_cancelled", entities={"signup_id": signup_id})
+    assert said(dispatcher) == ["utter_shift_cancelled_by_association", "utter_other_shift_dates"]
+    assert dispatcher.messages[0]["when"] == "samedi 12 décembre, 9 h–12 h"
+    offered = [b["payload"] for b in dispatcher.messages[1]["buttons"]]
+    assert f'/choose_shift{{"shift_id": {mission[1]}}}' in offered
+    assert f'/choose_shift{{"shift_id": {mission[0]}}}' not in offered
+
+
+def test_tell_cancelled_pushes_to_each_and_swallows_one_failure(mission: list[int], app_database: str) -> None:
+    _volunteer(app_database)
+    first, second = _sign_up(mission[0]), _sign_up(mission[1])
+    pushed: list[tuple[str, str, dict[str, Any]]] = []
+
+    def trigger(settings: object, *, sender_id: str, intent: str, entities: dict[str, Any]) -> None:
+        if entities["signup_id"] == first:
+            raise RuntimeError("boom")
+        pushed.append((sender_id, intent, entities))
+
+    told = signups.tell_cancelled(get_settings(), [first, 4242, second], trigger=trigger)
+    assert told == 1
+    assert pushed == [("test-sender", "shift_cancelled", {"signup_id": second})]
