@@ -341,6 +341,8 @@ ROUTES = [
     "/console/static/console.css", "/nulle-part", "/console/nulle-part", "/console/leads/1", "/api/leads/1",
     "/console/missions/M001", "/api/missions/M001/suggestions", "/console/notifications",
     "/console/static/conversation.js", "/console/conversations/lead/1", "/console/conversations/handoff/1",
+    "/console/relances", "/console/missions/M001/attendance", "/console/leads/1/hours", "/api/missions/M001/shifts",
+    "/attestations/pas-un-jeton",
 ]  # fmt: skip
 
 
