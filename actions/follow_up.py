@@ -96,6 +96,19 @@ class ActionShiftReminderFollowup(ActionShiftReminder):
         return "action_shift_reminder_followup"
 
 
+def _answer_reminder(tracker: Tracker, answer: str) -> reminders.SignupView | None:
+    """Store the answer to "toujours OK ?"; the sign-up's view, or None when it can no longer be answered."""
+    signup_id = _signup_id(tracker)
+    if signup_id is None:
+        return None
+    view = reminders.answer_reminder(
+        get_settings(), signup_id=signup_id, channel=channel_of(tracker), sender_id=tracker.sender_id, answer=answer
+    )
+    if view is None or view.status != "confirmed" or view.started:
+        return None
+    return view
+
+
 class ActionConfirmShift(Action):
     """ "Oui, je serai là" (button, or a yes typed right after the reminder): stored, thanked."""
 
@@ -103,14 +116,8 @@ class ActionConfirmShift(Action):
         return "action_confirm_shift"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        signup_id = _signup_id(tracker)
-        view = None
-        if signup_id is not None:
-            view = reminders.answer_reminder(
-                get_settings(), signup_id=signup_id, channel=channel_of(tracker), sender_id=tracker.sender_id,
-                answer="yes",
-            )  # fmt: skip
-        if view is None or view.status != "confirmed" or view.started:
+        view = _answer_reminder(tracker, "yes")
+        if view is None:
             dispatcher.utter_message(response="utter_shift_not_confirmable")
         else:
             dispatcher.utter_message(response="utter_shift_confirmed", day=view.day)
@@ -124,14 +131,8 @@ class ActionReminderDeclined(Action):
         return "action_reminder_declined"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        signup_id = _signup_id(tracker)
-        view = None
-        if signup_id is not None:
-            view = reminders.answer_reminder(
-                get_settings(), signup_id=signup_id, channel=channel_of(tracker), sender_id=tracker.sender_id,
-                answer="no",
-            )  # fmt: skip
-        if view is None or view.status != "confirmed" or view.started:
+        view = _answer_reminder(tracker, "no")
+        if view is None:
             dispatcher.utter_message(response="utter_shift_not_confirmable")
         else:
             dispatcher.utter_message(response="utter_reminder_declined", signup_id=view.signup_id, day=view.day)

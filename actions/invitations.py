@@ -11,9 +11,24 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of
 from bot.invitations import invitation
+from bot.missions import Mission
 from bot.texts import labels
 
 logger = logging.getLogger(__name__)
+
+
+def where_of(mission: Mission) -> str:
+    """Where a mission happens, as an invitation says it: its town, or "à distance"."""
+    return labels()["remote"] if mission.remote or mission.place is None else mission.place.label
+
+
+def answer_buttons(mission: Mission) -> list[dict[str, str]]:
+    """The buttons to say yes or no to a mission the assistant brings up by itself (invitation, suggestion)."""
+    words = labels()
+    return [
+        {"title": words["invitation_accept_button"], "payload": f'/apply{{"mission_id": "{mission.id}"}}'},
+        {"title": words["invitation_decline_button"], "payload": f'/decline_missions{{"mission_id": "{mission.id}"}}'},
+    ]
 
 
 class ActionInviteToMission(Action):
@@ -30,19 +45,14 @@ class ActionInviteToMission(Action):
             return [SlotSet("mission_id", None)]
         proposal, mission = found
         words = labels()
-        where = words["remote"] if mission.remote or mission.place is None else mission.place.label
         buttons = [
-            {"title": words["invitation_accept_button"], "payload": f'/apply{{"mission_id": "{mission.id}"}}'},
-            {
-                "title": words["invitation_decline_button"],
-                "payload": f'/decline_missions{{"mission_id": "{mission.id}"}}',
-            },
+            *answer_buttons(mission),
             {"title": words["stop_proposals_button"], "payload": "/stop_proposals"},
         ]
         dispatcher.utter_message(
             response="utter_mission_invitation" if proposal.reasons else "utter_mission_invitation_no_reason",
             title=mission.title,
-            where=where,
+            where=where_of(mission),
             reasons=" ; ".join(proposal.reasons),
             buttons=buttons,
         )

@@ -14,10 +14,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of
+from actions.invitations import answer_buttons, where_of
 from bot.invitations import invitation
 from bot.onboarding import load_volunteer
 from bot.reengagement import has_profile, stop_nudges
-from bot.texts import labels
 
 logger = logging.getLogger(__name__)
 
@@ -50,23 +50,13 @@ class ActionInactiveSuggestion(Action):
             logger.info("suggestion of mission %s dropped: no longer fits", mission_id)
             return []
         proposal, mission = found
-        words = labels()
-        where = words["remote"] if mission.remote or mission.place is None else mission.place.label
-        buttons = [
-            {"title": words["invitation_accept_button"], "payload": f'/apply{{"mission_id": "{mission.id}"}}'},
-            {
-                "title": words["invitation_decline_button"],
-                "payload": f'/decline_missions{{"mission_id": "{mission.id}"}}',
-            },
-            STOP_BUTTON,
-        ]
         dispatcher.utter_message(
             response="utter_inactive_suggestion",
             first_name=_first_name(tracker),
             title=mission.title,
-            where=where,
+            where=where_of(mission),
             reasons=" ; ".join(proposal.reasons),
-            buttons=buttons,
+            buttons=[*answer_buttons(mission), STOP_BUTTON],
         )
         already = list(tracker.get_slot("proposed_missions") or [])
         return [SlotSet("proposed_missions", [*already, mission.id]), SlotSet("latest_proposals", [mission.id])]

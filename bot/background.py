@@ -80,11 +80,17 @@ JOBS: tuple[Job, ...] = (
 )
 
 
-def run_job(settings: Settings, job: Job, *, holder: str = HOLDER, now: datetime | None = None) -> str | None:
-    """Run ``job`` here if it is due and no other process runs it; "ran", "failed" or None (not due or busy)."""
+def run_job(
+    settings: Settings, job: Job, *, holder: str = HOLDER, now: datetime | None = None, ensure: bool = True
+) -> str | None:
+    """Run ``job`` here if it is due and no other process runs it; "ran", "failed" or None (not due or busy).
+
+    ``ensure=False`` when the caller already created the job's lease row (the web app's loop does, once).
+    """
     started = now or utcnow()
     with session_scope(settings.database_url) as session:
-        leases.ensure(session, [job.name])
+        if ensure:
+            leases.ensure(session, [job.name])
         if not leases.take(session, name=job.name, holder=holder, now=started, every=job.every, lease=job.lease):
             return None
     error: str | None = None
@@ -117,6 +123,7 @@ class Background:
         self.settings = settings
         self.jobs = JOBS if jobs is None else jobs
         self.last_try: dict[str, float] = {}
+        self.ensured: set[str] = set()  # jobs whose lease row this process knows exists
         self.wake = asyncio.Event()
 
     async def run_due(self) -> None:
@@ -127,7 +134,8 @@ class Background:
                 continue  # not due by this process's clock: spare the database a statement
             self.last_try[job.name] = now
             try:
-                await asyncio.to_thread(run_job, self.settings, job)
+                await asyncio.to_thread(run_job, self.settings, job, ensure=job.name not in self.ensured)
+                self.ensured.add(job.name)
             except Exception as error:  # noqa: BLE001 (the database is down: the next turn tries again)
                 logger.warning("scheduled job %r not started: %s", job.name, type(error).__name__)
 

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
@@ -91,11 +92,18 @@ def unfold_series(settings: Settings, *, now: datetime | None = None) -> int:
 
 @dataclass(frozen=True)
 class DateLine:
-    """One of a mission's next shifts, as "Plus d'infos" lists it."""
+    """One of a mission's next shifts as people see it: "Plus d'infos" lists them, sign-up buttons offer them."""
 
     shift_id: int
     label: str
     places_left: int
+
+    @classmethod
+    def of(cls, shift: Any, zone: str) -> DateLine:
+        """The line of a stored shift (``bot.store.models.Shift``) in the time zone ``zone``."""
+        from bot.store.shifts import places_left
+
+        return cls(int(shift.id), label(shift.starts_at, shift.ends_at, zone), places_left(shift))
 
 
 @dataclass(frozen=True)
@@ -123,7 +131,6 @@ MAX_DETAIL_DATES = 5
 
 def mission_details(mission_id: str, *, now: datetime | None = None) -> MissionDetails | None:
     """The details of an open mission with its next dates (up to 5 in the horizon); None if unknown or closed."""
-    from sqlalchemy import select
 
     from bot.config import get_settings
     from bot.store import missions as mission_store
@@ -137,14 +144,9 @@ def mission_details(mission_id: str, *, now: datetime | None = None) -> MissionD
         row = session.get(models.Mission, mission_id)
         if row is None or row.status != "open":
             return None
-        mission = mission_store.to_domain(row)
+        mission = mission_store.to_domain(row, now=now)  # with whether it is dated
         until = now + timedelta(weeks=settings.shift_horizon_weeks)
         shifts = shift_store.upcoming(session, mission_id=mission_id, now=now, until=until)[:MAX_DETAIL_DATES]
-        dated = bool(
-            shift_store.dated_mission_ids(
-                session, mission_ids=select(models.Mission.id).where(models.Mission.id == mission_id)
-            )
-        )
         return MissionDetails(
             id=mission.id,
             title=mission.title,
@@ -153,11 +155,6 @@ def mission_details(mission_id: str, *, now: datetime | None = None) -> MissionD
             place=mission.place.label if mission.place is not None and not mission.remote else "",
             address=mission.address,
             contact=mission.contact,
-            dated=dated,
-            dates=tuple(
-                DateLine(
-                    shift.id, label(shift.starts_at, shift.ends_at, settings.timezone), shift_store.places_left(shift)
-                )
-                for shift in shifts
-            ),
+            dated=mission.dated,
+            dates=tuple(DateLine.of(shift, settings.timezone) for shift in shifts),
         )

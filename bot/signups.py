@@ -35,7 +35,7 @@ from bot.config import Settings, derived_secret
 from bot.errors import InvalidDataError
 from bot.notifications.texts import compose, one_line
 from bot.opening_hours import DAY_NAMES
-from bot.shifts import MONTH_NAMES, label, local, say_day
+from bot.shifts import MONTH_NAMES, DateLine, label, local, say_day
 from bot.store import models, outbox
 from bot.store import shifts as shift_store
 from bot.store import signups as signup_store
@@ -131,21 +131,12 @@ def calendar_for_token(settings: Settings, token: str, *, now: datetime | None =
 
 
 @dataclass(frozen=True)
-class ShiftChoice:
-    """One date offered as a button."""
-
-    shift_id: int
-    label: str
-    places_left: int
-
-
-@dataclass(frozen=True)
 class Choices:
     """A mission's next dates with places left (at most :data:`MAX_CHOICES`)."""
 
     mission_id: str
     mission: str
-    shifts: tuple[ShiftChoice, ...]
+    shifts: tuple[DateLine, ...]
 
 
 def _choices(session: Session, settings: Settings, *, mission_id: str, now: datetime, skip: int | None) -> Choices:
@@ -156,9 +147,9 @@ def _choices(session: Session, settings: Settings, *, mission_id: str, now: date
     until = now + timedelta(weeks=settings.shift_horizon_weeks)
     found = []
     for shift in shift_store.upcoming(session, mission_id=mission_id, now=now, until=until):
-        left = shift_store.places_left(shift)
-        if left > 0 and shift.id != skip:
-            found.append(ShiftChoice(int(shift.id), label(shift.starts_at, shift.ends_at, settings.timezone), left))
+        line = DateLine.of(shift, settings.timezone)
+        if line.places_left > 0 and shift.id != skip:
+            found.append(line)
     return Choices(mission_id, title, tuple(found[:MAX_CHOICES]))
 
 

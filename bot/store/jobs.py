@@ -13,13 +13,14 @@ Two mechanisms, both one SQL statement that the database makes atomic on SQLite 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.store import models
+from bot.store.retention import as_utc
 
 # How far apart two processes' clocks, or two moments read before a lease was taken, may be before
 # a start "in the future" counts as a clock set back.
@@ -35,12 +36,6 @@ def claim(session: Session, *, kind: str, key: str) -> bool:
     except IntegrityError:
         return False
     return True
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=timezone.utc)  # SQLite gives naive UTC
 
 
 def ensure(session: Session, names: list[str]) -> None:
@@ -108,6 +103,10 @@ class LeaseState:
     last_error: str | None
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else as_utc(moment)
+
+
 def states(session: Session) -> dict[str, LeaseState]:
     """Every job's lease, by name."""
     rows = session.execute(select(models.JobLease)).scalars()
@@ -115,9 +114,9 @@ def states(session: Session) -> dict[str, LeaseState]:
         row.name: LeaseState(
             name=row.name,
             holder=row.holder,
-            until=_aware(row.until),
-            last_started_at=_aware(row.last_started_at),
-            last_finished_at=_aware(row.last_finished_at),
+            until=_utc(row.until),
+            last_started_at=_utc(row.last_started_at),
+            last_finished_at=_utc(row.last_finished_at),
             last_error=row.last_error,
         )
         for row in rows

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot.rasa.channels import owner_of
 from bot.store import conversations, models
+from bot.store.retention import as_utc
 from bot.store.session import get_engine
 
 KINDS = ("unfinished_profile", "inactive", "retention")
@@ -60,10 +61,6 @@ class NudgeView:
     volunteer_id: int | None
     first_name: str | None
     mission_id: str | None
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)  # SQLite: naive UTC
 
 
 def record(
@@ -138,7 +135,7 @@ def opted_out(session: Session, *, volunteer_id: int) -> datetime | None:
     moment = session.execute(
         select(models.Volunteer.nudges_opt_out_at).where(models.Volunteer.id == volunteer_id)
     ).scalar_one_or_none()
-    return _aware(moment) if moment is not None else None
+    return as_utc(moment) if moment is not None else None
 
 
 def unfinished_profiles(
@@ -195,14 +192,14 @@ def last_activity(session: Session, *, volunteer_id: int) -> datetime:
     """The latest of: a message (``last_seen_at``), the profile, a sign-up to a shift, hours recorded."""
     volunteer = session.get(models.Volunteer, volunteer_id)
     assert volunteer is not None
-    moments = [_aware(volunteer.last_seen_at), _aware(volunteer.created_at)]
+    moments = [as_utc(volunteer.last_seen_at), as_utc(volunteer.created_at)]
     for column, owner in (
         (models.Signup.created_at, models.Signup.volunteer_id),
         (models.HoursEntry.created_at, models.HoursEntry.volunteer_id),
     ):
         latest = session.execute(select(func.max(column)).where(owner == volunteer_id)).scalar_one()
         if latest is not None:
-            moments.append(_aware(latest))
+            moments.append(as_utc(latest))
     return max(moments)
 
 
@@ -299,7 +296,7 @@ def recent(session: Session, *, limit: int = 100) -> list[NudgeView]:
         .limit(limit)
     ).all()
     return [
-        NudgeView(n.id, n.kind, _aware(n.sent_at), n.via, n.volunteer_id, first_name, n.mission_id)
+        NudgeView(n.id, n.kind, as_utc(n.sent_at), n.via, n.volunteer_id, first_name, n.mission_id)
         for n, first_name in rows
     ]
 
