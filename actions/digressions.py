@@ -12,5 +12,8 @@ DIGRESSIONS = frozenset(
         "other_language",
         "stop", "goodbye", "start_over", "human_handoff", "show_my_data", "delete_my_data", "show_missions",
         "unfinished_profile_nudge", "stop_nudges",  # re-engagement (issue 18, part D)
+        # said first by the application (data/rules/injected.yml)
+        "shift_reminder", "shift_reminder_followup", "shift_checkin", "shift_cancelled", "yearly_summary",
+        "inactive_suggestion", "mission_invitation", "retention_notice",
     }
 )  # fmt: skip
