@@ -102,7 +102,20 @@ class ActionApply(Action):
         dispatcher.utter_message(
             response="utter_application_recorded" if created else "utter_application_already", title=title
         )
+        _offer_dates(dispatcher, str(mission_id))
         return [SlotSet("mission_id", None)]
+
+
+def _offer_dates(dispatcher: CollectingDispatcher, mission_id: str) -> None:
+    """After "Ça m'intéresse" on a dated mission: its next dates with places left, to pick one now."""
+    from bot import signups
+    from bot.config import get_settings
+
+    settings = get_settings()
+    choices = signups.shift_choices(settings, mission_id=mission_id)
+    if choices is not None and choices.shifts:
+        buttons = signups.choice_buttons(settings, choices)
+        dispatcher.utter_message(response="utter_apply_choose_shift", mission=choices.mission, buttons=buttons)
 
 
 class ActionMissionDetails(Action):

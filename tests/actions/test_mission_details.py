@@ -139,3 +139,19 @@ def test_the_next_date_is_in_the_proposal_reasons(stored: str) -> None:
         asyncio.run(ActionProposeMissions().run(dispatcher, make_tracker(slots=slots), {}))
     meal = next(m for m in dispatcher.messages if m.get("title") == "Cuisine du dimanche")
     assert "vous êtes libre le dimanche 6 décembre, 9 h–13 h" in meal["reasons"]
+
+
+def test_interested_in_a_dated_mission_offers_its_dates_with_a_way_out(stored: str) -> None:
+    from actions.missions import ActionApply
+    from actions.profile import ActionSaveProfile
+    from tests.actions.test_onboarding_actions import PROFILE_SLOTS, run
+
+    run(ActionSaveProfile(), PROFILE_SLOTS)
+    with time_machine.travel(NOW, tick=False):
+        _, dated = run(ActionApply(), {**PROFILE_SLOTS, "profile_status": "saved", "mission_id": "M003"})
+        _, undated = run(ActionApply(), {**PROFILE_SLOTS, "profile_status": "saved", "mission_id": "M004"})
+    assert said(dated) == ["utter_application_recorded", "utter_apply_choose_shift"]
+    buttons = dated.messages[1]["buttons"]
+    assert buttons[0]["title"].startswith("dimanche 6 décembre") and buttons[0]["payload"].startswith("/choose_shift")
+    assert buttons[-1]["payload"] == "/no_shift_fits"
+    assert said(undated) == ["utter_application_recorded"]
