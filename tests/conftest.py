@@ -24,6 +24,7 @@ POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://
 # Rasa's telemetry would try to reach the network from every rasa command the tests run.
 os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def require_service(reason: str) -> None:
@@ -61,6 +62,30 @@ def postgres_server() -> str:
     except Exception as error:  # noqa: BLE001 - any connection failure means "absent"
         require_service(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {type(error).__name__}")
     return POSTGRES_ADMIN_URL
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    """The URL of the local Redis server (db 15, the tests'), or a skip."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+    except Exception as error:  # noqa: BLE001 - any connection failure means "absent"
+        require_service(f"Redis is not reachable at {REDIS_URL}: {type(error).__name__}")
+    return REDIS_URL
+
+
+@pytest.fixture()
+def redis_prefix(redis_server: str) -> Iterator[str]:
+    """A key prefix of this test's own in the local Redis, its keys deleted afterwards."""
+    import redis
+
+    prefix = f"test:{uuid.uuid4().hex[:10]}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_server)
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
 
 
 @pytest.fixture()
