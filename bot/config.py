@@ -108,6 +108,15 @@ class Settings:
     tracker_dialect: str = field(
         default="sqlite", metadata={"help": "SQL dialect of the tracker store URL (sqlite or postgresql)."}
     )
+    redis_url: str = field(
+        default="",
+        metadata={
+            "help": "Redis shared by several Rasa processes (redis://host:6379/1): the conversations' locks "
+            "(bot/rasa/lock_store.py) and what people said before consenting (bot/rasa/pending.py); "
+            "empty: one Rasa process, both kept in its memory. Run that Redis without persistence "
+            '(docs/architecture.md, "Several Rasa processes").'
+        },
+    )
     models_dir: str = field(
         default=str(ROOT / "models"), metadata={"help": "Folder of trained Rasa models (the newest is served)."}
     )

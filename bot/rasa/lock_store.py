@@ -214,3 +214,30 @@ class AtomicRedisLockStore(LockStore):
     def save_lock(self, lock: TicketLock) -> None:
         """Not used: every change is a script. Kept for Rasa's interface."""
         raise NotImplementedError("AtomicRedisLockStore changes locks only through atomic scripts")
+
+
+class ConfiguredLockStore(LockStore):
+    """endpoints.yml's lock store: in this process's memory without ``url``, :class:`AtomicRedisLockStore` with.
+
+    ``url`` is the REDIS_URL setting (``redis://host:port/db``). Rasa builds a custom lock store by
+    calling its class with the endpoint's configuration; this class hands back the right store.
+    """
+
+    def __new__(cls, endpoint_config: EndpointConfig | None = None) -> LockStore:
+        from rasa.core.lock_store import InMemoryLockStore
+
+        url = (endpoint_config.url if endpoint_config is not None else "") or ""
+        if not url:
+            return InMemoryLockStore()
+        prefix = (endpoint_config.kwargs.get("key_prefix") if endpoint_config is not None else None) or DEFAULT_PREFIX
+        store = AtomicRedisLockStore.from_url(url, key_prefix=prefix)
+        logger.info("conversation locks in Redis (%s)", _where(url))
+        return store
+
+
+def _where(url: str) -> str:
+    """The Redis address without its password, for the logs."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port or 6379}{parts.path or '/0'}"

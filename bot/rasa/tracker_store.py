@@ -8,7 +8,8 @@ Rasa's ``SQLTrackerStore`` with three changes to what is written:
   the assistant's message texts and template values, and the values of the profile
   slots are removed; intent and action names, slot names and timestamps stay, so the
   dialogue's shape can still be studied. The original events of the current
-  conversation are kept in this process's memory only (for at most ``PENDING_TTL``), so
+  conversation are kept aside, in this process's memory or in Redis when several Rasa
+  processes share the conversations (``pending_url``, bot.rasa.pending; at most ``PENDING_TTL``), so
   the conversation keeps working: a first message "je m'appelle Julie, j'habite à Bron,
   je voudrais aider" still fills the form once the person accepts. When they accept,
   the profile slot values written earlier are restored in the database (the texts stay
@@ -55,8 +56,6 @@ import contextlib
 import itertools
 import json
 import logging
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -77,6 +76,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.errors import DatabaseUnavailableError
 from bot.logs import pseudonym
 from bot.profile import PROFILE_SLOTS
+from bot.rasa.pending import RedisPending, pending_store
 from bot.store.session import FAILING, TRANSIENT, database_failure
 
 logger = logging.getLogger(__name__)
@@ -86,8 +86,6 @@ ERASURE_ACTION = "action_forget_me"
 # the channel metadata Rasa copies into a slot at session start.
 PERSONAL_SLOTS = frozenset({*PROFILE_SLOTS, "session_started_metadata"})
 REDACTED = "[masqué]"
-PENDING_TTL = 2 * 60 * 60  # seconds: the conversation's session expiry (domain.yml session_config)
-PENDING_MAX_CONVERSATIONS = 10_000
 # Attribute of a tracker read from this store: how many stored events it was read from.
 _STORED_COUNT = "_privacy_store_rows_read"
 # Seconds a SQLite write waits at a time for another connection's lock: the event loop stands still meanwhile.
@@ -170,7 +168,7 @@ class PrivacyTrackerStore(SQLTrackerStore):
 
     engine: Any  # Rasa's SQLAlchemy engine (set by SQLTrackerStore.__init__), replaced below for SQLite files
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, pending_url: str | None = None, **kwargs: Any) -> None:
         from bot.store.session import is_sqlite_file, private_sqlite_file, sqlite_file_engine
 
         if "://" in str(kwargs.get("host") or ""):
@@ -190,33 +188,29 @@ class PrivacyTrackerStore(SQLTrackerStore):
             self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         self._statements = _event_statements(self.SQLEvent.__table__)
-        # sender id -> (last use, {event row id: original serialised event})
-        self._pending: OrderedDict[str, tuple[float, dict[int, str]]] = OrderedDict()
+        # the original events of unconsented conversations: this process's memory, or Redis (bot.rasa.pending)
+        self.pending = pending_store(pending_url or None)
+        if isinstance(self.pending, RedisPending):
+            persisted = self.pending.persistence()
+            logger.info("what people say before consenting is kept aside in Redis, for 2 hours at most")
+            if persisted:
+                logger.warning(
+                    "Redis keeps copies on disk (%s): what people say before consenting may reach its dump "
+                    "files; run the Redis of REDIS_URL without persistence (docs/architecture.md)",
+                    ", ".join(persisted),
+                )
 
     # --- memory of what was redacted ---------------------------------------------------------
 
     def _pending_events(self, sender_id: str) -> dict[int, str]:
-        entry = self._pending.get(sender_id)
-        if entry is None:
-            return {}
-        if time.monotonic() - entry[0] > PENDING_TTL:
-            del self._pending[sender_id]
-            return {}
-        return entry[1]
+        return self.pending.get(sender_id)
 
     def _remember(self, sender_id: str, originals: dict[int, str]) -> None:
-        if not originals:
-            return
-        kept = dict(self._pending_events(sender_id))
-        kept.update(originals)
-        self._pending[sender_id] = (time.monotonic(), kept)
-        self._pending.move_to_end(sender_id)
-        while len(self._pending) > PENDING_MAX_CONVERSATIONS:
-            self._pending.popitem(last=False)
+        self.pending.remember(sender_id, originals)
 
     def forget_pending(self, sender_id: str) -> None:
-        """Drop what this process remembers of an unconsented conversation."""
-        self._pending.pop(sender_id, None)
+        """Drop what is remembered of an unconsented conversation."""
+        self.pending.forget(sender_id)
 
     def _still_stored(self, session: Any, sender_id: str, originals: dict[int, str]) -> dict[int, str]:
         """The remembered originals whose rows are still stored; the others are forgotten.
@@ -236,10 +230,7 @@ class PrivacyTrackerStore(SQLTrackerStore):
         if len(stored) == len(originals):
             return originals
         kept = {row_id: original for row_id, original in originals.items() if row_id in stored}
-        if kept:
-            self._pending[sender_id] = (self._pending[sender_id][0], kept)
-        else:
-            self.forget_pending(sender_id)
+        self.pending.replace(sender_id, kept)
         return kept
 
     # --- Rasa's interface ---------------------------------------------------------------------

@@ -139,7 +139,7 @@ def test_consent_given_keeps_the_facts_said_before_it_but_not_the_texts(
     assert f'"value": "{NAME}"' in stored and EMAIL in stored  # profile slots restored in the database
     assert "Je m'appelle" not in stored  # the first message's text stays redacted
     assert "oui j'accepte" in stored  # after consent, the conversation is kept as it is
-    assert store._pending == {}
+    assert store.pending.get(SENDER) == {}
 
 
 def test_consent_refused_drops_what_was_said(store: PrivacyTrackerStore, domain: Domain) -> None:
@@ -150,7 +150,7 @@ def test_consent_refused_drops_what_was_said(store: PrivacyTrackerStore, domain:
         ActionExecuted("action_decline_consent"), SlotSet("consent", "refused"), SlotSet("first_name", None),
         SlotSet("email", None), SlotSet("place", None), ActionExecuted("action_listen"),
     )  # fmt: skip
-    assert store._pending == {}
+    assert store.pending.get(SENDER) == {}
     stored = rows(store)
     assert NAME not in stored and EMAIL not in stored and "non merci" not in stored
     assert asyncio.run(store.retrieve(SENDER)).get_slot("first_name") is None
