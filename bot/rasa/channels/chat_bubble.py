@@ -42,6 +42,7 @@ from bot.logs import pseudonym
 from bot.rasa.channels import WEB_PREFIX
 from bot.rasa.channels.delivery import HeldOutput
 from bot.rasa.channels.payloads import tracker_store_of, vetted_text
+from bot.rasa.channels.relay import Relay
 from bot.texts import widget_texts
 
 logger = logging.getLogger(__name__)
@@ -112,14 +113,21 @@ class RateLimiter:
 
 
 class Connections:
-    """The open sockets of each conversation (a visitor may have several tabs open)."""
+    """The open sockets of each conversation (a visitor may have several tabs open).
 
-    def __init__(self) -> None:
+    With a relay (several Rasa processes, bot.rasa.channels.relay), frames also go to the sockets
+    of the conversation that other processes hold, and theirs come to this process's.
+    """
+
+    def __init__(self, relay: Relay | None = None) -> None:
         self._sockets: dict[str, set[Socket]] = {}
+        self.relay = relay
 
     def add(self, conversation_id: str, socket: Socket) -> None:
         """Remember an open socket of a conversation."""
         self._sockets.setdefault(conversation_id, set()).add(socket)
+        if self.relay is not None:
+            self.relay.listen(self._send_here)
 
     def remove(self, conversation_id: str, socket: Socket) -> None:
         """Forget a closed socket."""
@@ -130,7 +138,13 @@ class Connections:
                 del self._sockets[conversation_id]
 
     async def send(self, conversation_id: str, frame: dict[str, Any], *, skip: Socket | None = None) -> int:
-        """Send a frame to every open socket of a conversation; returns how many got it."""
+        """Send a frame to every open socket of a conversation; returns how many of this process's got it."""
+        delivered = await self._send_here(conversation_id, frame, skip=skip)
+        if self.relay is not None:
+            await self.relay.publish(conversation_id, frame)
+        return delivered
+
+    async def _send_here(self, conversation_id: str, frame: dict[str, Any], *, skip: Socket | None = None) -> int:
         data = json.dumps(frame, ensure_ascii=False)
         delivered = 0
         for socket in list(self._sockets.get(conversation_id, ())):
@@ -234,13 +248,16 @@ class WebChatInput(InputChannel):
             allowed_origins=origins or widget_allowed_origins(settings),
             key=secret_key(settings),
             texts=widget_texts(settings.association_dir)["errors"],
+            relay_url=settings.redis_url,
         )
 
-    def __init__(self, *, allowed_origins: list[str], key: bytes, texts: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, *, allowed_origins: list[str], key: bytes, texts: dict[str, str] | None = None, relay_url: str = ""
+    ) -> None:
         self.allowed_origins = frozenset(allowed_origins)
         self.key = key
         self.errors = texts or widget_texts()["errors"]
-        self.connections = Connections()
+        self.connections = Connections(Relay(relay_url) if relay_url else None)
 
     def get_output_channel(self) -> OutputChannel | None:
         """Lets Rasa push messages (invitations from the console) to an open bubble."""

@@ -1,0 +1,125 @@
+"""Two Rasa processes sharing PostgreSQL and Redis carry the same conversations (issue 19).
+
+Real servers: one action server, two Rasa servers on the trained model, both on one PostgreSQL
+database (application and tracker store) and the local Redis (REDIS_URL: the atomic lock store,
+what people say before consenting, the chat bubble's relay). No proxy here: each message is sent
+to the process the test chooses, which is what a proxy without sticky sessions does at worst.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import websockets
+import websockets.client
+from sqlalchemy import select
+from websockets.typing import Origin
+
+from bot.assistant_api import trigger_intent
+from bot.config import Settings
+from bot.serve import action_server, prepare_database, rasa_server
+from bot.store import models
+from bot.store.session import session_scope
+from bot.supervise import Supervisor
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.e2e
+CONVERSATIONS = 10
+NAMES = ["Inès", "Paul", "Léa", "Omar", "Chloé", "Hugo", "Maëlle", "Yanis", "Zoé", "Rémi"]
+
+
+@pytest.fixture()
+def two_processes(trained_model: Path, postgres_url: str, redis_server: str, tmp_path: Path) -> Any:
+    action_port = free_port()
+    first = Settings(
+        database_url=postgres_url,
+        tracker_store_url=postgres_url,
+        tracker_dialect="postgresql",
+        rasa_host="127.0.0.1",
+        rasa_port=free_port(),
+        action_port=action_port,
+        action_endpoint=f"http://127.0.0.1:{action_port}/webhook",
+        web_port=free_port(),
+        redis_url=redis_server,
+    )
+    second = dataclasses.replace(first, rasa_port=free_port())
+    prepare_database(first)
+    with Supervisor() as supervisor:
+        supervisor.start(
+            action_server(first, log_dir=tmp_path / "a"),
+            rasa_server(first, trained_model, log_dir=tmp_path / "a"),
+            dataclasses.replace(rasa_server(second, trained_model, log_dir=tmp_path / "b"), name="Rasa server 2"),
+        )
+        yield first, second
+
+
+def say(settings: Settings, sender: str, message: str) -> str:
+    answer = requests.post(
+        f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook",
+        json={"sender": sender, "message": message},
+        timeout=120,
+    )
+    assert answer.status_code == 200
+    return "\n".join(reply.get("text", "") for reply in answer.json())
+
+
+def test_conversations_alternating_between_two_processes_keep_every_fact_and_profile(
+    two_processes: tuple[Settings, Settings],
+) -> None:
+    first, second = two_processes
+
+    def converse(n: int) -> str:
+        name, sender = NAMES[n], f"two-{n}"
+        # facts said before consent to one process, the consent to the other: nothing is lost
+        said = say(first, sender, f"Bonjour, je m'appelle {name}, j'habite à Bron et je voudrais devenir bénévole")
+        assert "enregistrer" in said, said
+        assert "âge" in say(second, sender, "oui"), "the name and the town said before consent were lost"
+        steps = [
+            ("34 ans", "faire"), ("je suis infirmière", "disponible"), ("le samedi matin", "causes"),
+            ("la santé et la solidarité", "recontacter"), (f"{sender}@exemple.fr", "Est-ce correct"),
+            ("oui c'est correct", f"Merci {name}"),
+        ]  # fmt: skip
+        for step, (message, expected) in enumerate(steps):
+            answer = say((first, second)[step % 2], sender, message)
+            assert expected in answer, (name, message, answer)
+        return sender
+
+    with ThreadPoolExecutor(max_workers=CONVERSATIONS) as pool:  # all at once: the processes race
+        senders = list(pool.map(converse, range(CONVERSATIONS)))
+    with session_scope(first.database_url) as session:
+        rows = session.execute(select(models.Volunteer.sender_id, models.Volunteer.first_name)).all()
+    assert sorted((str(s), str(n)) for s, n in rows) == sorted(zip(senders, NAMES, strict=True))  # none lost or twice
+
+
+def test_a_push_made_by_one_process_reaches_a_bubble_held_by_the_other(
+    two_processes: tuple[Settings, Settings],
+) -> None:
+    first, second = two_processes
+
+    async def bubble() -> str:
+        url = f"ws://127.0.0.1:{second.rasa_port}/webhooks/web/socket"
+        origin = Origin(f"http://127.0.0.1:{second.web_port}")  # the demo page: an allowed origin
+        async with websockets.client.connect(url, origin=origin, ping_interval=None, open_timeout=10) as socket:
+            await socket.send(json.dumps({"type": "hello", "conversation": None}))
+            welcome = json.loads(await asyncio.wait_for(socket.recv(), 10))
+            sender = welcome["conversation"].rsplit(".", 1)[0]
+            await socket.send(json.dumps({"type": "start"}))
+            while json.loads(await asyncio.wait_for(socket.recv(), 60)) != {"type": "typing", "on": False}:
+                pass
+            # the console (or a reminder) asks the *first* process, which holds no socket of this bubble
+            await asyncio.get_running_loop().run_in_executor(
+                None, lambda: trigger_intent(first, sender_id=sender, intent="faq_insurance")
+            )
+            while True:
+                frame = json.loads(await asyncio.wait_for(socket.recv(), 30))
+                if frame.get("type") == "bot":
+                    return str(frame["text"])
+
+    assert "assurance" in asyncio.run(bubble())
