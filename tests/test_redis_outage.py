@@ -8,6 +8,7 @@ without the conversation lock.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 import time
@@ -72,18 +73,9 @@ def say(webhook: str, sender: str, message: str) -> str:
 
 
 def test_redis_away_at_start_and_meanwhile_is_said_politely_and_recovered_without_restart(
-    trained_model: Path, own_redis: OwnRedis, tmp_path: Path
+    trained_model: Path, own_redis: OwnRedis, settings: Settings, tmp_path: Path
 ) -> None:
-    action_port = free_port()
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
-        tracker_store_url=f"sqlite:///{tmp_path / 'tracker.db'}",
-        rasa_host="127.0.0.1",
-        rasa_port=free_port(),
-        action_port=action_port,
-        action_endpoint=f"http://127.0.0.1:{action_port}/webhook",
-        redis_url=own_redis.url,
-    )
+    settings = dataclasses.replace(settings, redis_url=own_redis.url)
     prepare_database(settings)
     with running_assistant(settings, trained_model, log_dir=tmp_path / "logs") as webhook:  # Redis not started
         assert APOLOGY in say(webhook, "outage", "bonjour")

@@ -36,19 +36,11 @@ NAMES = ["Inès", "Paul", "Léa", "Omar", "Chloé", "Hugo", "Maëlle", "Yanis", 
 
 
 @pytest.fixture()
-def two_processes(trained_model: Path, postgres_url: str, redis_server: str, tmp_path: Path) -> Any:
-    action_port = free_port()
-    first = Settings(
-        database_url=postgres_url,
-        tracker_store_url=postgres_url,
-        tracker_dialect="postgresql",
-        rasa_host="127.0.0.1",
-        rasa_port=free_port(),
-        action_port=action_port,
-        action_endpoint=f"http://127.0.0.1:{action_port}/webhook",
-        web_port=free_port(),
-        redis_url=redis_server,
-    )
+def two_processes(trained_model: Path, postgres_url: str, redis_server: str, settings: Settings, tmp_path: Path) -> Any:
+    first = dataclasses.replace(
+        settings, database_url=postgres_url, tracker_store_url=postgres_url, tracker_dialect="postgresql",
+        web_port=free_port(), redis_url=redis_server,
+    )  # fmt: skip
     second = dataclasses.replace(first, rasa_port=free_port())
     prepare_database(first)
     with Supervisor() as supervisor:
