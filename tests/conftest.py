@@ -12,7 +12,9 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -91,6 +93,13 @@ def redis_prefix(redis_server: str) -> Iterator[str]:
 @pytest.fixture()
 def postgres_url(postgres_server: str) -> Iterator[str]:
     """A fresh, migrated PostgreSQL database, dropped afterwards."""
+    with fresh_postgres(postgres_server) as url:
+        yield url
+
+
+@contextmanager
+def fresh_postgres(postgres_server: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database on the server of ``postgres_server``, dropped afterwards."""
     from bot.store.migrate import upgrade
     from bot.store.session import get_engine
 
@@ -133,15 +142,14 @@ def trained_model() -> Path:
 @pytest.fixture()
 def settings(sqlite_url: str, tmp_path: Path) -> Settings:
     """Settings for one test: its own database and tracker store, free ports."""
+    return settings_for(database_url=sqlite_url, tracker_store_url=f"sqlite:///{tmp_path / 'tracker.db'}")
+
+
+def settings_for(**values: Any) -> Settings:
+    """Settings with free ports for the Rasa server and the action server, and ``values``."""
     action_port = free_port()
-    return Settings(
-        database_url=sqlite_url,
-        tracker_store_url=f"sqlite:///{tmp_path / 'tracker.db'}",
-        rasa_port=free_port(),
-        action_port=action_port,
-        action_endpoint=f"http://127.0.0.1:{action_port}/webhook",
-        rasa_host="127.0.0.1",
-    )
+    ports = {"rasa_port": free_port(), "action_port": action_port, "rasa_host": "127.0.0.1"}
+    return Settings(**{**ports, "action_endpoint": f"http://127.0.0.1:{action_port}/webhook", **values})
 
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -1,9 +1,11 @@
 """Two Rasa processes sharing PostgreSQL and Redis carry the same conversations (issue 19).
 
 Real servers: one action server, two Rasa servers on the trained model, both on one PostgreSQL
-database (application and tracker store) and the local Redis (REDIS_URL: the atomic lock store,
-what people say before consenting, the chat bubble's relay). No proxy here: each message is sent
-to the process the test chooses, which is what a proxy without sticky sessions does at worst.
+database (application and tracker store) and a redis-server of the module's own (REDIS_URL: the
+atomic lock store, what people say before consenting, the chat bubble's relay), which the tests
+stop and start. No proxy here: each message is sent to the process the test chooses, which is
+what a proxy without sticky sessions does at worst. The servers start while Redis is still
+away: the first check is that they do, and answer politely.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import shutil
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
@@ -28,28 +31,47 @@ from bot.serve import action_server, prepare_database, rasa_server
 from bot.store import models
 from bot.store.session import session_scope
 from bot.supervise import Supervisor
-from tests.conftest import free_port
+from tests.conftest import free_port, fresh_postgres, require_service, settings_for
+from tests.support.own_redis import OwnRedis
 
 pytestmark = pytest.mark.e2e
+APOLOGY = "problème technique"
 CONVERSATIONS = 10
 NAMES = ["Inès", "Paul", "Léa", "Omar", "Chloé", "Hugo", "Maëlle", "Yanis", "Zoé", "Rémi"]
 
 
-@pytest.fixture()
-def two_processes(trained_model: Path, postgres_url: str, redis_server: str, settings: Settings, tmp_path: Path) -> Any:
-    first = dataclasses.replace(
-        settings, database_url=postgres_url, tracker_store_url=postgres_url, tracker_dialect="postgresql",
-        web_port=free_port(), redis_url=redis_server,
-    )  # fmt: skip
-    second = dataclasses.replace(first, rasa_port=free_port())
-    prepare_database(first)
-    with Supervisor() as supervisor:
-        supervisor.start(
-            action_server(first, log_dir=tmp_path / "a"),
-            rasa_server(first, trained_model, log_dir=tmp_path / "a"),
-            dataclasses.replace(rasa_server(second, trained_model, log_dir=tmp_path / "b"), name="Rasa server 2"),
-        )
-        yield first, second
+@pytest.fixture(scope="module")
+def own_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnRedis]:
+    if shutil.which("redis-server") is None:
+        require_service("redis-server is not installed (Debian package redis-server)")
+    server = OwnRedis(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def two_processes(
+    trained_model: Path, postgres_server: str, own_redis: OwnRedis, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Settings, Settings]]:
+    logs = tmp_path_factory.mktemp("logs")
+    with fresh_postgres(postgres_server) as database:
+        first = settings_for(
+            database_url=database, tracker_store_url=database, tracker_dialect="postgresql", web_port=free_port(),
+            redis_url=own_redis.url,
+        )  # fmt: skip
+        second = dataclasses.replace(first, rasa_port=free_port())
+        prepare_database(first)
+        with Supervisor() as supervisor:
+            supervisor.start(
+                action_server(first, log_dir=logs / "a"),
+                rasa_server(first, trained_model, log_dir=logs / "a"),
+                dataclasses.replace(rasa_server(second, trained_model, log_dir=logs / "b"), name="Rasa server 2"),
+            )
+            # Redis away at start-up: both serve, and say so politely rather than run without the lock
+            assert APOLOGY in say(first, "early", "bonjour") and APOLOGY in say(second, "early", "bonjour")
+            own_redis.start()
+            yield first, second
+        assert "ConnectionError" in (logs / "a" / "rasa.log").read_text(encoding="utf-8")  # the logs say why
 
 
 def say(settings: Settings, sender: str, message: str) -> str:
@@ -115,3 +137,16 @@ def test_a_push_made_by_one_process_reaches_a_bubble_held_by_the_other(
                     return str(frame["text"])
 
     assert "assurance" in asyncio.run(bubble())
+
+
+def test_redis_gone_meanwhile_is_said_politely_and_recovered_without_restart(
+    two_processes: tuple[Settings, Settings], own_redis: OwnRedis
+) -> None:
+    first, second = two_processes
+    assert "accord" in say(first, "outage", "je voudrais devenir bénévole")  # the consent question
+    own_redis.stop()
+    try:
+        assert APOLOGY in say(second, "outage", "oui")  # refused, not run without the lock
+    finally:
+        own_redis.start()
+    assert "prénom" in say(second, "outage", "oui")  # the same answer again, now taken, no restart
