@@ -36,7 +36,7 @@ STATUS_WORDS = {"confirmed": "inscrit", "cancelled": "annulé", "attended": "pr�
 ANSWER_WORDS = {"yes": "oui, toujours OK", "no": "non"}
 BAD_HOURS = "nombre d'heures invalide : indiquez par exemple 2, 2,5 ou 2 h 30 (plus de 0 et 24 au plus)"
 REFUSALS = {
-    hours_store.INVALID_MINUTES: BAD_HOURS,
+    hours_store.INVALID_MINUTES: BAD_HOURS + " ; 24 heures au plus par jour pour une même personne",
     hours_store.UNKNOWN: "cette inscription n'existe pas",
     hours_store.CANCELLED: "cette inscription est annulée",
     hours_store.NOT_ENDED: "ce créneau n'est pas encore terminé",

@@ -1,0 +1,128 @@
+"""Issue 18's new doors attacked from outside: hours, attestations, the calendar file, the console's new addresses.
+
+Each test is a way in that worked against a running copy (review of issue 18) and must not work now:
+
+- a volunteer with two one-hour shifts on one day checked in 20 hours for each and got, at once
+  and without staff, an attestation of 40 hours on that day; staff could log 55 hours on one day
+  for one person, and hours dated in the year 1 ("du 1er janvier 1" on the attestation).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+import time_machine
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from actions import follow_up
+from bot.attestations import create_link
+from bot.config import Settings
+from bot.errors import InvalidDataError
+from bot.store import hours, models
+from bot.store.session import session_scope
+from tests.actions.conftest import app_database, make_tracker  # noqa: F401 - a fixture used below
+
+ZONE = "Europe/Paris"
+# Thursday 3 December 2026: two one-hour shifts in the afternoon (Paris), checked in the next day.
+FIRST = datetime(2026, 12, 3, 12, tzinfo=timezone.utc)
+SECOND = datetime(2026, 12, 3, 14, tzinfo=timezone.utc)
+NEXT_DAY = datetime(2026, 12, 4, 10, tzinfo=timezone.utc)
+DAY = date(2026, 12, 3)
+
+
+def _two_shifts_one_day(session: Session, sender_id: str = "hours-sender") -> tuple[int, int, int]:
+    """A volunteer signed up for two one-hour shifts on DAY: (volunteer id, first sign-up, second sign-up)."""
+    session.add(models.Mission(id="M918", title="Colis du jeudi"))
+    volunteer = models.Volunteer(channel="rest", sender_id=sender_id, first_name="Bob", age_group="adult")
+    shifts = [
+        models.Shift(mission_id="M918", starts_at=start, ends_at=start + timedelta(hours=1), places=3, taken=1)
+        for start in (FIRST, SECOND)
+    ]
+    session.add_all([volunteer, *shifts])
+    session.flush()
+    signups = [models.Signup(shift_id=shift.id, volunteer_id=volunteer.id, status="confirmed") for shift in shifts]
+    session.add_all(signups)
+    session.flush()
+    return int(volunteer.id), int(signups[0].id), int(signups[1].id)
+
+
+def _logged(session: Session, volunteer_id: int) -> int:
+    entry = models.HoursEntry
+    return int(session.scalar(select(func.sum(entry.minutes)).where(entry.volunteer_id == volunteer_id)) or 0)
+
+
+# --------------------------------------------------------------------------- hours: 24 a day, from 2000 on
+
+
+def test_check_ins_never_log_more_than_24_hours_on_one_day(database_url: str) -> None:
+    with session_scope(database_url) as session:
+        volunteer_id, first, second = _two_shifts_one_day(session)
+        assert hours.record_checkin_hours(session, signup_id=first, minutes=20 * 60, now=NEXT_DAY, zone=ZONE).ok
+        refused = hours.record_checkin_hours(session, signup_id=second, minutes=20 * 60, now=NEXT_DAY, zone=ZONE)
+        assert refused.status == hours.INVALID_MINUTES
+        assert session.get(models.Signup, second).status == "confirmed"  # nothing half-written
+        assert hours.record_checkin_hours(session, signup_id=second, minutes=4 * 60, now=NEXT_DAY, zone=ZONE).ok
+        assert _logged(session, volunteer_id) == 24 * 60
+
+
+def test_staff_never_log_more_than_24_hours_on_one_day_nor_before_2000(database_url: str) -> None:
+    with session_scope(database_url) as session:
+        staff = models.StaffMember(email="hours@entraide.test", role="admin", password_hash="x")
+        session.add(staff)
+        volunteer_id, _, _ = _two_shifts_one_day(session)
+        session.flush()
+
+        def add(day: date, minutes: int) -> models.HoursEntry:
+            return hours.add_staff_hours(session, volunteer_id=volunteer_id, mission_id="M918", day=day,
+                                         minutes=minutes, staff_id=staff.id, today=NEXT_DAY.date())  # fmt: skip
+
+        entry = add(DAY, 24 * 60)
+        with pytest.raises(InvalidDataError, match="plus de 24 heures le 03/12/2026"):
+            add(DAY, 60)
+        hours.edit(session, entry_id=entry.id, minutes=20 * 60, staff_id=staff.id)  # lowering is fine
+        second = add(DAY, 4 * 60)
+        with pytest.raises(InvalidDataError, match="plus de 24 heures"):
+            hours.edit(session, entry_id=second.id, minutes=5 * 60, staff_id=staff.id)
+        for day in (date(1, 1, 1), date(1900, 1, 1), date(1999, 12, 31)):
+            with pytest.raises(InvalidDataError, match="avant le 01/01/2000"):
+                add(day, 60)
+        assert _logged(session, volunteer_id) == 24 * 60
+
+
+def test_an_attestation_never_starts_before_2000(settings: Settings) -> None:
+    with session_scope(settings.database_url) as session:
+        volunteer_id, first, _ = _two_shifts_one_day(session)
+        hours.record_checkin_hours(session, signup_id=first, minutes=60, now=NEXT_DAY, zone=ZONE)
+        link = create_link(session, settings, volunteer_id=volunteer_id, start=date(1, 1, 1), end=date(9999, 12, 31),
+                           full_name="Bob Martin", now=NEXT_DAY)  # fmt: skip
+        assert link is not None
+        row = session.scalars(select(models.AttestationLink)).one()
+        assert (row.period_start, row.period_end) == (date(2000, 1, 1), NEXT_DAY.date())
+
+
+def _run(action: Any, text: str, *, slots: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text, intent="inform", slots=slots)
+    with time_machine.travel(NEXT_DAY, tick=False):
+        events = asyncio.run(action.run(dispatcher, tracker, {}))
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    return slots, [m["response"] for m in dispatcher.messages]
+
+
+def test_a_check_in_past_24_hours_that_day_is_asked_again_in_the_chat(app_database: str) -> None:  # noqa: F811
+    with session_scope(app_database) as session:
+        volunteer_id, first, second = _two_shifts_one_day(session, sender_id="test-sender")
+        assert hours.record_checkin_hours(session, signup_id=first, minutes=20 * 60, now=NEXT_DAY, zone=ZONE).ok
+    slots = {"follow_up_step": "checkin_comment", "follow_up_pending": True, "follow_up_signup": second,
+             "checkin_minutes": 20 * 60, "checkin_rating": 5}  # fmt: skip
+    events, said = _run(follow_up.ActionFollowUpAnswer(), "Super équipe", slots=slots)
+    assert said == ["utter_checkin_duration_out_of_range"]
+    assert events["follow_up_step"] == "checkin_minutes" and events["follow_up_signup"] == second
+    with session_scope(app_database) as session:
+        assert session.get(models.Signup, second).status == "confirmed"
+        assert _logged(session, volunteer_id) == 20 * 60
