@@ -4,12 +4,16 @@ Each test is a way in that worked against a running copy (review of issue 18) an
 
 - a volunteer with two one-hour shifts on one day checked in 20 hours for each and got, at once
   and without staff, an attestation of 40 hours on that day; staff could log 55 hours on one day
-  for one person, and hours dated in the year 1 ("du 1er janvier 1" on the attestation).
+  for one person, and hours dated in the year 1 ("du 1er janvier 1" on the attestation);
+- a mission's title or address with a Unicode line break (U+2028, U+0085) or another control
+  character started a property of its own in the calendar file for readers that split lines on
+  them (Python's ``str.splitlines``, which the ``icalendar`` package uses).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -20,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from actions import follow_up
+from bot import ics
 from bot.attestations import create_link
 from bot.config import Settings
 from bot.errors import InvalidDataError
@@ -126,3 +131,23 @@ def test_a_check_in_past_24_hours_that_day_is_asked_again_in_the_chat(app_databa
     with session_scope(app_database) as session:
         assert session.get(models.Signup, second).status == "confirmed"
         assert _logged(session, volunteer_id) == 20 * 60
+
+
+# --------------------------------------------------------------------------- the calendar file
+
+
+def test_mission_fields_cannot_start_a_property_of_the_calendar_file() -> None:
+    content = ics.calendar_file(
+        uid="signup-1@example.org",
+        starts_at=FIRST,
+        ends_at=FIRST + timedelta(hours=1),
+        summary="Colis\u2028ATTENDEE:mailto:x@evil.example\x85METHOD:REQUEST",
+        location="12 rue du Port\x0bURL:https://evil.example\x0c\x1c\x1d\x1e",
+        description="Contact\x00: Martine\x1b\x7f\u2029ORGANIZER:mailto:y@evil.example",
+        stamp=FIRST,
+    )
+    names = [line.split(":", 1)[0] for line in content.splitlines() if not line.startswith(" ")]
+    assert names == ["BEGIN", "VERSION", "PRODID", "CALSCALE", "METHOD", "BEGIN", "UID", "DTSTAMP", "DTSTART",
+                     "DTEND", "SUMMARY", "LOCATION", "DESCRIPTION", "END", "END"]  # fmt: skip
+    assert not re.search(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f\x85\u2028\u2029]", content)
+    assert "ATTENDEE:mailto:x@evil.example" in content.replace("\r\n ", "")  # kept, as words of the title
