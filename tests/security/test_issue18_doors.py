@@ -7,7 +7,9 @@ Each test is a way in that worked against a running copy (review of issue 18) an
   for one person, and hours dated in the year 1 ("du 1er janvier 1" on the attestation);
 - a mission's title or address with a Unicode line break (U+2028, U+0085) or another control
   character started a property of its own in the calendar file for readers that split lines on
-  them (Python's ``str.splitlines``, which the ``icalendar`` package uses).
+  them (Python's ``str.splitlines``, which the ``icalendar`` package uses);
+- an id beyond what the database holds in the addresses of the new console pages and forms
+  (a mission's attendance, a volunteer's hours, a shift's places and cancellation) was a 500.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from fastapi.testclient import TestClient
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,6 +34,7 @@ from bot.errors import InvalidDataError
 from bot.store import hours, models
 from bot.store.session import session_scope
 from tests.actions.conftest import app_database, make_tracker  # noqa: F401 - a fixture used below
+from tests.bot.console.conftest import admin, app, console_settings, csrf_of  # noqa: F401 - fixtures used below
 
 ZONE = "Europe/Paris"
 # Thursday 3 December 2026: two one-hour shifts in the afternoon (Paris), checked in the next day.
@@ -151,3 +155,41 @@ def test_mission_fields_cannot_start_a_property_of_the_calendar_file() -> None:
                      "DTEND", "SUMMARY", "LOCATION", "DESCRIPTION", "END", "END"]  # fmt: skip
     assert not re.search(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f\x85\u2028\u2029]", content)
     assert "ATTENDEE:mailto:x@evil.example" in content.replace("\r\n ", "")  # kept, as words of the title
+
+
+# --------------------------------------------------------------------------- ids beyond the database in addresses
+
+HUGE = "99999999999999999999"
+TOO_BIG = str(2**63)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/console/leads/{HUGE}/hours",
+        f"/console/leads/{TOO_BIG}/hours",
+        f"/console/missions/M001/creneaux/{HUGE}/annuler",
+    ],
+)
+def test_a_huge_id_in_a_new_page_address_is_refused_not_a_500(admin: TestClient, path: str) -> None:  # noqa: F811
+    response = admin.get(path)
+    assert response.status_code in (400, 404), response.status_code
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/console/missions/M001/attendance/{HUGE}/present",
+        f"/console/missions/M001/attendance/{TOO_BIG}/absent",
+        f"/console/leads/{HUGE}/hours",
+        f"/console/leads/1/hours/{HUGE}/edit",
+        f"/console/leads/1/hours/{TOO_BIG}/delete",
+        f"/console/leads/{HUGE}/attestation",
+        f"/console/missions/M001/creneaux/{HUGE}/places",
+        f"/console/missions/M001/creneaux/{TOO_BIG}/annuler",
+    ],
+)
+def test_a_huge_id_in_a_new_form_address_is_refused_not_a_500(admin: TestClient, path: str) -> None:  # noqa: F811
+    token = csrf_of(admin.get("/console/missions/M001").text)
+    response = admin.post(path, data={"csrf_token": token, "hours": "2", "places": "3"}, follow_redirects=False)
+    assert response.status_code in (400, 404), response.status_code
