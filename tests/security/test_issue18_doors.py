@@ -10,6 +10,7 @@ Each test is a way in that worked against a running copy (review of issue 18) an
   them (Python's ``str.splitlines``, which the ``icalendar`` package uses);
 - an id beyond what the database holds in the addresses of the new console pages and forms
   (a mission's attendance, a volunteer's hours, a shift's places and cancellation) was a 500.
+- hundreds of digits typed as the hours of a check-in crashed the action (a float's infinity).
 """
 
 from __future__ import annotations
@@ -193,3 +194,18 @@ def test_a_huge_id_in_a_new_form_address_is_refused_not_a_500(admin: TestClient,
     token = csrf_of(admin.get("/console/missions/M001").text)
     response = admin.post(path, data={"csrf_token": token, "hours": "2", "places": "3"}, follow_redirects=False)
     assert response.status_code in (400, 404), response.status_code
+
+
+# --------------------------------------------------------------------------- hours typed in the chat
+
+
+def test_hundreds_of_digits_typed_as_hours_are_unclear_not_a_crash(app_database: str) -> None:  # noqa: F811
+    with session_scope(app_database) as session:
+        volunteer_id, first, _ = _two_shifts_one_day(session, sender_id="test-sender")
+    slots = {"follow_up_step": "checkin_minutes", "follow_up_pending": True, "follow_up_signup": first}
+    for text in ("9" * 400 + " h", "9" * 400 + " minutes", "1" * 1990):
+        events, said = _run(follow_up.ActionFollowUpAnswer(), text, slots=slots)
+        assert said in (["utter_checkin_duration_unclear"], ["utter_checkin_duration_out_of_range"]), said
+        assert events["follow_up_step"] == "checkin_minutes"
+    with session_scope(app_database) as session:
+        assert _logged(session, volunteer_id) == 0
