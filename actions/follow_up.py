@@ -266,6 +266,9 @@ def _finish(dispatcher: CollectingDispatcher, tracker: Tracker, comment: str | N
     )  # fmt: skip
     if result.status == "ok":
         dispatcher.utter_message(response="utter_checkin_thanks", hours=say_minutes(minutes))
+    elif result.status == "invalid":  # more than 24 hours that day with the person's other hours: asked again
+        dispatcher.utter_message(response="utter_checkin_duration_out_of_range")
+        return _asked("checkin_minutes", **{SIGNUP: signup_id, MINUTES: None, RATING: None})
     else:
         dispatcher.utter_message(response=_refusal(result.status))
     return _ended()

@@ -173,7 +173,8 @@ def create_link(
 ) -> str | None:
     """A link to the volunteer's attestation over ``start``..``end``: PUBLIC_URL/attestations/<token>.
 
-    The period ends today at the latest (the attestation says what was done). None when there
+    The period ends today at the latest (the attestation says what was done) and starts on
+    ``bot.store.hours.EARLIEST_DAY`` at the earliest. None when there
     are no hours in it. ``full_name`` is what the PDF prints (the first name when not given).
     The creation is audited with ids only.
     """
@@ -182,6 +183,7 @@ def create_link(
     if volunteer is None:
         raise NotFoundError("ce bénévole n'existe pas")
     end = min(end, local(now, settings.timezone).date())
+    start = max(start, hours_store.EARLIEST_DAY)  # no hours before it: "du 1er janvier 1" would be printed
     if start > end:
         raise InvalidDataError("la période doit commencer avant sa fin, et pas dans le futur")
     if hours_store.minutes_between(session, volunteer_id=volunteer_id, start=start, end=end) <= 0:

@@ -7,6 +7,7 @@ acceptable answer (1 minute to 24 hours), the planned duration for "comme prévu
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
@@ -131,8 +132,8 @@ def parse_minutes(text: str) -> int | None:
             read = True
         elif "__fraction__" in plain:
             read = True  # "une demi-heure", "trois quarts d'heure"
-    if not read:
-        return None  # nothing, or "et demie" alone
+    if not read or not math.isfinite(total):
+        return None  # nothing, "et demie" alone, or hundreds of digits (a float's infinity has no minutes)
     minutes_total = round(total) + extra
     if negative and minutes_total > 0:
         minutes_total = -minutes_total

@@ -3,19 +3,24 @@
 One VCALENDAR with one VEVENT: the mission's title, where (address and town), when (UTC), whom to
 ask on the day (the mission's contact). Nothing about the person: the file is what anyone holding
 its link gets. Lines end with CRLF and are folded at 75 octets (never inside a UTF-8 character);
-text values escape backslashes, commas, semicolons and newlines (RFC 5545, 3.3.11).
+text values escape backslashes, commas, semicolons and newlines (RFC 5545, 3.3.11); other control
+characters, which TEXT may not hold, and the line breaks of Unicode (U+0085, U+2028, U+2029: some
+readers split lines on them) become spaces, so a mission's field cannot start a property of its own.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 PRODUCT = "-//Entraide//Assistant benevolat//FR"
 MAX_OCTETS = 75
+NOT_TEXT = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f\x85\u2028\u2029]")
 
 
 def escape_text(value: str) -> str:
-    """A TEXT value: backslash, semicolon, comma and newlines escaped."""
+    """A TEXT value: backslash, semicolon, comma and newlines escaped, other line breaks and controls as spaces."""
+    value = NOT_TEXT.sub(" ", value)
     value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
     return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
 

@@ -536,7 +536,9 @@ def period_dates(period: str, *, today: date) -> tuple[date, date]:
     if period == "last_year":
         return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
     if period == "all":
-        return date(2000, 1, 1), today
+        from bot.store.hours import EARLIEST_DAY
+
+        return EARLIEST_DAY, today
     return date(today.year, 1, 1), today
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from bot.attestations import cec_summary, create_link, say_hours
 from bot.config import Settings
 from bot.console import access
-from bot.console.deps import DbSession, Forbidden, SettingsDep, Staff, actor, redirect, render
+from bot.console.deps import DbSession, Forbidden, RowId, SettingsDep, Staff, actor, redirect, render
 from bot.errors import InvalidDataError, NotFoundError
 from bot.shifts import label, local
 from bot.store import hours as hours_store
@@ -36,7 +36,7 @@ STATUS_WORDS = {"confirmed": "inscrit", "cancelled": "annulé", "attended": "pr�
 ANSWER_WORDS = {"yes": "oui, toujours OK", "no": "non"}
 BAD_HOURS = "nombre d'heures invalide : indiquez par exemple 2, 2,5 ou 2 h 30 (plus de 0 et 24 au plus)"
 REFUSALS = {
-    hours_store.INVALID_MINUTES: BAD_HOURS,
+    hours_store.INVALID_MINUTES: BAD_HOURS + " ; 24 heures au plus par jour pour une même personne",
     hours_store.UNKNOWN: "cette inscription n'existe pas",
     hours_store.CANCELLED: "cette inscription est annulée",
     hours_store.NOT_ENDED: "ce créneau n'est pas encore terminé",
@@ -124,7 +124,7 @@ def _refused(mission_id: str, message: str) -> Response:
 
 @router.post("/missions/{mission_id}/attendance/{signup_id}/present")
 async def mark_present(
-    *, request: Request, mission_id: str, signup_id: int, member: Staff, session: DbSession, settings: SettingsDep
+    *, request: Request, mission_id: str, signup_id: RowId, member: Staff, session: DbSession, settings: SettingsDep
 ) -> Response:
     """Mark the person present with their hours, or correct the hours already recorded."""
     signup = _signup_of(session, mission_id, signup_id)
@@ -154,7 +154,7 @@ async def mark_present(
 
 
 @router.post("/missions/{mission_id}/attendance/{signup_id}/absent")
-def mark_absent(*, mission_id: str, signup_id: int, member: Staff, session: DbSession) -> Response:
+def mark_absent(*, mission_id: str, signup_id: RowId, member: Staff, session: DbSession) -> Response:
     """Record that the person could not come (their hours, if any, are removed)."""
     signup = _signup_of(session, mission_id, signup_id)
     outcome = hours_store.mark_no_show(session, signup_id=signup.id, now=_now(), staff_id=member.id)
@@ -220,7 +220,7 @@ def _hours_page(
 
 @router.get("/leads/{volunteer_id}/hours")
 def hours_page(
-    *, request: Request, volunteer_id: int, member: Staff, session: DbSession, settings: SettingsDep
+    *, request: Request, volunteer_id: RowId, member: Staff, session: DbSession, settings: SettingsDep
 ) -> Response:
     """The volunteer's hours log, yearly totals with the CEC summary, and the attestation form."""
     volunteer = lead_store.get(session, volunteer_id=volunteer_id)
@@ -229,7 +229,7 @@ def hours_page(
 
 @router.post("/leads/{volunteer_id}/hours")
 async def hours_add(
-    *, request: Request, volunteer_id: int, member: Staff, session: DbSession, settings: SettingsDep
+    *, request: Request, volunteer_id: RowId, member: Staff, session: DbSession, settings: SettingsDep
 ) -> Response:
     """Add hours by hand: a day not in the future, 0 < hours <= 24, a mission."""
     volunteer = lead_store.get(session, volunteer_id=volunteer_id)
@@ -256,7 +256,7 @@ async def hours_add(
 
 @router.post("/leads/{volunteer_id}/hours/{entry_id}/edit")
 async def hours_edit(
-    *, request: Request, volunteer_id: int, entry_id: int, member: Staff, session: DbSession, settings: SettingsDep
+    *, request: Request, volunteer_id: RowId, entry_id: RowId, member: Staff, session: DbSession, settings: SettingsDep
 ) -> Response:
     """Correct the hours of one line of the log."""
     volunteer = lead_store.get(session, volunteer_id=volunteer_id)
@@ -279,7 +279,7 @@ async def hours_edit(
 
 
 @router.post("/leads/{volunteer_id}/hours/{entry_id}/delete")
-def hours_delete(*, volunteer_id: int, entry_id: int, member: Staff, session: DbSession) -> Response:
+def hours_delete(*, volunteer_id: RowId, entry_id: RowId, member: Staff, session: DbSession) -> Response:
     """Remove one line of the log (a check-in's sign-up goes back to "inscrit")."""
     volunteer = lead_store.get(session, volunteer_id=volunteer_id)
     hours_store.delete(session, entry_id=entry_id, staff_id=member.id, volunteer_id=volunteer.id)
@@ -293,7 +293,7 @@ def hours_delete(*, volunteer_id: int, entry_id: int, member: Staff, session: Db
 
 @router.post("/leads/{volunteer_id}/attestation")
 async def attestation_create(
-    *, request: Request, volunteer_id: int, member: Staff, session: DbSession, settings: SettingsDep
+    *, request: Request, volunteer_id: RowId, member: Staff, session: DbSession, settings: SettingsDep
 ) -> Response:
     """Generate an attestation over a period: the expiring link is shown, to download or pass on."""
     volunteer = lead_store.get(session, volunteer_id=volunteer_id)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -67,6 +68,10 @@ def db_session(settings: SettingsDep) -> Iterator[Session]:
 
 
 DbSession = Annotated[Session, Depends(db_session)]
+
+# A row's id in a console address: beyond what the database holds it is refused (400), not a 500.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, PathParam(ge=1, le=MAX_ROW_ID)]
 
 
 def current_staff(request: Request, session: DbSession, settings: SettingsDep) -> models.StaffMember:

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from bot.assistant_api import trigger_intent
-from bot.console.deps import DbSession, SettingsDep, Staff, actor, redirect, render
+from bot.console.deps import DbSession, RowId, SettingsDep, Staff, actor, redirect, render
 from bot.console.forms import form_choices, resolve_town
 from bot.console.suggestions import suggest
 from bot.errors import AssistantUnavailableError, InvalidDataError, NotFoundError
@@ -484,7 +484,7 @@ def _mission_shift(session: Session, mission_id: str, shift_id: int) -> models.S
 def shift_places(
     *,
     mission_id: str,
-    shift_id: int,
+    shift_id: RowId,
     places: Annotated[str, Form()],
     member: Staff,
     session: DbSession,
@@ -509,7 +509,7 @@ def shift_places(
 
 @router.get("/{mission_id}/creneaux/{shift_id}/annuler")
 def shift_cancel_form(
-    *, request: Request, mission_id: str, shift_id: int, member: Staff, session: DbSession, settings: SettingsDep
+    *, request: Request, mission_id: str, shift_id: RowId, member: Staff, session: DbSession, settings: SettingsDep
 ) -> Response:
     """Ask for confirmation before cancelling a shift, saying how many people will be told."""
     mission = staffing.get(session, mission_id=mission_id)
@@ -529,7 +529,7 @@ def shift_cancel_form(
 
 @router.post("/{mission_id}/creneaux/{shift_id}/annuler")
 def shift_cancel(
-    *, mission_id: str, shift_id: int, member: Staff, session: DbSession, settings: SettingsDep
+    *, mission_id: str, shift_id: RowId, member: Staff, session: DbSession, settings: SettingsDep
 ) -> Response:
     """Cancel a shift; the people signed up are told by the assistant (bot.signups.tell_cancelled)."""
     shift = _mission_shift(session, mission_id, shift_id)

@@ -31,6 +31,8 @@ from bot.store.retention import as_utc
 logger = logging.getLogger(__name__)
 
 MAX_MINUTES = 24 * 60
+# The first day hours may be dated (and attested) on: older dates are typing mistakes.
+EARLIEST_DAY = date(2000, 1, 1)
 # What record_checkin_hours and mark_no_show can answer.
 OK, INVALID_MINUTES, UNKNOWN, CANCELLED, NOT_ENDED, NOT_STARTED, ALREADY = (
     "ok", "invalid_minutes", "unknown", "cancelled", "not_ended", "not_started", "already",
@@ -74,8 +76,8 @@ def record_checkin_hours(
 
     The hours are dated the shift's local day (``TIMEZONE``) and keep the mission's title.
     ``staff_id`` set: a staff member marks the person present (source "staff"); this also
-    corrects an absence. Refused: minutes <= 0 or > 1440, an unknown or cancelled sign-up, a shift
-    not yet ended, a sign-up already attended.
+    corrects an absence. Refused: minutes <= 0 or > 1440 (also with the person's other hours that
+    day), an unknown or cancelled sign-up, a shift not yet ended, a sign-up already attended.
     """
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 < minutes <= MAX_MINUTES:
         return Outcome(INVALID_MINUTES)
@@ -89,6 +91,9 @@ def record_checkin_hours(
         return Outcome(NOT_ENDED)
     if signup.status == "attended":
         return Outcome(ALREADY)
+    day = local(shift.starts_at, _zone(zone)).date()
+    if _day_minutes(session, volunteer_id=signup.volunteer_id, day=day) + minutes > MAX_MINUTES:
+        return Outcome(INVALID_MINUTES)  # with the day's other hours, more than 24 hours on one day
     session.flush()
     claimed = session.execute(
         update(models.Signup.__table__)
@@ -103,7 +108,7 @@ def record_checkin_hours(
         signup_id=signup.id,
         mission_id=shift.mission_id,
         mission_title=(mission.title if mission is not None else "Mission")[:120],
-        day=local(shift.starts_at, _zone(zone)).date(),
+        day=day,
         minutes=minutes,
         source="checkin" if staff_id is None else "staff",
         staff_id=staff_id,
@@ -156,15 +161,41 @@ def _checked_minutes(minutes: int) -> int:
     return minutes
 
 
+def _day_minutes(session: Session, *, volunteer_id: int, day: date, without: int | None = None) -> int:
+    """Minutes already logged for the volunteer on ``day`` (the entry ``without``, being corrected, left out)."""
+    entry = models.HoursEntry
+    statement = select(func.coalesce(func.sum(entry.minutes), 0)).where(
+        entry.volunteer_id == volunteer_id, entry.day == day
+    )
+    if without is not None:
+        statement = statement.where(entry.id != without)
+    return int(session.scalar(statement) or 0)
+
+
+def _check_day_total(
+    session: Session, *, volunteer_id: int, day: date, minutes: int, without: int | None = None
+) -> None:
+    """Refuse what would make more than 24 hours on one day for one person, all entries together."""
+    logged = _day_minutes(session, volunteer_id=volunteer_id, day=day, without=without)
+    if logged + minutes > MAX_MINUTES:
+        raise InvalidDataError(
+            f"cela ferait plus de 24 heures le {day:%d/%m/%Y} : {logged // 60} h {logged % 60:02d} y sont déjà comptées"
+        )
+
+
 def add_staff_hours(
     session: Session, *, volunteer_id: int, mission_id: str, day: date, minutes: int, staff_id: int, today: date
 ) -> models.HoursEntry:
-    """Add hours entered by staff (a day not in the future, 0 < minutes <= 1440, an existing mission)."""
+    """Add hours entered by staff (a day from 2000 on and not in the future, 0 < minutes <= 1440 and at most
+    1440 that day with the person's other hours, an existing mission)."""
     _checked_minutes(minutes)
     if day > today:
         raise InvalidDataError("la date ne peut pas être dans le futur")
+    if day < EARLIEST_DAY:
+        raise InvalidDataError(f"la date ne peut pas être avant le {EARLIEST_DAY:%d/%m/%Y}")
     if session.get(models.Volunteer, volunteer_id) is None:
         raise NotFoundError("ce bénévole n'existe pas")
+    _check_day_total(session, volunteer_id=volunteer_id, day=day, minutes=minutes)
     mission = session.get(models.Mission, mission_id)
     if mission is None:
         raise InvalidDataError("choisissez une mission de la liste")
@@ -193,9 +224,10 @@ def _entry(session: Session, entry_id: int, volunteer_id: int | None) -> models.
 def edit(
     session: Session, *, entry_id: int, minutes: int, staff_id: int, volunteer_id: int | None = None
 ) -> models.HoursEntry:
-    """Correct the minutes of an entry (0 < minutes <= 1440); the staff member becomes its author."""
+    """Correct the minutes of an entry (0 < minutes <= 1440, the day's total too); the staff member is its author."""
     _checked_minutes(minutes)
     entry = _entry(session, entry_id, volunteer_id)
+    _check_day_total(session, volunteer_id=entry.volunteer_id, day=entry.day, minutes=minutes, without=entry.id)
     entry.minutes = minutes
     entry.staff_id = staff_id
     session.flush()
