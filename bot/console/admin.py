@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from bot.console.deps import Admin, DbSession, actor, download, redirect, render
+from bot.console.deps import Admin, DbSession, RowId, actor, download, redirect, render
 from bot.errors import InvalidDataError
 from bot.store import leads as lead_store
 from bot.store import staff as staff_store
@@ -52,7 +52,7 @@ def staff_add(
 
 
 @router.post("/staff/{staff_id}/supprimer")
-def staff_delete(*, staff_id: int, member: Admin, session: DbSession) -> Response:
+def staff_delete(*, staff_id: RowId, member: Admin, session: DbSession) -> Response:
     """Remove an account (never one's own)."""
     if staff_id == member.id:
         raise InvalidDataError("vous ne pouvez pas supprimer votre propre compte")

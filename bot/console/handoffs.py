@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from bot.console import access
 from bot.console.conversations import lead_of
-from bot.console.deps import DbSession, Staff, actor, redirect, render
+from bot.console.deps import DbSession, RowId, Staff, actor, redirect, render
 from bot.store import leads as lead_store
 from bot.store import takeovers as takeover_store
 
@@ -22,7 +22,7 @@ def handoff_queue(*, request: Request, member: Staff, session: DbSession) -> Res
 
 
 @router.get("/{request_id}")
-def handoff_conversation(*, request_id: int, member: Staff, session: DbSession) -> Response:
+def handoff_conversation(*, request_id: RowId, member: Staff, session: DbSession) -> Response:
     """The conversation behind a request, live (the lead's page for a coordinator who does not follow the lead)."""
     handoff = lead_store.handoff(session, request_id=request_id)
     lead = lead_of(session, handoff)
@@ -34,7 +34,7 @@ def handoff_conversation(*, request_id: int, member: Staff, session: DbSession) 
 
 
 @router.post("/{request_id}/traitee")
-def handoff_done(*, request_id: int, member: Staff, session: DbSession) -> Response:
+def handoff_done(*, request_id: RowId, member: Staff, session: DbSession) -> Response:
     """Mark a request as handled."""
     lead_store.close_handoff(session, request_id=request_id)
     lead_store.record_audit(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.console import access
-from bot.console.deps import Admin, DbSession, Forbidden, SettingsDep, Staff, actor, download, redirect, render
+from bot.console.deps import Admin, DbSession, Forbidden, RowId, SettingsDep, Staff, actor, download, redirect, render
 from bot.console.forms import (
     CHANNELS,
     cause_choices,
@@ -156,7 +156,7 @@ def lead_details(
 def lead_page(
     *,
     request: Request,
-    volunteer_id: int,
+    volunteer_id: RowId,
     member: Staff,
     session: DbSession,
     settings: SettingsDep,
@@ -180,7 +180,7 @@ def lead_page(
 @router.post("/{volunteer_id}/status")
 def lead_status(
     *,
-    volunteer_id: int,
+    volunteer_id: RowId,
     status: Annotated[str, Form()],
     reason: Annotated[str, Form()] = "",
     member: Staff,
@@ -198,7 +198,7 @@ def lead_status(
 @router.post("/{volunteer_id}/assign")
 def lead_assign(
     *,
-    volunteer_id: int,
+    volunteer_id: RowId,
     staff_id: Annotated[str, Form()] = "",
     member: Staff,
     session: DbSession,
@@ -219,7 +219,7 @@ def lead_assign(
 @router.post("/{volunteer_id}/notes")
 def lead_note(
     *,
-    volunteer_id: int,
+    volunteer_id: RowId,
     text: Annotated[str, Form()] = "",
     member: Staff,
     session: DbSession,
@@ -254,7 +254,7 @@ def _edit_page(
 def lead_edit_form(
     *,
     request: Request,
-    volunteer_id: int,
+    volunteer_id: RowId,
     member: Staff,
     session: DbSession,
 ) -> Response:
@@ -278,7 +278,7 @@ def lead_edit_form(
 async def lead_edit(
     *,
     request: Request,
-    volunteer_id: int,
+    volunteer_id: RowId,
     member: Staff,
     session: DbSession,
 ) -> Response:
@@ -397,7 +397,7 @@ def _iso(moment: datetime | None) -> str | None:
 @router.get("/{volunteer_id}/export.json")
 def lead_export(
     *,
-    volunteer_id: int,
+    volunteer_id: RowId,
     member: Admin,
     session: DbSession,
     settings: SettingsDep,
@@ -417,7 +417,7 @@ def lead_export(
 def lead_erase_confirm(
     *,
     request: Request,
-    volunteer_id: int,
+    volunteer_id: RowId,
     member: Admin,
     session: DbSession,
 ) -> Response:
@@ -429,7 +429,7 @@ def lead_erase_confirm(
 @router.post("/{volunteer_id}/erase")
 def lead_erase(
     *,
-    volunteer_id: int,
+    volunteer_id: RowId,
     confirm: Annotated[str, Form()] = "",
     member: Admin,
     session: DbSession,

@@ -170,6 +170,11 @@ TOO_BIG = str(2**63)
         f"/console/leads/{HUGE}/hours",
         f"/console/leads/{TOO_BIG}/hours",
         f"/console/missions/M001/creneaux/{HUGE}/annuler",
+        f"/console/leads/{HUGE}",  # the older pages, the same way
+        f"/console/leads/{TOO_BIG}/edit",
+        f"/console/leads/{HUGE}/export.json",
+        f"/console/leads/{HUGE}/erase",
+        f"/console/handoffs/{HUGE}",
     ],
 )
 def test_a_huge_id_in_a_new_page_address_is_refused_not_a_500(admin: TestClient, path: str) -> None:  # noqa: F811
@@ -188,6 +193,13 @@ def test_a_huge_id_in_a_new_page_address_is_refused_not_a_500(admin: TestClient,
         f"/console/leads/{HUGE}/attestation",
         f"/console/missions/M001/creneaux/{HUGE}/places",
         f"/console/missions/M001/creneaux/{TOO_BIG}/annuler",
+        f"/console/leads/{HUGE}/status",  # the older forms, the same way
+        f"/console/leads/{HUGE}/assign",
+        f"/console/leads/{HUGE}/notes",
+        f"/console/leads/{TOO_BIG}/edit",
+        f"/console/leads/{HUGE}/erase",
+        f"/console/handoffs/{HUGE}/traitee",
+        f"/console/admin/staff/{HUGE}/supprimer",
     ],
 )
 def test_a_huge_id_in_a_new_form_address_is_refused_not_a_500(admin: TestClient, path: str) -> None:  # noqa: F811
