@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -28,6 +29,13 @@ logger = logging.getLogger(__name__)
 SKIP = re.compile(
     r"^\s*(?:passer|passe|je passe|non merci|non|rien|aucun|pas de commentaire|annuler|stop)\s*[.!]*\s*$", re.I
 )
+# "Je n'ai pas pu venir", "j'étais malade" typed after "Comment ça s'est passé ?": an absence, like the button.
+# Matched on the text without accents; a duration in the same words wins ("2 h, j'étais malade après").
+NO_SHOW = re.compile(
+    r"\b(?:pas pu (?:venir|y aller|y etre|etre la|etre present|me deplacer|assurer)|pas (?:ete|etais) la"
+    r"|pas (?:venue?|alle|allee|present|presente)|absente?|malade|empechee?|empechement|imprevu|contretemps"
+    r"|(?:j ai|jai|g) (?:oublie|rate|loupe))\b"
+)
 STEP, PENDING = "follow_up_step", "follow_up_pending"
 SIGNUP, MINUTES, RATING, PERIOD = "follow_up_signup", "checkin_minutes", "checkin_rating", "attestation_period"
 
@@ -41,6 +49,16 @@ def _int(value: Any) -> int | None:
         return int(float(value))
     except (TypeError, ValueError):
         return None
+
+
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("'", " ").replace("’", " "))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def said_no_show(text: str) -> bool:
+    """Whether words typed as the answer to the check-in say the person could not come."""
+    return parse_minutes(text) is None and NO_SHOW.search(_plain(text)) is not None
 
 
 def _signup_id(tracker: Tracker) -> int | None:
@@ -214,17 +232,20 @@ class ActionCheckinNoShow(Action):
         return "action_checkin_no_show"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        signup_id = _signup_id(tracker)
-        result = reminders.CheckinResult("unknown")
-        if signup_id is not None:
-            result = reminders.finish_checkin(
-                get_settings(), signup_id=signup_id, channel=channel_of(tracker), sender_id=tracker.sender_id,
-                minutes=None,
-            )  # fmt: skip
-        dispatcher.utter_message(
-            response="utter_checkin_no_show" if result.status == "no_show" else _refusal(result.status)
-        )
-        return _ended()
+        return _no_show(dispatcher, tracker, _signup_id(tracker))
+
+
+def _no_show(dispatcher: CollectingDispatcher, tracker: Tracker, signup_id: int | None) -> list[EventType]:
+    """Record an absence (the button, or the words typed after the check-in) and thank without blame."""
+    result = reminders.CheckinResult("unknown")
+    if signup_id is not None:
+        result = reminders.finish_checkin(
+            get_settings(), signup_id=signup_id, channel=channel_of(tracker), sender_id=tracker.sender_id,
+            minutes=None,
+        )  # fmt: skip
+    response = "utter_checkin_no_show" if result.status == "no_show" else _refusal(result.status)
+    dispatcher.utter_message(response=response)
+    return _ended()
 
 
 class ActionCheckinRating(Action):
@@ -301,6 +322,19 @@ class ActionAskAttestation(Action):
         return _ended()
 
 
+class ActionOfferAttestation(Action):
+    """After the FAQ answer on attestations: to someone with hours recorded, the way to get theirs now."""
+
+    def name(self) -> str:
+        return "action_offer_attestation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        minutes = reminders.recorded_minutes(get_settings(), channel=channel_of(tracker), sender_id=tracker.sender_id)
+        if minutes > 0:
+            dispatcher.utter_message(response="utter_offer_attestation", hours=say_minutes(minutes))
+        return []
+
+
 class ActionAttestationPeriod(Action):
     """A period chosen: the full name to print is asked for."""
 
@@ -374,6 +408,9 @@ class ActionFollowUpAnswer(Action):
         if SKIP.match(text):
             dispatcher.utter_message(response="utter_checkin_dropped")
             return _ended()
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if said_no_show(text) or (intent == "cancel_signup" and parse_minutes(text) is None):
+            return _no_show(dispatcher, tracker, signup_id)
         state = _state(tracker, signup_id)
         if state.status != "ok" or state.view is None:
             dispatcher.utter_message(response=_refusal(state.status))

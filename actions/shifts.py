@@ -17,6 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of
+from actions.consent import ActionAskConsent
 from bot import signups
 from bot.config import get_settings
 
@@ -49,7 +50,12 @@ def _offer(dispatcher: CollectingDispatcher, choices: signups.Choices | None, re
 
 
 class ActionOfferShifts(Action):
-    """ "S'inscrire à une date" (``/sign_up{"mission_id"}``): the next dates with places left, as buttons."""
+    """A sign-up, with the button (``/sign_up{"mission_id"}``) or in words: the next dates with places left.
+
+    Typed without a mission ("je voudrais m'inscrire pour samedi"), the dates of the missions last
+    proposed are offered, or the missions themselves. Someone without a profile is led to it: the
+    consent question comes at once (its "oui" starts the profile, data/rules/consent.yml).
+    """
 
     def name(self) -> str:
         return "action_offer_shifts"
@@ -58,11 +64,31 @@ class ActionOfferShifts(Action):
         settings = get_settings()
         mission_id = _entity(tracker, "mission_id") or tracker.get_slot("mission_id")
         if not signups.has_profile(settings, channel=channel_of(tracker), sender_id=tracker.sender_id):
-            dispatcher.utter_message(response="utter_sign_up_needs_profile")
+            if tracker.get_slot("consent") == "given":  # consented, profile not finished: one button resumes it
+                dispatcher.utter_message(response="utter_sign_up_needs_profile")
+                return [SlotSet("mission_id", None)]
+            dispatcher.utter_message(response="utter_sign_up_profile_first")
+            events = await ActionAskConsent().run(dispatcher, tracker, domain)
+            return [*events, SlotSet("mission_id", None)]
+        if mission_id:
+            choices = signups.shift_choices(settings, mission_id=str(mission_id))
+            _offer(dispatcher, choices, "utter_choose_shift")
             return [SlotSet("mission_id", None)]
-        choices = signups.shift_choices(settings, mission_id=str(mission_id)) if mission_id else None
-        _offer(dispatcher, choices, "utter_choose_shift")
+        _offer_for_words(dispatcher, list(tracker.get_slot("latest_proposals") or []))
         return [SlotSet("mission_id", None)]
+
+
+def _offer_for_words(dispatcher: CollectingDispatcher, proposed: list[str]) -> None:
+    """A sign-up typed without a mission: the dates of the one mission last proposed, a choice, or the missions."""
+    settings = get_settings()
+    dated = [c for c in (signups.shift_choices(settings, mission_id=str(m)) for m in proposed) if c and c.shifts]
+    if len(dated) == 1:
+        _offer(dispatcher, dated[0], "utter_choose_shift")
+    elif dated:
+        buttons = [{"title": c.mission, "payload": f'/sign_up{{"mission_id": "{c.mission_id}"}}'} for c in dated]
+        dispatcher.utter_message(response="utter_sign_up_which_mission", buttons=buttons)
+    else:
+        dispatcher.utter_message(response="utter_sign_up_see_missions")
 
 
 class ActionChooseShift(Action):
@@ -147,8 +173,8 @@ class ActionCancelSignup(Action):
             _tell_cancellation(dispatcher, result)
             return [SlotSet(PENDING, None)]
         mine = signups.my_shifts(settings, channel=channel, sender_id=sender_id)
-        if not mine:
-            dispatcher.utter_message(response="utter_no_signups")
+        if not mine:  # "je veux me désinscrire" may mean leaving: say how, and how to stop the messages
+            dispatcher.utter_message(response="utter_no_signups_to_cancel")
             return [SlotSet(PENDING, None)]
         named = signups.pick(mine, tracker.latest_message.get("text") or "", today=signups.today_in(settings))
         candidates = named or mine

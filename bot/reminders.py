@@ -594,6 +594,18 @@ def has_profile(settings: Settings, *, channel: str, sender_id: str) -> bool:
         return (found or volunteer_store.find_by_sender(session, sender_id=sender_id)) is not None
 
 
+def recorded_minutes(settings: Settings, *, channel: str, sender_id: str) -> int:
+    """All the volunteering minutes recorded for this conversation's volunteer; 0 without a profile."""
+    from bot.store import hours as hours_store
+
+    with session_scope(settings.database_url) as session:
+        volunteer = volunteer_store.find(session, channel=channel, sender_id=sender_id)
+        volunteer = volunteer or volunteer_store.find_by_sender(session, sender_id=sender_id)
+        if volunteer is None:
+            return 0
+        return hours_store.minutes_between(session, volunteer_id=volunteer.id, start=date.min, end=date.max)
+
+
 def yearly_summary_text(settings: Settings, *, channel: str, sender_id: str, year: int) -> str | None:
     """The person's hours in ``year`` and what they mean for the CEC, in French; None without a profile."""
     from bot.attestations import cec_summary

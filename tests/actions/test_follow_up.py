@@ -132,3 +132,51 @@ def test_attestation_name_is_checked_and_no_hours_means_no_link(signup: int) -> 
     assert said(dispatcher) == ["utter_attestation_no_hours"]
     _, dispatcher = run(follow_up.ActionFollowUpAnswer(), "annuler", slots=slots)
     assert said(dispatcher) == ["utter_attestation_dropped"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("je n'ai pas pu venir", "cancel_signup"),
+        ("Désolée, j'étais malade", "inform"),
+        ("g oublié dsl", "nlu_fallback"),
+    ],
+)
+def test_an_absence_typed_after_the_check_in_is_recorded_like_the_button(
+    signup: int, app_database: str, text: str, intent: str
+) -> None:
+    events, _ = run(follow_up.ActionShiftCheckin(), intent="shift_checkin", entities={"signup_id": signup})
+    events, dispatcher = run(follow_up.ActionFollowUpAnswer(), text, intent=intent, slots=slots_of(events))
+    assert said(dispatcher) == ["utter_checkin_no_show"]
+    assert slots_of(events)["follow_up_pending"] is False
+    with session_scope(app_database) as session:
+        assert session.get(models.Signup, signup).status == "no_show"
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        ("je n'ai pas pu venir", True),
+        ("pas pu y aller, imprévu", True),
+        ("j'étais absente", True),
+        ("3 h comme prévu", False),
+        ("oui", False),
+        ("je suis restée 2 h, j'étais malade après", False),  # a duration wins
+        ("on n'était pas nombreux", False),
+    ],
+)
+def test_said_no_show(text: str, absent: bool) -> None:
+    assert follow_up.said_no_show(text) is absent
+
+
+def test_the_faq_on_attestations_offers_one_only_to_someone_with_hours(signup: int, app_database: str) -> None:
+    _, dispatcher = run(follow_up.ActionOfferAttestation(), intent="faq_attestation")
+    assert said(dispatcher) == []  # a profile, no hours yet
+    events, _ = run(follow_up.ActionShiftCheckin(), intent="shift_checkin", entities={"signup_id": signup})
+    slots = slots_of(events)
+    slots.update(slots_of(run(follow_up.ActionFollowUpAnswer(), "3 h", slots=slots)[0]))
+    slots.update(slots_of(run(follow_up.ActionFollowUpAnswer(), "5", slots=slots)[0]))
+    run(follow_up.ActionFollowUpAnswer(), "passer", slots=slots)
+    _, dispatcher = run(follow_up.ActionOfferAttestation(), intent="faq_attestation")
+    assert said(dispatcher) == ["utter_offer_attestation"]
+    assert dispatcher.messages[0]["hours"] == "3 h"

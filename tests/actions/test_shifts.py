@@ -105,11 +105,43 @@ def test_sign_up_offers_the_next_dates_with_places_full_ones_left_out(mission: l
 
 
 def test_without_a_profile_one_is_told_kindly_why_and_how(mission: list[int], app_database: str) -> None:
-    _, dispatcher = run(shifts.ActionOfferShifts(), intent="sign_up", entities={"mission_id": "M1"})
+    _, dispatcher = run(
+        shifts.ActionOfferShifts(), intent="sign_up", entities={"mission_id": "M1"}, slots={"consent": "given"}
+    )
     assert said(dispatcher) == ["utter_sign_up_needs_profile"]
     _, dispatcher = run(shifts.ActionChooseShift(), intent="choose_shift", entities={"shift_id": mission[0]})
     assert said(dispatcher) == ["utter_sign_up_needs_profile"]
     assert _taken(app_database, mission[0]) == 0
+
+
+def test_a_newcomer_typing_a_sign_up_is_led_to_the_profile_by_the_consent_question(
+    mission: list[int], app_database: str
+) -> None:
+    events, dispatcher = run(shifts.ActionOfferShifts(), "je voudrais m'inscrire pour samedi", intent="sign_up")
+    assert said(dispatcher)[0] == "utter_sign_up_profile_first"
+    assert [b["payload"] for b in dispatcher.messages[1]["buttons"]] == ["/affirm", "/deny"]
+    assert slots_of(events)["awaiting"] == "consent"
+
+
+def test_a_sign_up_typed_without_a_mission_offers_the_dates_of_the_missions_last_proposed(
+    mission: list[int], app_database: str
+) -> None:
+    _volunteer(app_database)
+    with session_scope(app_database) as session:
+        session.add(models.Mission(id="M2", title="Maraude du soir"))
+        session.add(models.Shift(mission_id="M2", starts_at=SATURDAY, ends_at=SATURDAY + timedelta(hours=2), places=2))
+    typed = "je peux venir samedi ?"
+    _, dispatcher = run(shifts.ActionOfferShifts(), typed, intent="sign_up", slots={"latest_proposals": ["M1"]})
+    assert said(dispatcher) == ["utter_choose_shift"]
+    assert dispatcher.messages[0]["mission"] == "Préparation des colis"
+    _, dispatcher = run(shifts.ActionOfferShifts(), typed, intent="sign_up", slots={"latest_proposals": ["M1", "M2"]})
+    assert said(dispatcher) == ["utter_sign_up_which_mission"]
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [
+        '/sign_up{"mission_id": "M1"}',
+        '/sign_up{"mission_id": "M2"}',
+    ]
+    _, dispatcher = run(shifts.ActionOfferShifts(), typed, intent="sign_up")
+    assert said(dispatcher) == ["utter_sign_up_see_missions"]
 
 
 def test_an_unknown_mission_or_one_without_places_says_so(mission: list[int], app_database: str) -> None:
@@ -269,8 +301,8 @@ def _by_date(url: str, signup_ids: list[int]) -> list[int]:
 
 
 def test_no_sign_up_to_cancel_says_so(mission: list[int], app_database: str) -> None:
-    _, dispatcher = run(shifts.ActionCancelSignup(), "je ne peux plus venir samedi", intent="cancel_signup")
-    assert said(dispatcher) == ["utter_no_signups"]
+    _, dispatcher = run(shifts.ActionCancelSignup(), "je veux me désinscrire", intent="cancel_signup")
+    assert said(dispatcher) == ["utter_no_signups_to_cancel"]  # also says how to leave, or stop the messages
 
 
 def test_too_late_to_cancel_once_started_and_nothing_changed(mission: list[int], app_database: str) -> None:
