@@ -148,7 +148,11 @@ class ActionCancelSignup(Action):
             return [SlotSet(PENDING, None)]
         mine = signups.my_shifts(settings, channel=channel, sender_id=sender_id)
         if not mine:
-            dispatcher.utter_message(response="utter_no_signups")
+            going_on = signups.too_late_to_cancel(settings, channel=channel, sender_id=sender_id)
+            if going_on is not None:  # "je ne peux plus venir" during the shift: say so, not "no sign-up"
+                _tell_cancellation(dispatcher, going_on)
+            else:
+                dispatcher.utter_message(response="utter_no_signups")
             return [SlotSet(PENDING, None)]
         named = signups.pick(mine, tracker.latest_message.get("text") or "", today=signups.today_in(settings))
         candidates = named or mine
