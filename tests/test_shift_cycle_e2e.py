@@ -451,6 +451,8 @@ def _play(cycle: Cycle, julie: TelegramPerson, marc: BubblePerson) -> None:
     late = _joined(marc.tap("Je ne peux plus venir"))
     assert "Ce créneau (samedi 13 mars, 9 h–12 h) a déjà commencé : il est trop tard pour annuler ici." in late
     assert "Martine, 04 78 00 00 01" in late  # whom to warn instead
+    typed = _joined(julie.say("je ne peux plus venir samedi"))  # in words: the same answer
+    assert "Ce créneau (samedi 13 mars, 9 h–12 h) a déjà commencé : il est trop tard pour annuler ici." in typed
     assert footprint(url) == before
 
     # --- Saturday after the shift and the check-in delay: how it went, the hours, a rating -----------
