@@ -8,16 +8,20 @@ from rasa_sdk import Tracker
 
 from bot.matching import describe_availability, join_words
 from bot.onboarding import place_from_slot, slots_from_keys
+from bot.rasa.channels import owner_of
 from bot.taxonomy import load_taxonomy
 from bot.texts import labels
 from bot.understanding import format_phone
 
-DEFAULT_CHANNEL = "rest"
-
 
 def channel_of(tracker: Tracker) -> str:
-    """The channel this conversation comes from ("rest", "telegram", "socketio"...)."""
-    return tracker.get_latest_input_channel() or DEFAULT_CHANNEL
+    """The channel this conversation comes from ("rest", "telegram", "web").
+
+    Before the conversation's first message is logged (``action_session_start`` of a new
+    conversation) the tracker names no channel: the conversation id's owner does, as every
+    channel checks it (``bot.rasa.channels.owner_of``).
+    """
+    return tracker.get_latest_input_channel() or owner_of(tracker.sender_id)
 
 
 def profile_view(slots: dict[str, Any]) -> dict[str, str]:

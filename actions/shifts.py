@@ -173,8 +173,12 @@ class ActionCancelSignup(Action):
             _tell_cancellation(dispatcher, result)
             return [SlotSet(PENDING, None)]
         mine = signups.my_shifts(settings, channel=channel, sender_id=sender_id)
-        if not mine:  # "je veux me désinscrire" may mean leaving: say how, and how to stop the messages
-            dispatcher.utter_message(response="utter_no_signups_to_cancel")
+        if not mine:
+            going_on = signups.too_late_to_cancel(settings, channel=channel, sender_id=sender_id)
+            if going_on is not None:  # "je ne peux plus venir" during the shift: say so, not "no sign-up"
+                _tell_cancellation(dispatcher, going_on)
+            else:  # "je veux me désinscrire" may mean leaving: say how, and how to stop the messages
+                dispatcher.utter_message(response="utter_no_signups_to_cancel")
             return [SlotSet(PENDING, None)]
         named = signups.pick(mine, tracker.latest_message.get("text") or "", today=signups.today_in(settings))
         candidates = named or mine

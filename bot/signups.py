@@ -288,6 +288,24 @@ def my_shifts(settings: Settings, *, channel: str, sender_id: str, now: datetime
         return [_my_shift(settings, signup) for signup in signups]
 
 
+def too_late_to_cancel(
+    settings: Settings, *, channel: str, sender_id: str, now: datetime | None = None
+) -> Cancellation | None:
+    """The person's shift going on now ("too_late": cancelling in the chat is over, the contact to warn); None if none.
+
+    What "je ne peux plus venir" typed during a shift answers, when no shift is ahead to cancel.
+    """
+    with session_scope(settings.database_url) as session:
+        volunteer = _volunteer(session, channel=channel, sender_id=sender_id)
+        if volunteer is None:
+            return None
+        going_on = signup_store.in_progress_for(session, volunteer_id=volunteer.id, now=_now(now))
+        if not going_on:
+            return None
+        signup = going_on[0]
+        return Cancellation(signup_store.TOO_LATE, _my_shift(settings, signup), signup.shift.mission.contact or "")
+
+
 def cancel_buttons(settings: Settings, shifts: Sequence[MyShift]) -> list[dict[str, str]]:
     """One "Annuler : samedi 14 décembre" button per sign-up (``/cancel_signup``)."""
     title = texts(settings.association_dir)["cancel_button"]

@@ -152,3 +152,22 @@ def upcoming_for(session: Session, *, volunteer_id: int, now: datetime) -> list[
         .order_by(shift.starts_at, signup.id)
     )
     return list(session.scalars(statement).unique())
+
+
+def in_progress_for(session: Session, *, volunteer_id: int, now: datetime) -> list[models.Signup]:
+    """The volunteer's confirmed sign-ups for shifts going on at ``now`` (started, not ended, not cancelled)."""
+    signup, shift = models.Signup, models.Shift
+    statement = (
+        select(signup)
+        .join(shift, shift.id == signup.shift_id)
+        .where(
+            signup.volunteer_id == volunteer_id,
+            signup.status == "confirmed",
+            shift.cancelled_at.is_(None),
+            shift.starts_at <= now,
+            shift.ends_at > now,
+        )
+        .options(joinedload(signup.shift).joinedload(shift.mission))
+        .order_by(shift.starts_at, signup.id)
+    )
+    return list(session.scalars(statement).unique())

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from rasa_sdk import Action
+from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.greeting import ActionSessionStart
@@ -115,3 +115,22 @@ def test_a_returning_volunteer_gets_their_profile_back_at_session_start(with_mis
     assert restored["first_name"] == "Julie"
     assert (restored["consent"], restored["profile_status"]) == ("given", "saved")
     assert restored["consent_at"].startswith("2026-11-v1|")
+
+
+@pytest.mark.parametrize(("channel", "sender_id"), [("telegram", "731001"), ("web", "web-Zx9yQ2bKc1")])
+def test_a_first_session_finds_a_stored_profile_by_the_owner_of_the_conversation_id(
+    with_missions: str, channel: str, sender_id: str
+) -> None:
+    """Before the first message is logged the tracker names no channel; the id's owner does."""
+    run(ActionSaveProfile(), PROFILE_SLOTS, sender_id=sender_id)
+    with session_scope(with_missions) as session:
+        row = volunteers.find(session, channel="rest", sender_id=sender_id)
+        assert row is not None
+        row.channel = channel  # stored from that channel's conversation
+    tracker = Tracker(
+        sender_id=sender_id, slots={}, latest_message={}, events=[], paused=False, followup_action=None,
+        active_loop={}, latest_action_name=None,
+    )  # fmt: skip
+    events = asyncio.run(ActionSessionStart().run(CollectingDispatcher(), tracker, {}))
+    restored = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert (restored["first_name"], restored["profile_status"]) == ("Julie", "saved")

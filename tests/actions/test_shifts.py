@@ -320,6 +320,23 @@ def test_too_late_to_cancel_once_started_and_nothing_changed(mission: list[int],
         assert session.scalars(select(models.OutgoingEmail)).all() == []
 
 
+def test_a_cancellation_typed_during_the_shift_is_too_late(mission: list[int], app_database: str) -> None:
+    """ "Je ne peux plus venir samedi" at 9:30 on Saturday: the shift is on, not "no sign-up ahead"."""
+    _volunteer(app_database)
+    signup_id = _sign_up(mission[0])
+    during = SATURDAY + timedelta(minutes=30)
+    _, dispatcher = run(shifts.ActionCancelSignup(), "je ne peux plus venir samedi", intent="cancel_signup", now=during)
+    assert said(dispatcher) == ["utter_cancel_too_late"]
+    assert dispatcher.messages[0]["when"] == "samedi 12 décembre, 9 h–12 h"
+    assert dispatcher.messages[0]["contact"] == " (Karim, 04 00 00 00 00)"
+    assert _taken(app_database, mission[0]) == 1
+    with session_scope(app_database) as session:
+        assert session.get(models.Signup, signup_id).status == "confirmed"
+    after = SATURDAY + timedelta(hours=3)  # the shift is over: nothing ahead, nothing going on
+    _, dispatcher = run(shifts.ActionCancelSignup(), "je ne peux plus venir samedi", intent="cancel_signup", now=after)
+    assert said(dispatcher) == ["utter_no_signups_to_cancel"]
+
+
 def test_someone_elses_sign_up_cannot_be_cancelled(mission: list[int], app_database: str) -> None:
     other = _volunteer(app_database, sender_id="someone-else")
     with session_scope(app_database) as session:

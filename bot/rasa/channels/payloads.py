@@ -77,13 +77,26 @@ async def vetted_text(text: str, sender_id: str, tracker_store: Any, channel_pay
     payload = text.strip()
     if payload in channel_payloads:
         return payload
-    if tracker_store is not None:
-        try:
-            tracker = await tracker_store.retrieve(sender_id)
-        except Exception:  # noqa: BLE001 - without the history the text is read as words, never trusted
-            logger.warning("could not read conversation %s to check a payload", pseudonym(sender_id), exc_info=True)
-            tracker = None
-        if tracker is not None and payload in offered_payloads(tracker.events):
-            return payload
+    if tracker_store is not None and await _offered(payload, sender_id, tracker_store):
+        return payload
     logger.info("conversation %s typed a payload the assistant did not offer: read as words", pseudonym(sender_id))
     return as_text(text)
+
+
+async def _offered(payload: str, sender_id: str, tracker_store: Any) -> bool:
+    """Whether the assistant showed this payload in the conversation: in its current session first (what
+    Rasa reads anyway), else in an earlier one. A button stays in the chat after its session ended
+    (Telegram keeps it, the bubble's history shows it): the reminder of the evening before, the dates of
+    Monday's list, tapped the next day, are the person's answer, not words to guess at."""
+    readers = (tracker_store.retrieve, getattr(tracker_store, "retrieve_full_tracker", None))
+    for read in readers:
+        if read is None:
+            continue
+        try:
+            tracker = await read(sender_id)
+        except Exception:  # noqa: BLE001 - without the history the text is read as words, never trusted
+            logger.warning("could not read conversation %s to check a payload", pseudonym(sender_id), exc_info=True)
+            return False
+        if tracker is not None and payload in offered_payloads(tracker.events):
+            return True
+    return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.events import BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.rasa.channels.payloads import as_text, offered_payloads, vetted_text
@@ -56,3 +56,22 @@ def test_without_a_tracker_store_nothing_is_trusted() -> None:
             raise RuntimeError("database gone")
 
     assert vetted(OFFERED, store=Broken()) == as_text(OFFERED)
+
+
+class SessionStore(Store):
+    """A tracker store like Rasa's SQL one: ``retrieve`` reads the current session only, the full tracker all."""
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        events = list(self.tracker.events)
+        starts = [i for i, event in enumerate(events) if isinstance(event, SessionStarted)]
+        return DialogueStateTracker.from_events(sender_id, events[starts[-1] :] if starts else events)
+
+    async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
+        return self.tracker
+
+
+def test_a_button_offered_in_an_earlier_session_still_passes() -> None:
+    """Monday's dates tapped on Friday, after the session that showed them expired."""
+    store = SessionStore([*EVENTS, SessionStarted(), UserUttered("bonsoir"), BotUttered("Bonsoir !")])
+    assert vetted(OFFERED, store=store) == OFFERED
+    assert vetted('/apply{"mission_id": 4}', store=store) == 'apply{"mission_id": 4}'
