@@ -236,7 +236,7 @@ def test_an_erasure_in_the_chat_leaves_nothing_in_any_file(
     asyncio.run(store.save(tracker))
 
     assert leftovers(folder) == {}
-    assert store._pending == {}
+    assert store.pending.get(SENDER) == {}
 
 
 def test_the_tracker_store_wipes_the_conversation_it_erases(
