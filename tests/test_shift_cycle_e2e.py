@@ -343,11 +343,13 @@ def test_a_shift_from_sign_up_to_attestation_on_every_channel(cycle: Cycle) -> N
 
 def _play(cycle: Cycle, julie: TelegramPerson, marc: BubblePerson) -> None:
     settings, clock, url, smtp = cycle.settings, cycle.clock, cycle.settings.database_url, cycle.smtp
-    saturday = dict(skills=("logistics",), causes=("solidarity",), availability=(TimeSlot("saturday", "morning"),))
-    add_volunteer(url, sender_id=str(JULIE_CHAT), first_name="Julie", channel="telegram",
-                  email="julie.cycle@exemple.fr", **saturday)  # type: ignore[arg-type]  # fmt: skip
-    add_volunteer(url, sender_id=marc.conversation, first_name="Marc", channel="web",
-                  email="marc.cycle@exemple.fr", **saturday)  # type: ignore[arg-type]  # fmt: skip
+    # Profiles stored before their first message, as if they had filled them in earlier (the demo
+    # mission M001 fits them: logistics, solidarity, Saturday mornings, Villeurbanne).
+    for sender_id, first_name, channel in ((str(JULIE_CHAT), "Julie", "telegram"), (marc.conversation, "Marc", "web")):
+        add_volunteer(
+            url, sender_id=sender_id, first_name=first_name, channel=channel, skills=("logistics",),
+            availability=(TimeSlot("saturday", "morning"),), email=f"{first_name.lower()}.cycle@exemple.fr",
+        )  # fmt: skip
     zoe = add_volunteer(url, sender_id="cycle-zoe", first_name="Zoé", email="zoe.cycle@exemple.fr")
 
     # --- Monday: each signs up with the buttons ----------------------------------------------------
