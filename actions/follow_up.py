@@ -16,13 +16,14 @@ import unicodedata
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of
 from bot import reminders
 from bot.config import get_settings
 from bot.durations import MAX_MINUTES, parse_minutes, read_minutes, say_minutes
+from bot.understanding import extract_facts
 
 logger = logging.getLogger(__name__)
 
@@ -376,6 +377,16 @@ def _attestation(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) 
 
 # --------------------------------------------------------------------------- words typed after a question
 
+# Short answers are often read as another request ("24h" as "stop relances", "Bob Dupont" as a profile
+# update): data/rules/follow_up.yml sends these intents here too. What reads as the answer asked is the
+# answer; otherwise the question is dropped and the request is served (the buttons stay valid).
+HANDED_OVER = {"stop_nudges": "action_stop_nudges", "update_profile": "action_show_summary"}
+
+
+def _hand_over(dispatcher: CollectingDispatcher, action: str) -> list[EventType]:
+    dispatcher.utter_message(response="utter_checkin_dropped")
+    return [*_ended(), FollowupAction(action)]
+
 
 class ActionFollowUpAnswer(Action):
     """Words typed right after a check-in or attestation question: hours, a rating, a comment or a full name."""
@@ -387,17 +398,26 @@ class ActionFollowUpAnswer(Action):
         text = str(tracker.latest_message.get("text") or "").strip()
         step = tracker.get_slot(STEP)
         signup_id = _int(tracker.get_slot(SIGNUP))
+        request = HANDED_OVER.get((tracker.latest_message.get("intent") or {}).get("name") or "")
         if step == "attestation_name":
+            if request and not extract_facts(text, expecting="first_name").first_name:
+                return _hand_over(dispatcher, request)
             return _attestation(dispatcher, tracker, text)
         if step == "checkin_comment":
+            if request:  # "stop relances" is not a comment: the check-in is stored without one
+                return _finish(dispatcher, tracker, None) + [FollowupAction(request)]
             return _finish(dispatcher, tracker, None if SKIP.match(text) else text)
         if step == "checkin_rating":
             found = re.search(r"\b([1-5])\b", text)
             if found or SKIP.match(text):
                 return _take_rating(dispatcher, tracker, signup_id, int(found.group(1)) if found else None)
+            if request:
+                return _hand_over(dispatcher, request)
             dispatcher.utter_message(response="utter_checkin_rating_unclear", signup_id=signup_id)
             return _asked("checkin_rating")
         if step == "checkin_minutes" and signup_id is not None:
+            if request and parse_minutes(text) is None and not SKIP.match(text) and not said_no_show(text):
+                return _hand_over(dispatcher, request)
             return self._minutes(dispatcher, tracker, signup_id, text)
         dispatcher.utter_message(response="utter_anything_else")
         return _ended()

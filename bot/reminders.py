@@ -34,6 +34,7 @@ transaction, and the attestation's period.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -542,9 +543,17 @@ def period_dates(period: str, *, today: date) -> tuple[date, date]:
     return date(today.year, 1, 1), today
 
 
+# "je suis Robert Dupont", "c'est Robert Dupont", "mon nom : Robert Dupont": the name is what follows.
+NAME_LEAD_IN = re.compile(
+    r"^\s*(?:(?:bonjour|salut)[\s,]+)?(?:je\s+suis|je\s+m['’]\s*appelle|moi\s+c['’]est|c['’]est|"
+    r"mon\s+nom(?:\s+complet)?\s*(?:est|c['’]est|:)|nom\s*:|au\s+nom\s+de)\s*:?\s*",
+    re.IGNORECASE,
+)
+
+
 def clean_full_name(text: str) -> str | None:
-    """A full name as typed, cleaned (spaces, quotes, no digits or markup); None when not 2-120 letters long."""
-    name = " ".join(text.replace("\u00a0", " ").split()).strip(" .,;:!?\"'«»")
+    """A full name as typed, cleaned (lead-ins, spaces, quotes, no digits or markup); None when not 2-120 letters."""
+    name = " ".join(NAME_LEAD_IN.sub("", text, count=1).replace("\u00a0", " ").split()).strip(" .,;:!?\"'«»")
     if not 2 <= len(name) <= 120 or any(c.isdigit() or c in "<>{}[]/\\@#*_=|" for c in name):
         return None
     return name if sum(c.isalpha() for c in name) >= 2 else None

@@ -180,3 +180,38 @@ def test_the_faq_on_attestations_offers_one_only_to_someone_with_hours(signup: i
     _, dispatcher = run(follow_up.ActionOfferAttestation(), intent="faq_attestation")
     assert said(dispatcher) == ["utter_offer_attestation"]
     assert dispatcher.messages[0]["hours"] == "3 h"
+
+
+def test_a_short_answer_read_as_another_request_is_still_the_answer(signup: int) -> None:
+    """'24h' is often read as 'stop relances', 'Bob Dupont' as a profile update: what reads as the answer is it."""
+    events, _ = run(follow_up.ActionShiftCheckin(), intent="shift_checkin", entities={"signup_id": signup})
+    slots = {**slots_of(events), "follow_up_step": "checkin_minutes"}
+    events, dispatcher = run(follow_up.ActionFollowUpAnswer(), "2h", intent="stop_nudges", slots=slots)
+    assert said(dispatcher) == ["utter_ask_checkin_rating"]
+    assert not any(e.get("event") == "followup" for e in events)  # relances untouched
+    slots = {"follow_up_step": "attestation_name", "follow_up_pending": True, "attestation_period": "this_year"}
+    for text in ("Bob Dupont", "je suis Julie Martin"):
+        events, dispatcher = run(follow_up.ActionFollowUpAnswer(), text, intent="update_profile", slots=slots)
+        assert said(dispatcher) == ["utter_attestation_no_hours"], text  # taken as the name; no hours this year
+
+
+@pytest.mark.parametrize(
+    ("intent", "action"), [("stop_nudges", "action_stop_nudges"), ("update_profile", "action_show_summary")]
+)
+def test_a_real_request_instead_of_the_answer_drops_the_question_and_is_served(
+    signup: int, intent: str, action: str
+) -> None:
+    events, _ = run(follow_up.ActionShiftCheckin(), intent="shift_checkin", entities={"signup_id": signup})
+    slots = {**slots_of(events), "follow_up_step": "checkin_minutes"}
+    events, dispatcher = run(follow_up.ActionFollowUpAnswer(), "arrêtez tout ça", intent=intent, slots=slots)
+    assert said(dispatcher) == ["utter_checkin_dropped"]
+    assert slots_of(events)["follow_up_pending"] is False
+    assert {"event": "followup", "timestamp": None, "name": action} in events
+
+
+def test_the_attestation_name_loses_its_lead_in() -> None:
+    from bot.reminders import clean_full_name
+
+    for typed in ("je suis Robert Dupont", "Je m'appelle Robert Dupont.", "c'est Robert Dupont", "Nom : Robert Dupont"):
+        assert clean_full_name(typed) == "Robert Dupont", typed
+    assert clean_full_name("Cécile Lesage") == "Cécile Lesage"
