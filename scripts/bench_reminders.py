@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import shutil
 import tempfile
 import threading
 import time
@@ -100,6 +101,7 @@ def measure_with_assistant(model: Path, folder: Path, *, conversations: int = 40
     from scripts.measure.assistant import started_assistant
     from scripts.measure.report import percentile
 
+    shutil.rmtree(folder, ignore_errors=True)  # a fresh database: an earlier run's volunteers and shifts are gone
     with started_assistant(model, folder) as assistant:
         settings = assistant.settings
         zone = ZoneInfo(settings.timezone)
