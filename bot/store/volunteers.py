@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.errors import ConsentRequiredError, NotFoundError
@@ -197,6 +197,7 @@ def forget(session: Session, *, sender_id: str, channel: str | None = None, acto
     if not volunteers and not removed_handoffs and not removed_takeovers:
         raise NotFoundError("aucune donnée enregistrée pour cet identifiant")
     for volunteer in volunteers:
+        _free_places(session, volunteer_id=int(volunteer.id))
         session.add(
             models.AuditEntry(
                 actor=actor,
@@ -213,6 +214,15 @@ def forget(session: Session, *, sender_id: str, channel: str | None = None, acto
     session.flush()
     logger.info("erased %d volunteer(s) and %d handoff request(s)", len(volunteers), removed_handoffs)
     return len(volunteers) + removed_handoffs
+
+
+def _free_places(session: Session, *, volunteer_id: int) -> None:
+    """The places the volunteer's confirmed sign-ups held, given back before the sign-ups go with them."""
+    signups, shifts = models.Signup.__table__, models.Shift.__table__
+    held = select(signups.c.shift_id).where(signups.c.volunteer_id == volunteer_id, signups.c.status == "confirmed")
+    for shift_id in list(session.execute(held).scalars()):
+        freed = update(shifts).where(shifts.c.id == shift_id, shifts.c.taken > 0)
+        session.execute(freed.values(taken=shifts.c.taken - 1))
 
 
 def count(session: Session) -> int:

@@ -185,3 +185,19 @@ def test_the_same_person_clicking_twice_at_once_takes_one_place(database_url: st
         thread.join()
     assert sorted(results) == ["already", "ok"]
     assert _taken(database_url, shift_id) == 1
+
+
+def test_an_erasure_gives_back_the_places_its_sign_ups_held(database_url: str) -> None:
+    from bot.store import volunteers
+
+    shift_id = _shift(database_url, places=2)
+    erased, kept = _volunteer(database_url, "erased"), _volunteer(database_url, "kept")
+    cancelled = _sign_up(database_url, shift_id, erased).signup_id
+    assert cancelled is not None
+    _cancel(database_url, cancelled, erased)
+    _sign_up(database_url, shift_id, erased)  # signed up again
+    _sign_up(database_url, shift_id, kept)
+    assert _taken(database_url, shift_id) == 2
+    with session_scope(database_url) as session:
+        volunteers.forget(session, sender_id="erased")
+    assert _taken(database_url, shift_id) == 1  # the other person's place stays taken
