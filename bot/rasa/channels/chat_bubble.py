@@ -33,6 +33,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, Signer
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.core.constants import EXTERNAL_MESSAGE_PREFIX
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -202,7 +203,9 @@ def history_of(events: list[dict[str, Any]], limit: int = HISTORY_LIMIT) -> list
     """The messages of a conversation, as the bubble shows them, from its tracker events.
 
     A button the visitor clicked was sent as its payload (``/affirm``): it is shown with the
-    title it had; payloads that match no button (the bubble's opening ``/greet``) are hidden.
+    title it had; payloads that match no button (the bubble's opening ``/greet``) are hidden, and so
+    are the intents the application pushed (a reminder, an invitation: ``EXTERNAL: shift_reminder``),
+    which the person never wrote.
     """
     messages: list[dict[str, Any]] = []
     titles: dict[str, str] = {}
@@ -210,6 +213,8 @@ def history_of(events: list[dict[str, Any]], limit: int = HISTORY_LIMIT) -> list
         kind = event.get("event")
         if kind == "user":
             text = str(event.get("text") or "")
+            if text.startswith(EXTERNAL_MESSAGE_PREFIX):  # what the assistant was asked to say first (trigger_intent)
+                continue
             if text.startswith("/"):
                 if text not in titles:
                     continue

@@ -83,6 +83,14 @@ def test_history_shows_clicked_buttons_by_their_title_and_hides_the_opening() ->
     ]
 
 
+def test_history_hides_what_the_application_pushed_as_if_the_person_wrote_it() -> None:
+    events: list[dict[str, Any]] = [
+        {"event": "user", "text": "EXTERNAL: shift_cancelled"},
+        {"event": "bot", "text": "Le créneau de samedi est annulé, désolés.", "data": {}},
+    ]
+    assert history_of(events) == [{"from": "bot", "text": "Le créneau de samedi est annulé, désolés."}]
+
+
 def test_history_keeps_the_latest_messages() -> None:
     events = [{"event": "user", "text": f"message {n}"} for n in range(10)]
     assert [m["text"] for m in history_of(events, limit=3)] == ["message 7", "message 8", "message 9"]
