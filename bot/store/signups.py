@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
@@ -138,35 +139,21 @@ def cancel(session: Session, *, signup_id: int, volunteer_id: int | None, by: st
 
 def upcoming_for(session: Session, *, volunteer_id: int, now: datetime) -> list[models.Signup]:
     """The volunteer's confirmed sign-ups for shifts not cancelled and not started yet, earliest first."""
-    signup, shift = models.Signup, models.Shift
-    statement = (
-        select(signup)
-        .join(shift, shift.id == signup.shift_id)
-        .where(
-            signup.volunteer_id == volunteer_id,
-            signup.status == "confirmed",
-            shift.cancelled_at.is_(None),
-            shift.starts_at > now,
-        )
-        .options(joinedload(signup.shift).joinedload(shift.mission))
-        .order_by(shift.starts_at, signup.id)
-    )
-    return list(session.scalars(statement).unique())
+    return _confirmed_for(session, volunteer_id, models.Shift.starts_at > now)
 
 
 def in_progress_for(session: Session, *, volunteer_id: int, now: datetime) -> list[models.Signup]:
     """The volunteer's confirmed sign-ups for shifts going on at ``now`` (started, not ended, not cancelled)."""
+    return _confirmed_for(session, volunteer_id, models.Shift.starts_at <= now, models.Shift.ends_at > now)
+
+
+def _confirmed_for(session: Session, volunteer_id: int, *when: Any) -> list[models.Signup]:
+    """The volunteer's confirmed sign-ups for shifts not cancelled and matching ``when``, earliest first."""
     signup, shift = models.Signup, models.Shift
     statement = (
         select(signup)
         .join(shift, shift.id == signup.shift_id)
-        .where(
-            signup.volunteer_id == volunteer_id,
-            signup.status == "confirmed",
-            shift.cancelled_at.is_(None),
-            shift.starts_at <= now,
-            shift.ends_at > now,
-        )
+        .where(signup.volunteer_id == volunteer_id, signup.status == "confirmed", shift.cancelled_at.is_(None), *when)
         .options(joinedload(signup.shift).joinedload(shift.mission))
         .order_by(shift.starts_at, signup.id)
     )
