@@ -202,12 +202,6 @@ class PrivacyTrackerStore(SQLTrackerStore):
 
     # --- memory of what was redacted ---------------------------------------------------------
 
-    def _pending_events(self, sender_id: str) -> dict[int, str]:
-        return self.pending.get(sender_id)
-
-    def _remember(self, sender_id: str, originals: dict[int, str]) -> None:
-        self.pending.remember(sender_id, originals)
-
     def forget_pending(self, sender_id: str) -> None:
         """Drop what is remembered of an unconsented conversation."""
         self.pending.forget(sender_id)
@@ -241,7 +235,7 @@ class PrivacyTrackerStore(SQLTrackerStore):
         async def read() -> tuple[list[Any], list[dict[str, Any]]]:
             with self.session_scope() as session:
                 rows = session.execute(statement, {"sender_id": sender_id}).all()
-                originals = self._still_stored(session, sender_id, self._pending_events(sender_id))
+                originals = self._still_stored(session, sender_id, self.pending.get(sender_id))
                 return rows, [json.loads(originals.get(row.id, row.data)) for row in rows]
 
         rows, events = await self._retrying("read", sender_id, read)
@@ -300,7 +294,7 @@ class PrivacyTrackerStore(SQLTrackerStore):
         if keep or (tracker.get_slot("consent") == "refused" and _refused_now(serialised)):
             self.forget_pending(tracker.sender_id)
         else:
-            self._remember(tracker.sender_id, originals)
+            self.pending.remember(tracker.sender_id, originals)
         return _Written(serialised, consented=keep)
 
     async def _retrying(self, doing: str, sender_id: str, attempt: Callable[[], Awaitable[Result]]) -> Result:
@@ -341,7 +335,7 @@ class PrivacyTrackerStore(SQLTrackerStore):
 
         The memory of them is dropped by the caller once the turn is committed.
         """
-        originals = self._pending_events(sender_id)
+        originals = self.pending.get(sender_id)
         for row_id, original in originals.items():
             data = json.loads(original)
             if data.get("event") != "slot":
