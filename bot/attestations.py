@@ -123,7 +123,7 @@ def render_pdf(
     line("Attestation de bénévolat", size=18, style="B", align="C", height=9)
     pdf.ln(12)
     line(
-        f"Je soussigné·e {settings.association_signatory}, atteste que {full_name} a effectué "
+        f"Je soussigné·e {signatory_in_sentence(settings.association_signatory)}, atteste que {full_name} a effectué "
         f"{say_hours(total)} de bénévolat au sein de l'association {settings.association_name} "
         f"du {say_date(start)} au {say_date(end)}.",
         height=7,
@@ -300,3 +300,11 @@ def cec_summary(settings: Settings, *, minutes: int, year: int) -> str:
         "l'association les valide, puis les droits arrivent sur Mon Compte Formation."
     )
     return " ".join((first, rule, where, conditions))
+
+
+def signatory_in_sentence(signatory: str) -> str:
+    """The signatory as it reads after "Je soussigné·e": an article in lower case ("la présidente"), names kept."""
+    first, _, rest = signatory.partition(" ")
+    if first in {"La", "Le", "Les"} or first.startswith(("L'", "L’")):
+        return first[0].lower() + first[1:] + (" " + rest if rest else "")
+    return signatory

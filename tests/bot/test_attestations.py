@@ -234,3 +234,17 @@ def test_the_cec_thresholds_are_settings() -> None:
     settings = dataclasses.replace(_settings(Settings()), cec_hours_total=150, cec_hours_one_association=80)
     text = cec_summary(settings, minutes=90 * 60, year=2027)
     assert "au moins 150 heures" in text and "les 80 heures dans une même association" in text
+
+
+@pytest.mark.parametrize(
+    ("signatory", "expected"),
+    [
+        ("La présidente", "la présidente"),
+        ("Le trésorier", "le trésorier"),
+        ("L'équipe de coordination", "l'équipe de coordination"),
+        ("Claire Martin, présidente", "Claire Martin, présidente"),
+        ("Lea Martin", "Lea Martin"),
+    ],
+)
+def test_signatory_reads_inside_the_sentence(signatory: str, expected: str) -> None:
+    assert attestations.signatory_in_sentence(signatory) == expected
