@@ -108,8 +108,9 @@ class ActionChooseShift(Action):
             dispatcher.utter_message(response="utter_sign_up_needs_profile")
         elif booking.status == "ok":
             where = f", {booking.where}" if booking.where else ""
+            booked = "utter_shift_booked" if booking.reminder_ahead else "utter_shift_booked_soon"
             dispatcher.utter_message(
-                response="utter_shift_booked", when=booking.when, mission=booking.mission, where=where,
+                response=booked, when=booking.when, mission=booking.mission, where=where,
                 calendar_url=booking.calendar_url,
             )  # fmt: skip
             if booking.emailed:
@@ -141,7 +142,8 @@ class ActionMyShifts(Action):
             return []
         lines = "\n".join(f"• {s.when} : {s.mission}" + (f", {s.where}" if s.where else "") for s in mine)
         buttons = signups.cancel_buttons(settings, mine)
-        dispatcher.utter_message(response="utter_my_shifts", shifts=lines, buttons=buttons)
+        response = "utter_my_shifts" if all(s.reminder_ahead for s in mine) else "utter_my_shifts_soon"
+        dispatcher.utter_message(response=response, shifts=lines, buttons=buttons)
         return []
 
 

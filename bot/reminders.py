@@ -95,6 +95,25 @@ def reminder_window(settings: Settings, now: datetime) -> tuple[datetime, dateti
     return moment, _local_midnight(today + timedelta(days=1), zone), _local_midnight(today + timedelta(days=2), zone)
 
 
+def reminder_moment(settings: Settings, starts_at: datetime) -> datetime:
+    """When the reminder of a shift goes: REMINDER_HOUR on the local day before the shift's local day, in UTC."""
+    zone = ZoneInfo(settings.timezone)
+    day_before = as_utc(starts_at).astimezone(zone).date() - timedelta(days=1)
+    return datetime.combine(day_before, time(settings.reminder_hour), tzinfo=zone).astimezone(timezone.utc)
+
+
+def reminder_ahead(
+    settings: Settings, *, starts_at: datetime, signed_up_at: datetime, reminder_sent_at: datetime | None = None
+) -> bool:
+    """Whether the reminder job will still send this sign-up its reminder (the rule of :func:`due_reminders`).
+
+    Signed up before the reminder moment, which comes before the start, and not sent yet: "je vous
+    enverrai un rappel la veille" is said only then (not for a shift today, nor tomorrow past the hour).
+    """
+    moment = reminder_moment(settings, as_utc(starts_at))
+    return reminder_sent_at is None and as_utc(signed_up_at) < moment < as_utc(starts_at)
+
+
 def due_reminders(session: Session, settings: Settings, *, now: datetime) -> list[int]:
     """Ids of the sign-ups whose reminder is due now (shift tomorrow, reminder hour past, signed up before it)."""
     window = reminder_window(settings, now)

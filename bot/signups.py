@@ -29,7 +29,7 @@ from urllib.parse import quote, urlsplit
 
 from sqlalchemy.orm import Session
 
-from bot import ics
+from bot import ics, reminders
 from bot.assistant_api import trigger_intent
 from bot.config import Settings, derived_secret
 from bot.errors import InvalidDataError
@@ -192,6 +192,7 @@ class Booking:
     calendar_url: str = ""
     emailed: bool = False
     others: Choices | None = None
+    reminder_ahead: bool = False  # a reminder will go the day before (not for a shift today or tomorrow too late)
 
 
 def book(settings: Settings, *, shift_id: int, channel: str, sender_id: str, now: datetime | None = None) -> Booking:
@@ -222,7 +223,15 @@ def book(settings: Settings, *, shift_id: int, channel: str, sender_id: str, now
             where=where_of(mission),
             calendar_url=calendar_url(settings, result.signup_id),
             emailed=emailed,
+            reminder_ahead=_reminder_ahead(settings, signup),
         )
+
+
+def _reminder_ahead(settings: Settings, signup: models.Signup) -> bool:
+    return reminders.reminder_ahead(
+        settings, starts_at=signup.shift.starts_at, signed_up_at=signup.created_at,
+        reminder_sent_at=signup.reminder_sent_at,
+    )  # fmt: skip
 
 
 def _queue_confirmation(session: Session, settings: Settings, signup: models.Signup, now: datetime) -> None:
@@ -237,6 +246,7 @@ def _queue_confirmation(session: Session, settings: Settings, signup: models.Sig
         "association": settings.association_name,
         "address_line": template["address"].format(address=outbox.literal(where)) if where else "",
         "contact_line": template["contact"].format(contact=outbox.literal(mission.contact)) if mission.contact else "",
+        "reminder_line": template.get("reminder", "") if _reminder_ahead(settings, signup) else "",
     }
     outbox.queue_to_volunteer(
         session,
@@ -263,6 +273,7 @@ class MyShift:
     day: str
     where: str
     local_day: date
+    reminder_ahead: bool = False
 
 
 def _my_shift(settings: Settings, signup: models.Signup) -> MyShift:
@@ -275,6 +286,7 @@ def _my_shift(settings: Settings, signup: models.Signup) -> MyShift:
         day=say_day(shift.starts_at, settings.timezone),
         where=where_of(shift.mission),
         local_day=local(shift.starts_at, settings.timezone).date(),
+        reminder_ahead=_reminder_ahead(settings, signup),
     )
 
 

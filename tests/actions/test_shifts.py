@@ -188,6 +188,27 @@ def test_without_an_e_mail_nothing_is_queued(mission: list[int], app_database: s
         assert session.scalars(select(models.OutgoingEmail)).all() == []
 
 
+def test_no_reminder_is_promised_for_a_shift_too_close_for_one(mission: list[int], app_database: str) -> None:
+    """Friday 11:00 (Paris) signing up for Saturday: the reminder hour is still ahead, so it is promised; after
+    it, or for a shift today, the confirmation, "mes créneaux" and the e-mail promise nothing."""
+    _volunteer(app_database, email="julie@example.org")
+    friday_evening = SATURDAY - timedelta(hours=12)  # Friday 21:00 in Paris, past REMINDER_HOUR
+    _, dispatcher = run(
+        shifts.ActionChooseShift(), intent="choose_shift", entities={"shift_id": mission[0]}, now=friday_evening
+    )
+    assert said(dispatcher) == ["utter_shift_booked_soon", "utter_shift_booked_email"]
+    with session_scope(app_database) as session:
+        body = session.scalars(select(models.OutgoingEmail)).one().body
+    assert "rappel" not in body
+    _, dispatcher = run(shifts.ActionMyShifts(), intent="my_shifts", now=friday_evening)
+    assert said(dispatcher) == ["utter_my_shifts_soon"]
+    _, dispatcher = run(shifts.ActionChooseShift(), intent="choose_shift", entities={"shift_id": mission[1]})
+    assert said(dispatcher) == ["utter_shift_booked", "utter_shift_booked_email"]
+    with session_scope(app_database) as session:
+        bodies = [e.body for e in session.scalars(select(models.OutgoingEmail).order_by(models.OutgoingEmail.id))]
+    assert "Vous recevrez un rappel la veille." in bodies[1]
+
+
 @pytest.mark.parametrize(
     ("which", "answer"),
     [(3, "utter_shift_full"), ("past", "utter_shift_past"), ("cancelled", "utter_shift_unavailable")],

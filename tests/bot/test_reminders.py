@@ -143,6 +143,33 @@ def test_tomorrow_is_the_local_day_across_a_change_of_time(
     assert evening.astimezone(PARIS).hour == 18
 
 
+@pytest.mark.parametrize(
+    ("starts", "signed_up", "promised"),
+    [
+        (paris(2026, 12, 12, 9), paris(2026, 12, 9, 12), True),  # days ahead
+        (paris(2026, 12, 12, 9), paris(2026, 12, 11, 17, 59), True),  # tomorrow, before the reminder hour
+        (paris(2026, 12, 12, 9), paris(2026, 12, 11, 18, 30), False),  # tomorrow, past the hour
+        (paris(2026, 12, 12, 0, 30), paris(2026, 12, 11, 19), False),  # just after midnight
+        (paris(2026, 12, 12, 16), paris(2026, 12, 12, 9), False),  # today
+        (paris(2026, 3, 29, 0, 30), paris(2026, 3, 27, 12), True),  # across a change of time
+    ],
+)
+def test_a_reminder_is_promised_exactly_when_the_job_will_send_it(
+    sqlite_url: str, starts: datetime, signed_up: datetime, promised: bool
+) -> None:
+    """ "Je vous enverrai un rappel la veille" (bot.reminders.reminder_ahead) follows the due set's own rule."""
+    settings = configured(sqlite_url)
+    signup = add_signup(sqlite_url, starts=starts, created=signed_up)
+    assert reminders.reminder_ahead(settings, starts_at=starts, signed_up_at=signed_up) is promised
+    sent_some_time = {
+        moment
+        for moment in (signed_up + timedelta(minutes=15 * n) for n in range(4 * 24 * 4))
+        if moment < starts and signup in due(sqlite_url, reminders.REMINDER, moment)
+    }
+    assert bool(sent_some_time) is promised
+    assert not reminders.reminder_ahead(settings, starts_at=starts, signed_up_at=signed_up, reminder_sent_at=starts)
+
+
 def test_followup_and_checkin_are_due_at_their_time(sqlite_url: str) -> None:
     signup = add_signup(sqlite_url, starts=paris(2026, 12, 12, 9))
     with session_scope(sqlite_url) as session:
