@@ -152,7 +152,13 @@
     }
     var item = element("div", { class: "message " + from + (pending ? " pending" : "") });
     item.appendChild(element("span", { class: "visually-hidden" }, (from === "user" ? t("you") : t("assistant")) + " : "));
-    item.appendChild(element("span", { class: "text" }, text));
+    var body = element("span", { class: "text" });
+    if (from === "user") {
+      body.textContent = text;
+    } else {
+      appendLinked(body, text);
+    }
+    item.appendChild(body);
     if (buttons && buttons.length) {
       var group = element("div", { class: "replies", role: "group", "aria-label": t("quick_replies") });
       buttons.forEach(function (button) {
@@ -168,6 +174,33 @@
     log.appendChild(item);
     scrollDown();
     return item;
+  }
+
+  // The assistant's links (calendar file, attestation, privacy page) become real links. Built with
+  // DOM nodes, never HTML: the text is the assistant's (or a staff member's), and only http(s)
+  // addresses become links; a closing punctuation mark is left out of the address.
+  var LINK = /https?:\/\/[^\s<>"'«»]+/g;
+  var TRAILING = /[.,;:!?)\]]+$/;
+
+  function appendLinked(parent, text) {
+    var from = 0;
+    String(text).replace(LINK, function (match, offset) {
+      var address = match.replace(TRAILING, "");
+      var url = null;
+      try {
+        url = new URL(address);
+      } catch (error) {
+        url = null;
+      }
+      if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+        return match;
+      }
+      parent.appendChild(document.createTextNode(text.slice(from, offset)));
+      parent.appendChild(element("a", { href: url.href, target: "_blank", rel: "noopener noreferrer" }, address));
+      from = offset + address.length;
+      return match;
+    });
+    parent.appendChild(document.createTextNode(String(text).slice(from)));
   }
 
   function addNotice(text) {
@@ -195,7 +228,15 @@
       status.textContent = text;
     } else if (status.textContent && status.textContent !== t("typing")) {
       status.textContent = t("connected");
+      // announced once by the live region; then it gives the conversation its room back
+      setTimeout(function () {
+        if (status.textContent === t("connected")) {
+          status.textContent = "";
+          scrollDown();
+        }
+      }, 3000);
     }
+    scrollDown();
   }
 
   function frame(data) {

@@ -320,6 +320,36 @@ def test_the_console_can_push_a_message_into_an_open_bubble(servers: Servers, pa
     assert "formation" in last_bot_text(page).lower()
 
 
+def test_the_assistants_links_are_links_and_nothing_else_is(servers: Servers, page: Any) -> None:
+    """The calendar, attestation and privacy links can be clicked; markup and other schemes stay text."""
+    from bot.assistant_api import append_events
+
+    open_bubble(page, f"{servers.web}/")
+    say(page, "est-ce que je suis assuré ?")
+    before = bot_count(page)
+    text = (
+        "Votre agenda : http://127.0.0.1:8000/calendar/12-abc.ics. Détails (https://example.org/confidentialite), "
+        "<img src=x onerror=\"window.hacked=1\"> javascript:window.hacked=2 <a href='https://evil.example'>x</a>"
+    )
+    append_events(servers.settings, sender_id=conversation_id(page, servers), events=[{"event": "bot", "text": text}])
+    page.wait_for_function(
+        f"() => {SHADOW}.querySelectorAll('.message.bot').length > {before}", timeout=ANSWER_TIMEOUT_MS
+    )
+    links = page.evaluate(
+        f"Array.from({SHADOW}.querySelectorAll('.message.bot:last-of-type a'))"
+        ".map(a => [a.getAttribute('href'), a.textContent, a.target, a.rel])"
+    )
+    assert links == [
+        ["http://127.0.0.1:8000/calendar/12-abc.ics", "http://127.0.0.1:8000/calendar/12-abc.ics", "_blank",
+         "noopener noreferrer"],
+        ["https://example.org/confidentialite", "https://example.org/confidentialite", "_blank", "noopener noreferrer"],
+        ["https://evil.example/", "https://evil.example", "_blank", "noopener noreferrer"],
+    ]  # fmt: skip
+    assert page.evaluate(f"{SHADOW}.querySelectorAll('.message.bot img').length") == 0
+    assert page.evaluate("window.hacked === undefined")
+    assert last_bot_text(page).endswith("<a href='https://evil.example'>x</a>")
+
+
 # ---------------------------------------------------------------- the protocol, spoken directly
 
 
