@@ -14,6 +14,7 @@ from bot.config import get_settings
 from bot.matching import join_words
 from bot.onboarding import forget, load_volunteer, open_handoffs, slots_for_profile
 from bot.privacy import privacy_url
+from bot.signups import record_in_words
 from bot.texts import labels
 
 
@@ -37,6 +38,8 @@ class ActionShowMyData(Action):
             return []
         settings = get_settings()
         view = profile_view(slots_for_profile(stored.profile))
+        if stored.shifts is not None:
+            view.update(record_in_words(stored.shifts, settings.timezone))
         consent = stored.consent
         dispatcher.utter_message(
             response="utter_my_data",

@@ -91,7 +91,8 @@ class ActionStop(Action):
         if tracker.get_slot("profile_status") == "saved":
             dispatcher.utter_message(response="utter_stopped_saved")
             return events
-        dispatcher.utter_message(response="utter_stopped")
+        consented = tracker.get_slot("consent") == "given"
+        dispatcher.utter_message(response="utter_stopped_consented" if consented else "utter_stopped")
         return events + [SlotSet(s, None) for s in PROFILE_SLOTS]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from bot import matching
@@ -23,6 +23,7 @@ from bot.notifications import alerts
 from bot.profile import ConsentRecord, Place, ProfileSubmission, TimeSlot, VolunteerProfile
 from bot.store import declines as decline_store
 from bot.store import missions as mission_store
+from bot.store import signups as signup_store
 from bot.store import volunteers as volunteer_store
 from bot.store.session import retried_if_disconnected, session_scope
 
@@ -96,6 +97,7 @@ class StoredVolunteer:
     proposals: tuple[str, ...] = ()
     created_at: datetime | None = None
     last_active: datetime | None = None
+    shifts: signup_store.ShiftRecord | None = None  # sign-ups, hours, attestations (the right of access)
 
 
 @retried_if_disconnected
@@ -116,6 +118,7 @@ def load_volunteer(*, channel: str, sender_id: str) -> StoredVolunteer | None:
             proposals=tuple(dict.fromkeys(p.mission.title for p in volunteer.proposals)),
             created_at=volunteer.created_at,
             last_active=volunteer.last_seen_at,
+            shifts=signup_store.record_for(session, volunteer_id=volunteer.id, now=datetime.now(timezone.utc)),
         )
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from bot import ics, reminders
 from bot.assistant_api import trigger_intent
+from bot.attestations import say_hours
 from bot.config import Settings, derived_secret
 from bot.errors import InvalidDataError
 from bot.notifications.texts import compose, one_line
@@ -43,7 +44,7 @@ from bot.store import takeovers as takeover_store
 from bot.store import volunteers as volunteer_store
 from bot.store.retention import as_utc
 from bot.store.session import session_scope
-from bot.texts import load_yaml
+from bot.texts import labels, load_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -491,3 +492,25 @@ def tell_cancelled(settings: Settings, signup_ids: Sequence[int], *, trigger: Tr
         except Exception as error:  # noqa: BLE001 - one person's failure must not stop the others
             logger.warning("telling signup %s of its cancelled shift failed: %s", signup_id, type(error).__name__)
     return told
+
+
+def record_in_words(record: signup_store.ShiftRecord, zone: str) -> dict[str, str]:
+    """The right of access's lines on shifts, hours, check-ins and attestations (labels.yml's words)."""
+    words = labels()
+    shifts = []
+    if record.upcoming:
+        dates = " ; ".join(f"{label(start, end, zone)} ({title})" for start, end, title in record.upcoming)
+        shifts.append(words["my_data_shifts_upcoming"].format(list=dates))
+    if record.past:
+        shifts.append(words["my_data_shifts_past"].format(n=record.past))
+    if record.cancelled:
+        shifts.append(words["my_data_shifts_cancelled"].format(n=record.cancelled))
+    names = ", ".join(record.attestation_names)
+    return {
+        "shifts": ", ".join(shifts) or words["my_data_no_shift"],
+        "hours": say_hours(record.minutes) if record.minutes else words["my_data_no_hours"],
+        "feedback": words["my_data_feedback"].format(n=record.feedback)
+        if record.feedback
+        else words["my_data_no_feedback"],
+        "attestations": words["my_data_attestations"].format(names=names) if names else words["my_data_no_attestation"],
+    }

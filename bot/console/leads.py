@@ -33,6 +33,7 @@ from bot.profile import TimeSlot
 from bot.store import declines as decline_store
 from bot.store import leads as lead_store
 from bot.store import models
+from bot.store import signups as signup_store
 from bot.store import staff as staff_store
 from bot.store import volunteers as volunteer_store
 from bot.understanding import find_email, find_phone
@@ -386,6 +387,7 @@ def person_data(session: Session, settings: Settings, volunteer: models.Voluntee
             {"speaker": t.speaker, "text": t.text, "at": t.at.isoformat(), "buttons": list(t.buttons)}
             for t in details["transcript"]
         ],
+        **signup_store.access_rows(session, volunteer_id=volunteer.id),
     )  # fmt: skip
     return data
 

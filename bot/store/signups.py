@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from bot.store import models
@@ -158,3 +158,90 @@ def _confirmed_for(session: Session, volunteer_id: int, *when: Any) -> list[mode
         .order_by(shift.starts_at, signup.id)
     )
     return list(session.scalars(statement).unique())
+
+
+@dataclass(frozen=True)
+class ShiftRecord:
+    """What the database holds of a volunteer's shifts, hours and attestations (the right of access)."""
+
+    upcoming: list[tuple[datetime, datetime, str]]  # (start, end, mission title), earliest first
+    past: int  # sign-ups for shifts that have started (attended, no-show or not yet checked in)
+    cancelled: int
+    feedback: int  # check-ins answered with a rating or a comment
+    minutes: int  # hours logged, from check-ins and staff
+    attestation_names: list[str]  # names printed on the attestation links still kept
+
+
+def record_for(session: Session, *, volunteer_id: int, now: datetime) -> ShiftRecord:
+    """Everything kept about the volunteer's shifts, hours and attestations, counted (one query each)."""
+    signup, shift = models.Signup, models.Shift
+    upcoming = [
+        (as_utc(row.shift.starts_at), as_utc(row.shift.ends_at), row.shift.mission.title)
+        for row in upcoming_for(session, volunteer_id=volunteer_id, now=now)
+    ]
+    counts = session.execute(
+        select(signup.status, shift.starts_at > now, func.count())
+        .join(shift, shift.id == signup.shift_id)
+        .where(signup.volunteer_id == volunteer_id)
+        .group_by(signup.status, shift.starts_at > now)
+    ).all()
+    cancelled = sum(n for status, _, n in counts if status == "cancelled")
+    past = sum(n for status, ahead, n in counts if status != "cancelled" and not ahead)
+    feedback = session.scalar(
+        select(func.count())
+        .select_from(signup)
+        .where(signup.volunteer_id == volunteer_id, (signup.rating.is_not(None)) | (signup.comment.is_not(None)))
+    )
+    minutes = session.scalar(
+        select(func.coalesce(func.sum(models.HoursEntry.minutes), 0)).where(
+            models.HoursEntry.volunteer_id == volunteer_id
+        )
+    )
+    names = session.scalars(
+        select(models.AttestationLink.full_name)
+        .where(models.AttestationLink.volunteer_id == volunteer_id)
+        .distinct()
+        .order_by(models.AttestationLink.full_name)
+    ).all()
+    return ShiftRecord(upcoming, past, cancelled, int(feedback or 0), int(minutes or 0), list(names))
+
+
+def access_rows(session: Session, *, volunteer_id: int) -> dict[str, list[dict[str, Any]]]:
+    """The volunteer's sign-ups (with check-in answers), hours and attestation links, for a data export."""
+
+    def iso(moment: datetime | None) -> str | None:
+        return None if moment is None else as_utc(moment).isoformat()
+
+    signups = session.scalars(
+        select(models.Signup)
+        .options(joinedload(models.Signup.shift).joinedload(models.Shift.mission))
+        .where(models.Signup.volunteer_id == volunteer_id)
+        .order_by(models.Signup.id)
+    ).all()
+    hours = session.scalars(
+        select(models.HoursEntry).where(models.HoursEntry.volunteer_id == volunteer_id).order_by(models.HoursEntry.day)
+    ).all()
+    links = session.scalars(
+        select(models.AttestationLink)
+        .where(models.AttestationLink.volunteer_id == volunteer_id)
+        .order_by(models.AttestationLink.id)
+    ).all()
+    return {
+        "signups": [
+            {"mission_id": s.shift.mission_id, "mission": s.shift.mission.title, "starts_at": iso(s.shift.starts_at),
+             "ends_at": iso(s.shift.ends_at), "status": s.status, "created_at": iso(s.created_at),
+             "cancelled_at": iso(s.cancelled_at), "cancelled_by": s.cancelled_by,
+             "reminder_answer": s.reminder_answer, "checkin_done_at": iso(s.checkin_done_at), "rating": s.rating,
+             "comment": s.comment}
+            for s in signups
+        ],
+        "hours": [
+            {"day": h.day.isoformat(), "minutes": h.minutes, "mission": h.mission_title, "source": h.source}
+            for h in hours
+        ],
+        "attestation_links": [
+            {"period_start": a.period_start.isoformat(), "period_end": a.period_end.isoformat(),
+             "full_name": a.full_name, "created_at": iso(a.created_at), "expires_at": iso(a.expires_at)}
+            for a in links
+        ],
+    }  # fmt: skip

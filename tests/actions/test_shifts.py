@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -13,6 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions import shifts
+from actions.privacy import ActionShowMyData
+from actions.profile import ActionStop
 from bot import signups
 from bot.config import get_settings
 from bot.store import models
@@ -400,3 +402,56 @@ def test_tell_cancelled_pushes_to_each_and_swallows_one_failure(mission: list[in
     told = signups.tell_cancelled(get_settings(), [first, 4242, second], trigger=trigger)
     assert told == 1
     assert pushed == [("test-sender", "shift_cancelled", {"signup_id": second})]
+
+
+def test_the_right_of_access_lists_shifts_hours_feedback_and_attestations(
+    mission: list[int], app_database: str
+) -> None:
+    volunteer_id = _volunteer(app_database)
+    _, dispatcher = run(ActionShowMyData(), intent="ask_my_data")
+    shown = dispatcher.messages[0]
+    assert (shown["shifts"], shown["hours"], shown["feedback"], shown["attestations"]) == (
+        "aucun", "aucune", "aucun", "aucune en cours",
+    )  # fmt: skip
+    _sign_up(mission[1])
+    _sign_up(mission[0])
+    with session_scope(app_database) as session:
+        past = models.Shift(
+            mission_id="M1", starts_at=NOW - timedelta(days=7), ends_at=NOW - timedelta(days=7, hours=-2)
+        )
+        session.add(past)
+        session.flush()
+        session.add(models.Signup(shift_id=past.id, volunteer_id=volunteer_id, status="attended", rating=5))
+        session.add(
+            models.HoursEntry(
+                volunteer_id=volunteer_id, mission_title="Préparation des colis", day=date(2026, 12, 3), minutes=150,
+                source="checkin",
+            )
+        )  # fmt: skip
+        session.add(
+            models.AttestationLink(
+                token_hash="0" * 64, volunteer_id=volunteer_id, period_start=date(2026, 1, 1),
+                period_end=date(2026, 12, 31), full_name="Julie Martin", expires_at=NOW + timedelta(days=1),
+            )
+        )  # fmt: skip
+    _, dispatcher = run(ActionShowMyData(), intent="ask_my_data")
+    shown = dispatcher.messages[0]
+    assert shown["shifts"] == (
+        "à venir : samedi 12 décembre, 9 h–12 h (Préparation des colis) ; "
+        "samedi 19 décembre, 9 h–12 h (Préparation des colis), 1 passé(s)"
+    )
+    assert (shown["hours"], shown["feedback"]) == ("2 h 30", "1 (note ou commentaire)")
+    assert shown["attestations"] == "au nom de Julie Martin, le temps que le lien fonctionne"
+
+
+@pytest.mark.parametrize(
+    ("slots", "answer"),
+    [
+        ({}, "utter_stopped"),
+        ({"consent": "given"}, "utter_stopped_consented"),
+        ({"consent": "given", "profile_status": "saved"}, "utter_stopped_saved"),
+    ],
+)
+def test_stopping_says_what_is_kept(slots: dict[str, Any], answer: str) -> None:
+    _, dispatcher = run(ActionStop(), intent="stop", slots=slots)
+    assert said(dispatcher) == [answer]

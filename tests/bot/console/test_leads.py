@@ -335,3 +335,36 @@ def test_audit_log_records_views_and_exports(admin: TestClient, people: dict[str
     assert f"candidat n° {people['julie']}" in page.text
     assert "a consulté" in page.text and "a exporté" in page.text and "leads:csv" in page.text
     assert "julie.martin" not in page.text
+
+
+def test_a_persons_data_holds_their_shifts_hours_check_ins_and_attestations(
+    admin: TestClient, people: dict[str, int], console_settings: Settings
+) -> None:
+    """The right of access covers what came after the first yes (issue 18), not only the profile."""
+    julie = people["julie"]
+    starts = datetime(2026, 12, 12, 8, tzinfo=timezone.utc)
+    with session_scope(console_settings.database_url) as session:
+        session.add(models.Mission(id="COLIS", title="Préparation des colis"))
+        shift = models.Shift(mission_id="COLIS", starts_at=starts, ends_at=starts + timedelta(hours=3), places=4)
+        session.add(shift)
+        session.flush()
+        session.add(models.Signup(shift_id=shift.id, volunteer_id=julie, status="attended", rating=4, comment="Super"))
+        session.add(
+            models.HoursEntry(volunteer_id=julie, mission_title="Préparation des colis", day=starts.date(), minutes=180,
+                              source="checkin")
+        )  # fmt: skip
+        session.add(
+            models.AttestationLink(token_hash="1" * 64, volunteer_id=julie, period_start=starts.date(),
+                                   period_end=starts.date(), full_name="Julie Martin", expires_at=starts)
+        )  # fmt: skip
+    data = admin.get(f"/console/leads/{julie}/export.json").json()
+    [signup] = data["signups"]
+    assert (signup["mission"], signup["status"], signup["rating"], signup["comment"]) == (
+        "Préparation des colis", "attended", 4, "Super",
+    )  # fmt: skip
+    assert signup["starts_at"] == "2026-12-12T08:00:00+00:00"
+    assert data["hours"] == [
+        {"day": "2026-12-12", "minutes": 180, "mission": "Préparation des colis", "source": "checkin"}
+    ]
+    assert [link["full_name"] for link in data["attestation_links"]] == ["Julie Martin"]
+    assert "token_hash" not in json.dumps(data)
