@@ -141,7 +141,7 @@ class ActionMyShifts(Action):
             dispatcher.utter_message(response="utter_no_signups")
             return []
         lines = "\n".join(f"• {s.when} : {s.mission}" + (f", {s.where}" if s.where else "") for s in mine)
-        buttons = signups.cancel_buttons(settings, mine)
+        buttons = signups.cancel_buttons(settings, mine, confirm=True)
         response = "utter_my_shifts" if all(s.reminder_ahead for s in mine) else "utter_my_shifts_soon"
         dispatcher.utter_message(response=response, shifts=lines, buttons=buttons)
         return []
@@ -182,8 +182,15 @@ class ActionCancelSignup(Action):
             else:  # "je veux me désinscrire" may mean leaving: say how, and how to stop the messages
                 dispatcher.utter_message(response="utter_no_signups_to_cancel")
             return [SlotSet(PENDING, None)]
-        named = signups.pick(mine, tracker.latest_message.get("text") or "", today=signups.today_in(settings))
-        candidates = named or mine
+        choice = _int(_entity(tracker, "signup_choice"))  # "Annuler : samedi 12 décembre" under "mes créneaux"
+        if choice is not None:
+            candidates = [shift for shift in mine if shift.signup_id == choice]
+            if not candidates:  # cancelled or started meanwhile
+                dispatcher.utter_message(response="utter_cancel_already")
+                return [SlotSet(PENDING, None)]
+        else:
+            named = signups.pick(mine, tracker.latest_message.get("text") or "", today=signups.today_in(settings))
+            candidates = named or mine
         if len(candidates) == 1:
             shift = candidates[0]
             words = signups.texts(settings.association_dir)

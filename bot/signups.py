@@ -319,11 +319,17 @@ def too_late_to_cancel(
         return Cancellation(signup_store.TOO_LATE, _my_shift(settings, signup), signup.shift.mission.contact or "")
 
 
-def cancel_buttons(settings: Settings, shifts: Sequence[MyShift]) -> list[dict[str, str]]:
-    """One "Annuler : samedi 14 décembre" button per sign-up (``/cancel_signup``)."""
+def cancel_buttons(settings: Settings, shifts: Sequence[MyShift], *, confirm: bool = False) -> list[dict[str, str]]:
+    """One "Annuler : samedi 14 décembre" button per sign-up (``/cancel_signup``).
+
+    ``confirm``: the button asks "Voulez-vous vraiment … ?" first (``signup_choice``), as under
+    "mes créneaux", where it is the first word of a cancellation; without it the button cancels
+    (``signup_id``), as in "which one?" after a cancellation typed in words.
+    """
     title = texts(settings.association_dir)["cancel_button"]
+    entity = "signup_choice" if confirm else "signup_id"
     return [
-        {"title": title.format(day=s.day), "payload": f'/cancel_signup{{"signup_id": {s.signup_id}}}'} for s in shifts
+        {"title": title.format(day=s.day), "payload": f'/cancel_signup{{"{entity}": {s.signup_id}}}'} for s in shifts
     ]
 
 

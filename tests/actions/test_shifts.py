@@ -246,9 +246,18 @@ def test_my_shifts_lists_dates_addresses_and_a_cancel_button_each(mission: list[
         "• samedi 19 décembre, 9 h–12 h : Préparation des colis, 12 rue du Port, Villeurbanne"
     )
     assert dispatcher.messages[0]["buttons"] == [
-        {"title": "Annuler : samedi 12 décembre", "payload": f'/cancel_signup{{"signup_id": {second}}}'},
-        {"title": "Annuler : samedi 19 décembre", "payload": f'/cancel_signup{{"signup_id": {first}}}'},
+        {"title": "Annuler : samedi 12 décembre", "payload": f'/cancel_signup{{"signup_choice": {second}}}'},
+        {"title": "Annuler : samedi 19 décembre", "payload": f'/cancel_signup{{"signup_choice": {first}}}'},
     ]
+    # the button asks first, as a cancellation typed in words does; nothing is cancelled yet
+    events, dispatcher = run(shifts.ActionCancelSignup(), intent="cancel_signup", entities={"signup_choice": first})
+    assert said(dispatcher) == ["utter_confirm_cancel_signup"] and slots_of(events) == {"signup_to_cancel": first}
+    assert dispatcher.messages[0]["when"] == "samedi 19 décembre, 9 h–12 h"
+    assert _taken(app_database, mission[1]) == 1
+    _, dispatcher = run(shifts.ActionCancelSignup(), intent="cancel_signup", entities={"signup_id": first})
+    assert said(dispatcher) == ["utter_signup_cancelled"] and _taken(app_database, mission[1]) == 0
+    _, dispatcher = run(shifts.ActionCancelSignup(), intent="cancel_signup", entities={"signup_choice": first})
+    assert said(dispatcher) == ["utter_cancel_already"]
 
 
 def test_the_cancel_button_cancels_frees_the_place_and_tells_staff(mission: list[int], app_database: str) -> None:
