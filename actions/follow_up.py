@@ -316,8 +316,12 @@ class ActionAskAttestation(Action):
         return "action_ask_attestation"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        if not reminders.has_profile(get_settings(), channel=channel_of(tracker), sender_id=tracker.sender_id):
+        settings, channel = get_settings(), channel_of(tracker)
+        if not reminders.has_profile(settings, channel=channel, sender_id=tracker.sender_id):
             dispatcher.utter_message(response="utter_attestation_no_profile")
+            return _ended()
+        if reminders.recorded_minutes(settings, channel=channel, sender_id=tracker.sender_id) == 0:
+            dispatcher.utter_message(response="utter_attestation_no_hours_yet")  # no period, no name for nothing
             return _ended()
         dispatcher.utter_message(response="utter_ask_attestation_period")
         return _ended()
@@ -347,8 +351,13 @@ class ActionAttestationPeriod(Action):
         if period not in reminders.PERIODS:
             dispatcher.utter_message(response="utter_ask_attestation_period")
             return _ended()
-        if not reminders.has_profile(get_settings(), channel=channel_of(tracker), sender_id=tracker.sender_id):
+        settings, channel = get_settings(), channel_of(tracker)
+        if not reminders.has_profile(settings, channel=channel, sender_id=tracker.sender_id):
             dispatcher.utter_message(response="utter_attestation_no_profile")
+            return _ended()
+        if reminders.recorded_minutes(settings, channel=channel, sender_id=tracker.sender_id, period=period) == 0:
+            response = "utter_attestation_no_hours_yet" if period == "all" else "utter_attestation_no_hours_in_period"
+            dispatcher.utter_message(response=response)
             return _ended()
         dispatcher.utter_message(response="utter_ask_attestation_name")
         return _asked("attestation_name", **{PERIOD: period})

@@ -624,16 +624,22 @@ def has_profile(settings: Settings, *, channel: str, sender_id: str) -> bool:
         return (found or volunteer_store.find_by_sender(session, sender_id=sender_id)) is not None
 
 
-def recorded_minutes(settings: Settings, *, channel: str, sender_id: str) -> int:
-    """All the volunteering minutes recorded for this conversation's volunteer; 0 without a profile."""
+def recorded_minutes(
+    settings: Settings, *, channel: str, sender_id: str, period: str | None = None, now: datetime | None = None
+) -> int:
+    """The volunteering minutes recorded for this conversation's volunteer, in ``period`` (all when None); 0 without
+    a profile. The attestation checks it before asking for a full name: no name is asked for nothing."""
     from bot.store import hours as hours_store
 
+    start, end = date.min, date.max
+    if period is not None:
+        start, end = period_dates(period, today=local(_utc(now), settings.timezone).date())
     with session_scope(settings.database_url) as session:
         volunteer = volunteer_store.find(session, channel=channel, sender_id=sender_id)
         volunteer = volunteer or volunteer_store.find_by_sender(session, sender_id=sender_id)
         if volunteer is None:
             return 0
-        return hours_store.minutes_between(session, volunteer_id=volunteer.id, start=date.min, end=date.max)
+        return hours_store.minutes_between(session, volunteer_id=volunteer.id, start=start, end=end)
 
 
 def yearly_summary_text(settings: Settings, *, channel: str, sender_id: str, year: int) -> str | None:

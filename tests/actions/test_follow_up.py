@@ -134,6 +134,29 @@ def test_attestation_name_is_checked_and_no_hours_means_no_link(signup: int) -> 
     assert said(dispatcher) == ["utter_attestation_dropped"]
 
 
+def test_the_hours_are_checked_before_a_full_name_is_asked(signup: int, app_database: str) -> None:
+    """No name is asked for an attestation that cannot be made; another period is offered when it could."""
+    _, dispatcher = run(follow_up.ActionAskAttestation(), intent="ask_attestation")
+    assert said(dispatcher) == ["utter_attestation_no_hours_yet"]  # no hours at all: no period question either
+    with session_scope(app_database) as session:
+        volunteer_id = session.get(models.Signup, signup).volunteer_id
+        session.add(
+            models.HoursEntry(volunteer_id=volunteer_id, mission_title="Colis", day=datetime(2025, 6, 7).date(),
+                              minutes=120, source="staff")
+        )  # fmt: skip
+    _, dispatcher = run(follow_up.ActionAskAttestation(), intent="ask_attestation")
+    assert said(dispatcher) == ["utter_ask_attestation_period"]
+    events, dispatcher = run(follow_up.ActionAttestationPeriod(), intent="attestation_period",
+                             entities={"period": "this_year"})  # fmt: skip
+    assert said(dispatcher) == ["utter_attestation_no_hours_in_period"]
+    assert slots_of(events).get("follow_up_step") is None
+    for period in ("last_year", "all"):
+        events, dispatcher = run(follow_up.ActionAttestationPeriod(), intent="attestation_period",
+                                 entities={"period": period})  # fmt: skip
+        assert said(dispatcher) == ["utter_ask_attestation_name"], period
+        assert slots_of(events)["follow_up_step"] == "attestation_name"
+
+
 @pytest.mark.parametrize(
     ("text", "intent"),
     [
