@@ -57,10 +57,19 @@ def read_transcript(tracker_store_url: str, sender_id: str, *, limit: int = MAX_
     except SQLAlchemyError as error:
         logger.warning("tracker store unreadable: %s", type(error).__name__)
         raise TranscriptUnavailable() from error
-    return [turn for turn in (_turn(*row) for row in rows) if turn is not None]
+    titles: dict[str, str] = {}  # payload -> title of the buttons shown so far
+    return [turn for turn in (_turn(*row, titles=titles) for row in rows) if turn is not None]
 
 
-def _turn(event_id: int, type_name: str, timestamp: float | None, intent: str | None, data: str | None) -> Turn | None:
+def _turn(
+    event_id: int,
+    type_name: str,
+    timestamp: float | None,
+    intent: str | None,
+    data: str | None,
+    *,
+    titles: dict[str, str],
+) -> Turn | None:
     try:
         event = json.loads(data or "{}")
     except ValueError:
@@ -69,8 +78,9 @@ def _turn(event_id: int, type_name: str, timestamp: float | None, intent: str | 
     message = event.get("text") or ""
     buttons: tuple[str, ...] = ()
     if type_name == "bot":
-        raw = (event.get("data") or {}).get("buttons") or []
-        buttons = tuple(str(b.get("title", "")) for b in raw if isinstance(b, dict))
+        raw = [b for b in (event.get("data") or {}).get("buttons") or [] if isinstance(b, dict)]
+        buttons = tuple(str(b.get("title", "")) for b in raw)
+        titles.update((str(b.get("payload", "")), str(b.get("title", ""))) for b in raw)
         if not message and not buttons:
             return None
         staff = (event.get("metadata") or {}).get(STAFF_METADATA)
@@ -79,6 +89,6 @@ def _turn(event_id: int, type_name: str, timestamp: float | None, intent: str | 
         return None
     if not message:  # written before consent: the tracker store kept no text (bot.rasa.tracker_store)
         message = NOT_KEPT
-    if message.startswith("/"):  # a button press: show what the button said, not its payload
-        message = f"[bouton] {message.split('{', 1)[0].lstrip('/')}"
+    if message.startswith("/"):  # a button press: show what the button said ("samedi 12 décembre…"), not its payload
+        message = f"[bouton] {titles.get(message) or message.split('{', 1)[0].lstrip('/')}"
     return Turn("user", message, at, intent=intent, id=event_id)

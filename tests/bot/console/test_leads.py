@@ -194,7 +194,7 @@ def test_lead_page_shows_profile_consent_and_conversation(
     text = page.text
     expected_texts = (
         "Julie", "julie.martin@exemple.fr", "Villeurbanne", "cuisine", "samedi matin", "solidarité",
-        "Texte version 2026-01", "bonjour, je voudrais aider", "Boutons : Oui", "[bouton] affirm",
+        "Texte version 2026-01", "bonjour, je voudrais aider", "Boutons : Oui", "[bouton] Oui",
     )  # fmt: skip
     for expected in expected_texts:
         assert expected in text, expected
@@ -368,3 +368,26 @@ def test_a_persons_data_holds_their_shifts_hours_check_ins_and_attestations(
     ]
     assert [link["full_name"] for link in data["attestation_links"]] == ["Julie Martin"]
     assert "token_hash" not in json.dumps(data)
+
+
+def test_a_button_press_shows_the_buttons_words_not_its_payload(console_settings: Settings) -> None:
+    """'[bouton] samedi 12 décembre, 9 h–12 h', not '[bouton] choose_shift'; an unknown payload keeps its intent."""
+    from rasa.shared.core.events import BotUttered
+
+    from bot.console.transcript import read_transcript
+
+    shift = {"title": "samedi 12 décembre, 9 h–12 h (3 places)", "payload": '/choose_shift{"shift_id": 3}'}
+    record_conversation(
+        console_settings.tracker_store_url,
+        "dates",
+        [
+            BotUttered("Quelle date ?", timestamp=T0, data={"buttons": [shift]}),
+            UserUttered('/choose_shift{"shift_id": 3}', {"name": "choose_shift", "confidence": 1.0}, timestamp=T0 + 2),
+            UserUttered('/choose_shift{"shift_id": 9}', {"name": "choose_shift", "confidence": 1.0}, timestamp=T0 + 4),
+        ],
+    )
+    turns = read_transcript(console_settings.tracker_store_url, "dates")
+    assert [t.text for t in turns if t.speaker == "user"] == [
+        "[bouton] samedi 12 décembre, 9 h–12 h (3 places)",
+        "[bouton] choose_shift",
+    ]
