@@ -302,6 +302,23 @@ def cec_summary(settings: Settings, *, minutes: int, year: int) -> str:
     return " ".join((first, rule, where, conditions))
 
 
+def cec_staff_note(settings: Settings, *, minutes: int) -> str:
+    """What a year's hours mean for the volunteer's Compte d'engagement citoyen, said to staff (console)."""
+    total, one = settings.cec_hours_total, settings.cec_hours_one_association
+    done = max(minutes, 0)
+    rule = f"CEC : {total} heures dans l'année, dont {one} dans une même association"
+    if done >= total * 60:
+        where = "atteint avec nos seules heures"
+    elif done >= one * 60:
+        where = f"les {one} heures chez nous sont atteintes ; le reste se compte dans d'autres associations"
+    else:
+        where = f"il manque {say_hours(one * 60 - done)} chez nous pour les {one} heures"
+    return (
+        f"{rule} : {where}. Réservé aux membres du bureau ou du conseil et aux bénévoles qui en encadrent "
+        "d'autres ; le bénévole déclare ses heures (« Le Compte Bénévole ») avant le 30 juin, l'association valide."
+    )
+
+
 def signatory_in_sentence(signatory: str) -> str:
     """The signatory as it reads after "Je soussigné·e": an article in lower case ("la présidente"), names kept."""
     first, _, rest = signatory.partition(" ")

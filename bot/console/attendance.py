@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.attestations import cec_summary, create_link, say_hours
+from bot.attestations import cec_staff_note, create_link, say_hours
 from bot.config import Settings
 from bot.console import access
 from bot.console.deps import DbSession, Forbidden, RowId, SettingsDep, Staff, actor, redirect, render
@@ -202,9 +202,7 @@ def _hours_page(
     context: dict[str, Any] = {
         "volunteer": volunteer,
         "entries": hours_store.log(session, volunteer_id=volunteer.id),
-        "years": [
-            (year, say_hours(minutes), cec_summary(settings, minutes=minutes, year=year)) for year, minutes in years
-        ],
+        "years": [(year, say_hours(minutes), cec_staff_note(settings, minutes=minutes)) for year, minutes in years],
         "missions": _mission_choices(session),
         "values": {**defaults, **(values or {})},
         "today": today.isoformat(),

@@ -179,7 +179,8 @@ def test_the_hours_page_lists_the_log_and_yearly_totals_with_the_cec_summary(
     page = html.unescape(coordinator.get(f"/console/leads/{ids['julie_volunteer']}/hours").text)
     assert "Journal des heures" in page and "bilan du bénévole" in page and "3 heures" in page
     assert f"{(_today() - timedelta(days=2)).year} : 3 heures" in page
-    assert "Compte d'engagement citoyen" in page and "Il vous manque 97 heures" in page
+    assert "CEC : 200 heures dans l'année" in page and "il manque 97 heures chez nous" in page
+    assert "vous" not in page.split('id="years-title"', 1)[1].split("</section>", 1)[0]  # said to staff
 
 
 def test_staff_add_correct_and_delete_hours_with_checks(console_settings: Settings, admin: TestClient) -> None:
