@@ -13,8 +13,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from bot.attestations import say_hours
 from bot.config import Settings
 from bot.console import access
+from bot.console.attendance import STATUS_WORDS
 from bot.console.deps import Admin, DbSession, Forbidden, RowId, SettingsDep, Staff, actor, download, redirect, render
 from bot.console.forms import (
     CHANNELS,
@@ -30,6 +32,7 @@ from bot.console.views import slots_label, when
 from bot.errors import InvalidDataError
 from bot.privacy import erase_person
 from bot.profile import TimeSlot
+from bot.shifts import label
 from bot.store import declines as decline_store
 from bot.store import leads as lead_store
 from bot.store import models
@@ -148,6 +151,12 @@ def lead_details(
         "invitations": lead_store.invitations(session, volunteer_id=volunteer.id),
         "handoffs": lead_store.handoffs_of(session, volunteer=volunteer),
         "declines": decline_store.of_volunteer(session, volunteer_id=volunteer.id),
+        "signups": [
+            (signup, minutes, label(signup.shift.starts_at, signup.shift.ends_at, settings.timezone))
+            for signup, minutes in signup_store.of_volunteer(session, volunteer_id=volunteer.id)
+        ],
+        "status_words": STATUS_WORDS,
+        "say_hours": say_hours,
         "transcript": transcript,
         "transcript_error": transcript_error,
     }

@@ -245,3 +245,21 @@ def access_rows(session: Session, *, volunteer_id: int) -> dict[str, list[dict[s
             for a in links
         ],
     }  # fmt: skip
+
+
+def of_volunteer(session: Session, *, volunteer_id: int) -> list[tuple[models.Signup, int | None]]:
+    """The volunteer's sign-ups, newest shift first, each with the minutes its check-in logged (console)."""
+    minutes = (
+        select(models.HoursEntry.minutes)
+        .where(models.HoursEntry.signup_id == models.Signup.id)
+        .correlate(models.Signup)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(models.Signup, minutes)
+        .join(models.Shift, models.Shift.id == models.Signup.shift_id)
+        .options(joinedload(models.Signup.shift).joinedload(models.Shift.mission))
+        .where(models.Signup.volunteer_id == volunteer_id)
+        .order_by(models.Shift.starts_at.desc())
+    ).all()
+    return [(signup, logged) for signup, logged in rows]

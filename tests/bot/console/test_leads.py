@@ -391,3 +391,42 @@ def test_a_button_press_shows_the_buttons_words_not_its_payload(console_settings
         "[bouton] samedi 12 décembre, 9 h–12 h (3 places)",
         "[bouton] choose_shift",
     ]
+
+
+def test_the_lead_page_lists_the_persons_shifts_with_attendance_hours_and_feedback(
+    coordinator: TestClient, people: dict[str, int], console_settings: Settings
+) -> None:
+    julie = add_volunteer(console_settings.database_url, sender_id="creneaux", first_name="Inès")  # held by nobody
+    past = datetime(2026, 11, 28, 8, tzinfo=timezone.utc)  # Saturday 28 November, 9:00 in Paris
+    with session_scope(console_settings.database_url) as session:
+        session.add(models.Mission(id="CRENEAUX", title="Préparation des colis"))
+        done = models.Shift(mission_id="CRENEAUX", starts_at=past, ends_at=past + timedelta(hours=3), places=4)
+        later = models.Shift(
+            mission_id="CRENEAUX",
+            starts_at=past + timedelta(days=70),
+            ends_at=past + timedelta(days=70, hours=2),
+            places=4,
+        )
+        session.add_all([done, later])
+        session.flush()
+        attended = models.Signup(
+            shift_id=done.id, volunteer_id=julie, status="attended", rating=5, comment="Équipe top"
+        )
+        session.add_all(
+            [
+                attended,
+                models.Signup(shift_id=later.id, volunteer_id=julie, status="cancelled", cancelled_by="volunteer"),
+            ]
+        )
+        session.flush()
+        session.add(models.HoursEntry(volunteer_id=julie, signup_id=attended.id, mission_title="Préparation des colis",
+                                      day=past.date(), minutes=150, source="checkin"))  # fmt: skip
+    page = html.unescape(coordinator.get(f"/console/leads/{julie}").text)
+    section = page.split('id="shifts-title"', 1)[1].split("</section>", 1)[0]
+    assert "samedi 28 novembre, 9 h–12 h" in section and "Préparation des colis" in section
+    assert "présent" in section and "2 h 30" in section and "note 5/5" in section
+    assert "annulé (par le bénévole)" in section
+    assert "Équipe top" not in section and "commentaire masqué" in section  # free text, like the conversation
+    take(coordinator, julie, console_settings.database_url)
+    page = html.unescape(coordinator.get(f"/console/leads/{julie}").text)
+    assert "« Équipe top »" in page
