@@ -145,7 +145,8 @@ def test_erasure_after_confirmation_removes_the_profile(assistant: Assistant) ->
     saved = assistant.volunteer(sender)
     assert saved is not None and saved["phone"] == "+33612345678"
     assert "définitif" in assistant.texts(sender, "supprimez mes données")
-    assert "supprimées" in assistant.texts(sender, "oui")
+    erased = assistant.texts(sender, "oui")
+    assert "supprimées" in erased and "pas sûr de bien vous suivre" not in erased  # then it waits
     assert assistant.volunteer(sender) is None
 
 

@@ -500,9 +500,9 @@ def _play(cycle: Cycle, julie: TelegramPerson, marc: BubblePerson) -> None:
     # --- the attestation: none for last year (no hours), then this year's, behind an expiring link ---
     before = footprint(url)
     assert "Pour quelle période ?" in _joined(julie.say("je voudrais une attestation"))
-    assert "Quel nom complet" in _joined(julie.tap("L'année dernière"))
-    none = _joined(julie.say("Julie Martin"))
+    none = _joined(julie.tap("L'année dernière"))  # hours are checked before a name is asked for nothing
     assert "Je ne trouve pas d'heures de bénévolat enregistrées sur cette période" in none
+    assert "Quel nom complet" not in none
     assert footprint(url) == before
 
     julie.say("je voudrais une attestation")
@@ -510,6 +510,10 @@ def _play(cycle: Cycle, julie: TelegramPerson, marc: BubblePerson) -> None:
     offered = _joined(julie.say("Julie Martin"))
     link = re.search(rf"({re.escape(cycle.web)}/attestations/\S+)", offered)
     assert link is not None, offered
+    assert "pas sûr de bien vous suivre" not in offered  # the flow is over: the assistant waits
+    links = footprint(url)
+    assert "/attestations/" not in _joined(julie.say("merci"))
+    assert footprint(url) == links  # "merci" is not a full name: no second link
     pdf = requests.get(link.group(1), timeout=30)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
