@@ -213,6 +213,8 @@ def book(settings: Settings, *, shift_id: int, channel: str, sender_id: str, now
             return Booking(result.status, when=when, mission=mission.title, others=others)
         signup = session.get(models.Signup, result.signup_id)
         emailed = False
+        if result.ok:
+            _tell_staff(session, settings, signup, what="shift_signup")
         if result.ok and volunteer.email:
             _queue_confirmation(session, settings, signup, now)
             emailed = True
@@ -428,12 +430,14 @@ def cancel(
         return Cancellation(result.status, view, signup.shift.mission.contact or "")
 
 
-def _tell_staff(session: Session, settings: Settings, signup: models.Signup) -> None:
+def _tell_staff(session: Session, settings: Settings, signup: models.Signup, *, what: str = "shift") -> None:
+    """E-mail staff who chose the shifts' alerts: ``shift`` (a cancellation) or ``shift_signup`` (a sign-up)."""
     shift, mission = signup.shift, signup.shift.mission
+    session.refresh(shift)  # the place was taken or given back by an UPDATE outside the ORM
     try:
         subject, body = compose(
             settings.association_dir,
-            "shift",
+            what,
             person=outbox.first_name_of(signup.volunteer_id),
             title=outbox.literal(one_line(mission.title)),
             when=label(shift.starts_at, shift.ends_at, settings.timezone),
@@ -442,10 +446,10 @@ def _tell_staff(session: Session, settings: Settings, signup: models.Signup) -> 
             link=f"{outbox.CONSOLE}/console/missions/{quote(mission.id)}",
         )
     except InvalidDataError as error:
-        logger.error("signup %s cancelled: no e-mail to staff, the texts are broken: %s", signup.id, error)
+        logger.error("signup %s (%s): no e-mail to staff, the texts are broken: %s", signup.id, what, error)
         return
     queued = outbox.queue(session, kind="shift", subject=subject, body=body)
-    logger.info("signup %s cancelled: %d e-mails to staff queued", signup.id, queued)
+    logger.info("signup %s (%s): %d e-mails to staff queued", signup.id, what, queued)
 
 
 # --------------------------------------------------------------------------- a shift cancelled by staff

@@ -8,7 +8,7 @@ from bot.errors import InvalidDataError
 from bot.texts import load_yaml
 
 FILE_NAME = "notifications.yml"
-KINDS = ("handoff", "digest", "missions", "shift")
+KINDS = ("handoff", "digest", "missions", "shift", "shift_signup")
 
 
 @cache

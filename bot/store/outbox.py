@@ -29,7 +29,7 @@ PREFERENCES = {
     "handoff": models.StaffMember.notify_handoffs,
     "digest": models.StaffMember.notify_digest,
     "missions": models.StaffMember.notify_missions,
-    "shift": models.StaffMember.notify_missions,  # a volunteer cancelled a sign-up (bot.signups)
+    "shift": models.StaffMember.notify_missions,  # a volunteer signed up for a shift or cancelled (bot.signups)
 }
 
 

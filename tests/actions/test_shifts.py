@@ -169,7 +169,9 @@ def test_choosing_a_date_signs_up_with_the_confirmation_and_the_calendar_e_mail(
     assert "/calendar/" in booked["calendar_url"] and booked["calendar_url"].endswith(".ics")
     assert _taken(app_database, mission[0]) == 1
     with session_scope(app_database) as session:
-        email = session.scalars(select(models.OutgoingEmail)).one()
+        email = session.scalars(
+            select(models.OutgoingEmail).where(models.OutgoingEmail.volunteer_id.is_not(None))
+        ).one()
         assert (email.volunteer_id, email.kind, email.attachment_name) == (
             volunteer_id,
             "shift",
@@ -182,12 +184,27 @@ def test_choosing_a_date_signs_up_with_the_confirmation_and_the_calendar_e_mail(
     assert _taken(app_database, mission[0]) == 1
 
 
+def test_staff_who_chose_the_shifts_alerts_are_told_of_a_sign_up(mission: list[int], app_database: str) -> None:
+    volunteer_id = _volunteer(app_database)
+    _sign_up(mission[0])
+    with session_scope(app_database) as session:
+        email = session.scalars(select(models.OutgoingEmail).where(models.OutgoingEmail.staff_id.is_not(None))).one()
+    assert (
+        email.kind == "shift" and email.subject == "Inscription : Préparation des colis, samedi 12 décembre, 9 h–12 h"
+    )
+    assert f"[[prénom:{volunteer_id}]]" in email.body and "1/3 place(s) prise(s)" in email.body
+    assert "/console/missions/M1" in email.body
+
+
 def test_without_an_e_mail_nothing_is_queued(mission: list[int], app_database: str) -> None:
     _volunteer(app_database)
     _, dispatcher = run(shifts.ActionChooseShift(), intent="choose_shift", entities={"shift_id": mission[0]})
     assert said(dispatcher) == ["utter_shift_booked"]
     with session_scope(app_database) as session:
-        assert session.scalars(select(models.OutgoingEmail)).all() == []
+        assert (
+            session.scalars(select(models.OutgoingEmail).where(models.OutgoingEmail.volunteer_id.is_not(None))).all()
+            == []
+        )
 
 
 def test_no_reminder_is_promised_for_a_shift_too_close_for_one(mission: list[int], app_database: str) -> None:
@@ -200,14 +217,25 @@ def test_no_reminder_is_promised_for_a_shift_too_close_for_one(mission: list[int
     )
     assert said(dispatcher) == ["utter_shift_booked_soon", "utter_shift_booked_email"]
     with session_scope(app_database) as session:
-        body = session.scalars(select(models.OutgoingEmail)).one().body
+        body = (
+            session.scalars(select(models.OutgoingEmail).where(models.OutgoingEmail.volunteer_id.is_not(None)))
+            .one()
+            .body
+        )
     assert "rappel" not in body
     _, dispatcher = run(shifts.ActionMyShifts(), intent="my_shifts", now=friday_evening)
     assert said(dispatcher) == ["utter_my_shifts_soon"]
     _, dispatcher = run(shifts.ActionChooseShift(), intent="choose_shift", entities={"shift_id": mission[1]})
     assert said(dispatcher) == ["utter_shift_booked", "utter_shift_booked_email"]
     with session_scope(app_database) as session:
-        bodies = [e.body for e in session.scalars(select(models.OutgoingEmail).order_by(models.OutgoingEmail.id))]
+        bodies = [
+            e.body
+            for e in session.scalars(
+                select(models.OutgoingEmail)
+                .where(models.OutgoingEmail.volunteer_id.is_not(None))
+                .order_by(models.OutgoingEmail.id)
+            )
+        ]
     assert "Vous recevrez un rappel la veille." in bodies[1]
 
 
@@ -267,7 +295,9 @@ def test_the_cancel_button_cancels_frees_the_place_and_tells_staff(mission: list
     assert said(dispatcher) == ["utter_signup_cancelled"]
     assert _taken(app_database, mission[0]) == 0
     with session_scope(app_database) as session:
-        email = session.scalars(select(models.OutgoingEmail)).one()
+        email = session.scalars(
+            select(models.OutgoingEmail).where(models.OutgoingEmail.subject.startswith("Désinscription"))
+        ).one()
         assert email.staff_id is not None and email.kind == "shift"
         assert email.subject == "Désinscription : Préparation des colis, samedi 12 décembre, 9 h–12 h"
         assert f"[[prénom:{email_volunteer(session)}]]" in email.body and "/console/missions/M1" in email.body
@@ -349,7 +379,12 @@ def test_too_late_to_cancel_once_started_and_nothing_changed(mission: list[int],
     assert _taken(app_database, mission[0]) == 1
     with session_scope(app_database) as session:
         assert session.get(models.Signup, signup_id).status == "confirmed"
-        assert session.scalars(select(models.OutgoingEmail)).all() == []
+        assert (
+            session.scalars(
+                select(models.OutgoingEmail).where(models.OutgoingEmail.subject.startswith("Désinscription"))
+            ).all()
+            == []
+        )
 
 
 def test_a_cancellation_typed_during_the_shift_is_too_late(mission: list[int], app_database: str) -> None:
