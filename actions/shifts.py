@@ -147,10 +147,17 @@ class ActionMyShifts(Action):
         return []
 
 
-def _tell_cancellation(dispatcher: CollectingDispatcher, result: signups.Cancellation) -> None:
+def _tell_cancellation(dispatcher: CollectingDispatcher, tracker: Tracker, result: signups.Cancellation) -> None:
     shift = result.shift
     if result.status == "ok" and shift is not None:
         dispatcher.utter_message(response="utter_signup_cancelled", when=shift.when, mission=shift.mission)
+        # the mission's other dates with places, but those the person still holds: the way back to the
+        # dates once their buttons are gone
+        settings = get_settings()
+        held = {s.when for s in signups.my_shifts(settings, channel=channel_of(tracker), sender_id=tracker.sender_id)}
+        others = signups.shift_choices(settings, mission_id=shift.mission_id, skip_labels={shift.when, *held})
+        if others is not None and others.shifts:
+            _offer(dispatcher, others, "utter_other_dates_after_cancel")
     elif result.status == "too_late" and shift is not None:
         contact = f" ({result.contact})" if result.contact else ""
         dispatcher.utter_message(response="utter_cancel_too_late", when=shift.when, contact=contact)
@@ -172,13 +179,13 @@ class ActionCancelSignup(Action):
         signup_id = _int(_entity(tracker, "signup_id"))
         if signup_id is not None:
             result = signups.cancel(settings, signup_id=signup_id, channel=channel, sender_id=sender_id)
-            _tell_cancellation(dispatcher, result)
+            _tell_cancellation(dispatcher, tracker, result)
             return [SlotSet(PENDING, None)]
         mine = signups.my_shifts(settings, channel=channel, sender_id=sender_id)
         if not mine:
             going_on = signups.too_late_to_cancel(settings, channel=channel, sender_id=sender_id)
             if going_on is not None:  # "je ne peux plus venir" during the shift: say so, not "no sign-up"
-                _tell_cancellation(dispatcher, going_on)
+                _tell_cancellation(dispatcher, tracker, going_on)
             else:  # "je veux me désinscrire" may mean leaving: say how, and how to stop the messages
                 dispatcher.utter_message(response="utter_no_signups_to_cancel")
             return [SlotSet(PENDING, None)]
@@ -223,7 +230,7 @@ class ActionCancelSignupAnswer(Action):
             result = signups.cancel(
                 get_settings(), signup_id=signup_id, channel=channel_of(tracker), sender_id=tracker.sender_id
             )
-            _tell_cancellation(dispatcher, result)
+            _tell_cancellation(dispatcher, tracker, result)
         else:
             dispatcher.utter_message(response="utter_signup_kept")
         return [SlotSet(PENDING, None)]

@@ -15,6 +15,7 @@ external intent ``shift_cancelled`` into each person's conversation.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import logging
@@ -154,13 +155,20 @@ def _choices(session: Session, settings: Settings, *, mission_id: str, now: date
     return Choices(mission_id, title, tuple(found[:MAX_CHOICES]))
 
 
-def shift_choices(settings: Settings, *, mission_id: str, now: datetime | None = None) -> Choices | None:
-    """The mission's next dates with places left; None when the mission is unknown or closed."""
+def shift_choices(
+    settings: Settings,
+    *,
+    mission_id: str,
+    now: datetime | None = None,
+    skip_labels: frozenset[str] | set[str] = frozenset(),
+) -> Choices | None:
+    """The mission's next dates with places left (those in ``skip_labels`` left out); None when unknown or closed."""
     with session_scope(settings.database_url) as session:
         mission = session.get(models.Mission, mission_id)
         if mission is None or mission.status != "open":
             return None
-        return _choices(session, settings, mission_id=mission_id, now=_now(now), skip=None)
+        choices = _choices(session, settings, mission_id=mission_id, now=_now(now), skip=None)
+    return dataclasses.replace(choices, shifts=tuple(line for line in choices.shifts if line.label not in skip_labels))
 
 
 def has_profile(settings: Settings, *, channel: str, sender_id: str) -> bool:

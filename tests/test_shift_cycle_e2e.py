@@ -462,7 +462,9 @@ def _play(cycle: Cycle, julie: TelegramPerson, marc: BubblePerson) -> None:
     sent_before = len(julie.messages())
     assert run_due_jobs(settings)["check-ins after shifts"] == "ran"
     (checkin,) = julie.settled(sent_before)
-    assert checkin.text.startswith("Merci pour votre venue (Préparation des colis alimentaires, samedi 13 mars")
+    assert checkin.text.startswith(
+        "Bonjour ! Votre créneau est terminé (Préparation des colis alimentaires, samedi 13 mars"
+    )
     assert [title for title, _ in checkin.buttons] == ["Oui, 3 h", "Autre durée", "Je n'ai pas pu venir"]
     (bubble_checkin,) = marc.pushed(1)
     assert bubble_checkin.text == checkin.text
@@ -493,7 +495,7 @@ def _play(cycle: Cycle, julie: TelegramPerson, marc: BubblePerson) -> None:
     smtp.wait_for(7)
     for address in ("julie.cycle@exemple.fr", "marc.cycle@exemple.fr"):
         subjects = [str(m["Subject"]) for m in mails_to(smtp, address)]
-        assert subjects[2:] == ["Merci ! Comment s'est passé « Préparation des colis alimentaires » ?"], subjects
+        assert subjects[2:] == ["Comment s'est passé « Préparation des colis alimentaires » ?"], subjects
     assert marc.pushed(0, wait=1) == []
     assert hours_log(url) == [("Julie", 180, SATURDAY, "checkin"), ("Marc", 150, SATURDAY, "checkin")]
 

@@ -283,7 +283,7 @@ def test_my_shifts_lists_dates_addresses_and_a_cancel_button_each(mission: list[
     assert dispatcher.messages[0]["when"] == "samedi 19 décembre, 9 h–12 h"
     assert _taken(app_database, mission[1]) == 1
     _, dispatcher = run(shifts.ActionCancelSignup(), intent="cancel_signup", entities={"signup_id": first})
-    assert said(dispatcher) == ["utter_signup_cancelled"] and _taken(app_database, mission[1]) == 0
+    assert said(dispatcher)[0] == "utter_signup_cancelled" and _taken(app_database, mission[1]) == 0
     _, dispatcher = run(shifts.ActionCancelSignup(), intent="cancel_signup", entities={"signup_choice": first})
     assert said(dispatcher) == ["utter_cancel_already"]
 
@@ -292,7 +292,10 @@ def test_the_cancel_button_cancels_frees_the_place_and_tells_staff(mission: list
     _volunteer(app_database)
     signup_id = _sign_up(mission[0])
     _, dispatcher = run(shifts.ActionCancelSignup(), intent="cancel_signup", entities={"signup_id": signup_id})
-    assert said(dispatcher) == ["utter_signup_cancelled"]
+    assert said(dispatcher) == ["utter_signup_cancelled", "utter_other_dates_after_cancel"]
+    offered = [b["payload"] for b in dispatcher.messages[1]["buttons"]]  # the other dates, the cancelled one left out
+    assert f'/choose_shift{{"shift_id": {mission[0]}}}' not in offered
+    assert f'/choose_shift{{"shift_id": {mission[1]}}}' in offered
     assert _taken(app_database, mission[0]) == 0
     with session_scope(app_database) as session:
         email = session.scalars(
@@ -323,7 +326,7 @@ def test_a_typed_cancellation_with_one_sign_up_asks_yes_or_no_first(mission: lis
     assert said(dispatcher) == ["utter_signup_kept"] and _taken(app_database, mission[0]) == 1
     events, _ = run(shifts.ActionCancelSignup(), "annuler mon créneau", intent="cancel_signup")
     events, dispatcher = run(shifts.ActionCancelSignupAnswer(), "oui", intent="affirm", slots=slots_of(events))
-    assert said(dispatcher) == ["utter_signup_cancelled"] and _taken(app_database, mission[0]) == 0
+    assert said(dispatcher)[0] == "utter_signup_cancelled" and _taken(app_database, mission[0]) == 0
     assert slots_of(events) == {"signup_to_cancel": None}
 
 
