@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -14,7 +14,6 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from bot.assistant_api import trigger_intent
-from bot.config import Settings
 from bot.console.deps import DbSession, RowId, SettingsDep, Staff, actor, redirect, render
 from bot.console.forms import form_choices, resolve_town
 from bot.console.suggestions import suggest
@@ -238,10 +237,7 @@ def mission_page(
                 (shift, label(shift.starts_at, shift.ends_at, settings.timezone))
                 for shift in shift_store.upcoming(session, mission_id=mission.id, now=now)[:MAX_LISTED_SHIFTS]
             ],
-            "series": [
-                (series, _say_series(series)) for series in shift_store.series_of(session, mission_id=mission.id)
-            ],
-            "today": local(now, settings.timezone).date(),
+            "series": [_say_series(series) for series in shift_store.series_of(session, mission_id=mission.id)],
             "days": DAYS,
             "settings_horizon": settings.shift_horizon_weeks,
             "places_left": max(mission.places_total - mission.places_filled, 0),
@@ -475,83 +471,6 @@ async def series_add(
     )  # fmt: skip
     session.commit()
     return redirect(f"/console/missions/{quote(mission.id)}", "Série de créneaux ajoutée.")
-
-
-def _mission_series(session: Session, mission_id: str, series_id: int) -> models.ShiftSeries:
-    series = session.get(models.ShiftSeries, series_id)
-    if series is None or series.mission_id != mission_id:
-        raise NotFoundError("cette série n'existe pas")
-    return series
-
-
-def _stop_day(settings: Settings, typed: str | None) -> date:
-    """The first day a series stops: the date typed (not in the past), or today."""
-    today = local(datetime.now(timezone.utc), settings.timezone).date()
-    if not typed:
-        return today
-    try:
-        day = date.fromisoformat(typed.strip()[:10])
-    except ValueError:
-        raise InvalidDataError("date attendue au format AAAA-MM-JJ") from None
-    if day < today:
-        raise InvalidDataError("la date ne peut pas être passée")
-    return day
-
-
-@router.get("/{mission_id}/series/{series_id}/arreter")
-def series_stop_form(
-    *, request: Request, mission_id: str, series_id: RowId, member: Staff, session: DbSession, settings: SettingsDep
-) -> Response:
-    """Ask for confirmation before stopping a weekly series, saying which dates and how many people are affected."""
-    mission = staffing.get(session, mission_id=mission_id)
-    series = _mission_series(session, mission_id, series_id)
-    try:
-        from_day = _stop_day(settings, request.query_params.get("a_partir_du"))
-    except InvalidDataError as error:
-        return _shift_error(mission_id, f"Série non arrêtée : {error}.")
-    now = datetime.now(timezone.utc)
-    ahead = shift_store.series_ahead(session, series_id=series.id, from_day=from_day, now=now, zone=settings.timezone)
-    return render(
-        request,
-        "mission_series_stop.html",
-        {
-            "mission": mission,
-            "series": series,
-            "words": _say_series(series),
-            "from_day": from_day,
-            "dates": [label(shift.starts_at, shift.ends_at, settings.timezone) for shift in ahead],
-            "signed_up": sum(1 for shift in ahead for signup in shift.signups if signup.status == "confirmed"),
-        },
-    )
-
-
-@router.post("/{mission_id}/series/{series_id}/arreter")
-def series_stop(
-    *,
-    mission_id: str,
-    series_id: RowId,
-    from_day: Annotated[str, Form()],
-    member: Staff,
-    session: DbSession,
-    settings: SettingsDep,
-) -> Response:
-    """Stop a weekly series from a day: no more dates, its dates from then cancelled, the people signed up told."""
-    _mission_series(session, mission_id, series_id)
-    try:
-        day = _stop_day(settings, from_day)
-    except InvalidDataError as error:
-        return _shift_error(mission_id, f"Série non arrêtée : {error}.")
-    cancelled = shift_store.stop_series(
-        session, series_id=series_id, from_day=day, now=datetime.now(timezone.utc), zone=settings.timezone
-    )
-    lead_store.record_audit(
-        session, actor=actor(member), action="mission", subject=f"mission:{mission_id}", change="series_stop",
-        series=series_id, signups=len(cancelled),
-    )  # fmt: skip
-    session.commit()
-    tell_cancelled(settings, cancelled)
-    told = f" {len(cancelled)} personne(s) inscrite(s) prévenue(s)." if cancelled else ""
-    return redirect(f"/console/missions/{quote(mission_id)}", f"Série arrêtée à partir du {day:%d/%m/%Y}.{told}")
 
 
 def _mission_shift(session: Session, mission_id: str, shift_id: int) -> models.Shift:

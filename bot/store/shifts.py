@@ -125,40 +125,6 @@ def cancel_shift(session: Session, *, shift_id: int, now: datetime) -> list[int]
     return ids
 
 
-def series_ahead(session: Session, *, series_id: int, from_day: date, now: datetime, zone: str) -> list[models.Shift]:
-    """The series' shifts not started and not cancelled, on ``from_day`` (local) or later, earliest first."""
-    shift = models.Shift
-    statement = (
-        select(shift)
-        .where(
-            shift.series_id == series_id,
-            shift.cancelled_at.is_(None),
-            shift.starts_at > now,
-            shift.starts_at >= local_moment(from_day, time(), zone),
-        )
-        .order_by(shift.starts_at)
-    )
-    return list(session.scalars(statement))
-
-
-def stop_series(session: Session, *, series_id: int, from_day: date, now: datetime, zone: str) -> list[int]:
-    """Stop a weekly series from ``from_day``: it unfolds no more, its shifts from then are cancelled.
-
-    Returns the ids of the sign-ups cancelled with them, to tell those people (bot.shifts.tell_cancelled).
-    Shifts already started are left alone. Nothing commits: the caller's unit of work does.
-    """
-    series = session.get(models.ShiftSeries, series_id)
-    if series is None:
-        raise NotFoundError("cette série n'existe pas")
-    last_day = from_day - timedelta(days=1)
-    series.ends_on = last_day if series.ends_on is None else min(series.ends_on, last_day)
-    ahead = [row.id for row in series_ahead(session, series_id=series_id, from_day=from_day, now=now, zone=zone)]
-    cancelled = [signup_id for shift_id in ahead for signup_id in cancel_shift(session, shift_id=shift_id, now=now)]
-    logger.info("series %s stopped from %s: %d shifts, %d sign-ups cancelled", series_id, from_day, len(ahead),
-                len(cancelled))  # fmt: skip
-    return cancelled
-
-
 def set_places(session: Session, *, shift_id: int, places: int, now: datetime) -> models.Shift:
     """Change a shift's places; refused (InvalidDataError, in French) below 1 or below the places taken."""
     session.flush()

@@ -166,46 +166,6 @@ def test_cancel_a_shift_after_confirmation_and_tell_the_people(
     assert told == [[signup_id]]
 
 
-def test_stop_a_weekly_series_from_a_day_after_confirmation(
-    coordinator: TestClient, console_settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Its dates from that day are cancelled (people told), earlier ones kept, and it unfolds no more."""
-    told: list[list[int]] = []
-    monkeypatch.setattr(console_missions, "tell_cancelled", lambda settings, ids: told.append(list(ids)))
-    data = {"day": "tuesday", "start": "14:00", "end": "16:00", "places": "2", "starts_on": "", "ends_on": ""}
-    _post(coordinator, f"{PAGE}/series", data)
-    with session_scope(console_settings.database_url) as session:
-        series = session.scalars(select(models.ShiftSeries).where(models.ShiftSeries.day == "tuesday")).one()
-        dates = session.scalars(
-            select(models.Shift).where(models.Shift.series_id == series.id).order_by(models.Shift.starts_at)
-        ).all()
-        series_id, first, later = series.id, dates[0], dates[2]
-        first_id, later_id = first.id, later.id
-        stop_day = later.starts_at.astimezone(ZoneInfo("Europe/Paris")).date()
-    kept, gone = _sign_up(console_settings, first_id, "series-1"), _sign_up(console_settings, later_id, "series-2")
-    page = html.unescape(coordinator.get(PAGE).text)
-    assert f"/series/{series_id}/arreter" in page and "Arrêter la série…" in page
-    confirm = html.unescape(coordinator.get(f"{PAGE}/series/{series_id}/arreter?a_partir_du={stop_day}").text)
-    assert "Oui, arrêter la série" in confirm and "1 inscription(s)" in confirm
-    assert "Série non arrêtée : la date ne peut pas être passée" in html.unescape(
-        coordinator.get(f"{PAGE}/series/{series_id}/arreter?a_partir_du=2020-01-01").text
-    )
-    page = _post(coordinator, f"{PAGE}/series/{series_id}/arreter", {"from_day": stop_day.isoformat()})
-    assert f"Série arrêtée à partir du {stop_day:%d/%m/%Y}. 1 personne(s) inscrite(s) prévenue(s)." in page
-    assert told == [[gone]]
-    with session_scope(console_settings.database_url) as session:
-        assert session.get(models.Signup, kept).status == "confirmed"
-        assert session.get(models.Signup, gone).status == "cancelled"
-        assert session.get(models.ShiftSeries, series_id).ends_on == stop_day - timedelta(days=1)
-        entry = session.scalars(select(models.AuditEntry).order_by(models.AuditEntry.id.desc())).first()
-        assert entry is not None and entry.details["change"] == "series_stop"
-        from bot.store import shifts as shift_store
-
-        assert shift_store.unfold(session, now=datetime.now(timezone.utc), zone="Europe/Paris", horizon_weeks=8,
-                                  series_ids=[series_id]) == 0  # fmt: skip
-    assert coordinator.get(f"{PAGE}/series/999999/arreter").status_code == 404
-
-
 def test_a_form_without_its_csrf_token_is_refused(coordinator: TestClient, console_settings: Settings) -> None:
     before = _shift_count(console_settings)
     day = (_today() + timedelta(days=15)).isoformat()
