@@ -223,22 +223,7 @@ class ActionCheckinHours(Action):
         if not 0 < minutes <= MAX_MINUTES:
             dispatcher.utter_message(response="utter_checkin_duration_out_of_range")
             return _asked("checkin_minutes", **{SIGNUP: signup_id})
-        if _too_long(dispatcher, state.view, minutes):
-            return _asked("checkin_minutes", **{SIGNUP: signup_id})
         return _ask_rating(dispatcher, signup_id, minutes)
-
-
-def _too_long(dispatcher: CollectingDispatcher, view: reminders.SignupView | None, minutes: int) -> bool:
-    """More than planned + CHECKIN_EXTRA_MINUTES: said (staff can enter longer hours), True; otherwise False."""
-    if view is None:
-        return False
-    most = reminders.most_declared_minutes(get_settings(), view)
-    if minutes <= most:
-        return False
-    dispatcher.utter_message(
-        response="utter_checkin_duration_too_long", planned=say_minutes(view.planned_minutes), most=say_minutes(most)
-    )
-    return True
 
 
 class ActionCheckinNoShow(Action):
@@ -305,8 +290,6 @@ def _finish(dispatcher: CollectingDispatcher, tracker: Tracker, comment: str | N
         dispatcher.utter_message(response="utter_checkin_thanks", hours=say_minutes(minutes))
     elif result.status == "invalid":  # more than 24 hours that day with the person's other hours: asked again
         dispatcher.utter_message(response="utter_checkin_duration_out_of_range")
-        return _asked("checkin_minutes", **{SIGNUP: signup_id, MINUTES: None, RATING: None})
-    elif result.status == "too_long" and _too_long(dispatcher, result.view, minutes):
         return _asked("checkin_minutes", **{SIGNUP: signup_id, MINUTES: None, RATING: None})
     else:
         dispatcher.utter_message(response=_refusal(result.status))
@@ -469,8 +452,6 @@ class ActionFollowUpAnswer(Action):
             return _asked("checkin_minutes")
         if not 0 < minutes <= MAX_MINUTES:
             dispatcher.utter_message(response="utter_checkin_duration_out_of_range")
-            return _asked("checkin_minutes")
-        if _too_long(dispatcher, state.view, minutes):
             return _asked("checkin_minutes")
         return _ask_rating(dispatcher, signup_id, minutes)
 

@@ -249,13 +249,6 @@ class Settings:
         default=60,
         metadata={"help": "Minutes after a shift ends when the volunteer is asked how it went."},
     )
-    checkin_extra_minutes: int = field(
-        default=60,
-        metadata={
-            "help": "How much longer than planned a volunteer may declare at the check-in, in minutes; "
-            "longer is entered by staff in the console."
-        },
-    )
     attestation_link_hours: int = field(
         default=72,
         metadata={"help": "Hours an attestation link works; after that a new one must be asked for."},

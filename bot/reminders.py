@@ -478,15 +478,10 @@ def answer_reminder(
 
 @dataclass(frozen=True)
 class CheckinResult:
-    """How a check-in ended: "ok", "no_show", "already", "cancelled", "not_ended", "unknown", "invalid", "too_long"."""
+    """How a check-in ended: "ok", "no_show", "already", "cancelled", "not_ended", "unknown", "invalid"."""
 
     status: str
     view: SignupView | None = None
-
-
-def most_declared_minutes(settings: Settings, view: SignupView) -> int:
-    """The longest a volunteer may declare at the check-in: the planned length plus CHECKIN_EXTRA_MINUTES."""
-    return view.planned_minutes + max(settings.checkin_extra_minutes, 0)
 
 
 def finish_checkin(
@@ -513,8 +508,6 @@ def finish_checkin(
             return CheckinResult("cancelled", view)
         if view.checkin_done:
             return CheckinResult("already", view)
-        if minutes is not None and minutes > most_declared_minutes(settings, view):
-            return CheckinResult("too_long", view)  # staff enter longer hours (the attestation counts them)
         if minutes is None:
             outcome = hours_store.mark_no_show(session, signup_id=signup_id, now=now)
         else:

@@ -127,16 +127,15 @@ def _run(action: Any, text: str, *, slots: dict[str, Any]) -> tuple[dict[str, An
 def test_a_check_in_past_24_hours_that_day_is_asked_again_in_the_chat(app_database: str) -> None:  # noqa: F811
     with session_scope(app_database) as session:
         volunteer_id, first, second = _two_shifts_one_day(session, sender_id="test-sender")
-        # staff marked the first shift present with 23 h 30 (staff are trusted with long hours)
-        assert hours.record_checkin_hours(session, signup_id=first, minutes=23 * 60 + 30, now=NEXT_DAY, zone=ZONE).ok
+        assert hours.record_checkin_hours(session, signup_id=first, minutes=20 * 60, now=NEXT_DAY, zone=ZONE).ok
     slots = {"follow_up_step": "checkin_comment", "follow_up_pending": True, "follow_up_signup": second,
-             "checkin_minutes": 60, "checkin_rating": 5}  # fmt: skip
+             "checkin_minutes": 20 * 60, "checkin_rating": 5}  # fmt: skip
     events, said = _run(follow_up.ActionFollowUpAnswer(), "Super équipe", slots=slots)
     assert said == ["utter_checkin_duration_out_of_range"]
     assert events["follow_up_step"] == "checkin_minutes" and events["follow_up_signup"] == second
     with session_scope(app_database) as session:
         assert session.get(models.Signup, second).status == "confirmed"
-        assert _logged(session, volunteer_id) == 23 * 60 + 30
+        assert _logged(session, volunteer_id) == 20 * 60
 
 
 # --------------------------------------------------------------------------- the calendar file
