@@ -20,7 +20,7 @@ from bot.console.suggestions import suggest
 from bot.errors import AssistantUnavailableError, InvalidDataError, NotFoundError
 from bot.missions import DAY_NAMES_FR, Mission, ShiftPlan, _parse_mission, parse_shift_plan, read_missions
 from bot.profile import DAYS
-from bot.shifts import label, local, tell_cancelled
+from bot.shifts import label, local, say_day, tell_cancelled
 from bot.store import declines as decline_store
 from bot.store import leads as lead_store
 from bot.store import missions as mission_store
@@ -248,6 +248,10 @@ def mission_page(
             "places_left": max(mission.places_total - mission.places_filled, 0),
             "interested": [(a, v) for a, v in applicants if a.status != staffing.ACCEPTED],
             "accepted": [(a, v) for a, v in applicants if a.status == staffing.ACCEPTED],
+            "on_dates": [
+                (one, say_day(as_utc(one.next_start), settings.timezone) if one.next_start else "")
+                for one in staffing.shift_volunteers(session, mission_id=mission.id, now=now)
+            ],
             "suggestions": suggestions,
             "invitations": staffing.invitations(session, mission_id=mission_id),
             "error": request.query_params.get("err"),

@@ -14,8 +14,11 @@ from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.console import missions as console_missions
+from bot.profile import TimeSlot
+from bot.shifts import label as shift_label
 from bot.store import models, staff
 from bot.store import shifts as shift_store
+from bot.store import signups as signup_store
 from bot.store.session import session_scope
 from bot.web_app import create_app
 from tests.bot.console.conftest import ADMIN, add_volunteer, csrf_of
@@ -235,6 +238,29 @@ def test_stopping_a_series_from_a_past_day_or_without_csrf_is_refused(
     assert response.status_code == 403
     assert coordinator.get(f"/console/missions/M001/series/{series_id}/arreter?from={today}").status_code == 404
     assert _series_shifts(console_settings, series_id) == before
+
+
+def test_someone_signed_up_to_a_date_is_in_the_missions_lists_and_not_suggested(
+    coordinator: TestClient, console_settings: Settings
+) -> None:
+    url = console_settings.database_url
+    slots = (TimeSlot("wednesday", "afternoon"), TimeSlot("saturday", "morning"))
+    volunteer_id = add_volunteer(
+        url, sender_id="dates-1", first_name="Sabine", skills=("logistics",), availability=slots
+    )
+    suggested = coordinator.get("/console/missions/M001").text.split('<table id="suggestions">', 1)[1]
+    assert f'href="/console/leads/{volunteer_id}"' in suggested.split("</table>", 1)[0]
+    now = datetime.now(timezone.utc)
+    with session_scope(url) as session:  # what "Plus d'infos" → "S'inscrire à une date" does: no application
+        first = shift_store.upcoming(session, mission_id="M001", now=now)[0]
+        assert signup_store.sign_up(session, shift_id=first.id, volunteer_id=volunteer_id, now=now).ok
+        day = shift_label(first.starts_at, first.ends_at, "Europe/Paris").split(",")[0]
+    page = html.unescape(coordinator.get("/console/missions/M001").text)
+    listed = page.split("Inscrits sur des dates (1)", 1)[1].split("</section>", 1)[0]
+    assert f'<a href="/console/leads/{volunteer_id}">Sabine</a>' in listed
+    assert f"1 date(s) à venir, prochaine le {day}" in listed
+    suggested = page.split('<table id="suggestions">', 1)[1].split("</table>", 1)[0]
+    assert f'href="/console/leads/{volunteer_id}"' not in suggested  # they already said yes
 
 
 def test_a_form_without_its_csrf_token_is_refused(coordinator: TestClient, console_settings: Settings) -> None:
