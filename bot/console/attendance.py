@@ -276,6 +276,26 @@ async def hours_edit(
     return redirect(_hours_url(volunteer_id), "Heures corrigées.")
 
 
+@router.post("/leads/{volunteer_id}/hours/{entry_id}/accept")
+def hours_accept(
+    *, request: Request, volunteer_id: RowId, entry_id: RowId, member: Staff, session: DbSession, settings: SettingsDep
+) -> Response:
+    """Accept a line "à vérifier": its declared hours count in attestations from now on."""
+    volunteer = lead_store.get(session, volunteer_id=volunteer_id)
+    try:
+        hours_store.accept(session, entry_id=entry_id, staff_id=member.id, volunteer_id=volunteer.id)
+    except InvalidDataError as error:
+        session.rollback()
+        volunteer = lead_store.get(session, volunteer_id=volunteer_id)
+        return _hours_page(request, session, settings, member, volunteer, error=_sentence(error), status_code=400)
+    lead_store.record_audit(
+        session, actor=actor(member), action="update", subject=f"volunteer:{volunteer.id}", change="hours_accept",
+        entry=entry_id,
+    )  # fmt: skip
+    session.commit()
+    return redirect(_hours_url(volunteer_id), "Heures validées : elles comptent en entier dans les attestations.")
+
+
 @router.post("/leads/{volunteer_id}/hours/{entry_id}/delete")
 def hours_delete(*, volunteer_id: RowId, entry_id: RowId, member: Staff, session: DbSession) -> Response:
     """Remove one line of the log (a check-in's sign-up goes back to "inscrit")."""

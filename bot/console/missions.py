@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -20,7 +20,7 @@ from bot.console.suggestions import suggest
 from bot.errors import AssistantUnavailableError, InvalidDataError, NotFoundError
 from bot.missions import DAY_NAMES_FR, Mission, ShiftPlan, _parse_mission, parse_shift_plan, read_missions
 from bot.profile import DAYS
-from bot.shifts import label, local, tell_cancelled
+from bot.shifts import label, local, say_day, tell_cancelled
 from bot.store import declines as decline_store
 from bot.store import leads as lead_store
 from bot.store import missions as mission_store
@@ -228,6 +228,7 @@ def mission_page(
     unwilling = decline_store.unwilling(session, mission_id=mission.id)  # opted out, or declined it
     suggestions = suggest(session, settings, mission=mission, excluded=unwilling) if mission.status == "open" else []
     now = datetime.now(timezone.utc)
+    today = local(now, settings.timezone).date()
     return render(
         request,
         "mission.html",
@@ -237,12 +238,20 @@ def mission_page(
                 (shift, label(shift.starts_at, shift.ends_at, settings.timezone))
                 for shift in shift_store.upcoming(session, mission_id=mission.id, now=now)[:MAX_LISTED_SHIFTS]
             ],
-            "series": [_say_series(series) for series in shift_store.series_of(session, mission_id=mission.id)],
+            "series": [
+                (series, _say_series(series), _series_running(series, today))
+                for series in shift_store.series_of(session, mission_id=mission.id)
+            ],
+            "today": today.isoformat(),
             "days": DAYS,
             "settings_horizon": settings.shift_horizon_weeks,
             "places_left": max(mission.places_total - mission.places_filled, 0),
             "interested": [(a, v) for a, v in applicants if a.status != staffing.ACCEPTED],
             "accepted": [(a, v) for a, v in applicants if a.status == staffing.ACCEPTED],
+            "on_dates": [
+                (one, say_day(as_utc(one.next_start), settings.timezone) if one.next_start else "")
+                for one in staffing.shift_volunteers(session, mission_id=mission.id, now=now)
+            ],
             "suggestions": suggestions,
             "invitations": staffing.invitations(session, mission_id=mission_id),
             "error": request.query_params.get("err"),
@@ -392,6 +401,11 @@ def _say_series(series: models.ShiftSeries) -> str:
     words = f"chaque {DAY_NAMES_FR[series.day]}, {series.start_time}–{series.end_time}, {series.places} place(s)"
     words += f", à partir du {series.starts_on:%d/%m/%Y}"
     return words + (f", jusqu'au {series.ends_on:%d/%m/%Y}" if series.ends_on else "")
+
+
+def _series_running(series: models.ShiftSeries, today: date) -> bool:
+    """Whether the series still has dates to come (it can be stopped)."""
+    return series.ends_on is None or series.ends_on >= today
 
 
 def _shift_error(mission_id: str, message: str) -> Response:
@@ -547,3 +561,64 @@ def shift_cancel(
     tell_cancelled(settings, cancelled)
     told = f" {len(cancelled)} personne(s) inscrite(s) prévenue(s)." if cancelled else ""
     return redirect(f"/console/missions/{quote(mission_id)}", f"Créneau annulé.{told}")
+
+
+def _series_and_day(
+    session: Session, mission_id: str, series_id: int, raw_day: str, settings: SettingsDep
+) -> tuple[models.ShiftSeries, date]:
+    """The mission's series and the local day it stops from (refused in French when not a date ahead)."""
+    series = session.get(models.ShiftSeries, series_id)
+    if series is None or series.mission_id != mission_id:
+        raise NotFoundError("cette série n'existe pas")
+    try:
+        day = date.fromisoformat(raw_day.strip()[:10])
+    except ValueError:
+        raise InvalidDataError("date attendue (AAAA-MM-JJ)") from None
+    if day < local(datetime.now(timezone.utc), settings.timezone).date():
+        raise InvalidDataError(f"le {day:%d/%m/%Y} est passé")
+    return series, day
+
+
+@router.get("/{mission_id}/series/{series_id}/arreter")
+def series_stop_form(
+    *, request: Request, mission_id: str, series_id: RowId, member: Staff, session: DbSession, settings: SettingsDep
+) -> Response:
+    """Ask for confirmation before stopping a series, saying how many dates go and how many people are told."""
+    mission = staffing.get(session, mission_id=mission_id)
+    try:
+        series, day = _series_and_day(session, mission.id, series_id, request.query_params.get("from", ""), settings)
+    except InvalidDataError as error:
+        return _shift_error(mission.id, f"Série non arrêtée : {error}.")
+    dates, people = shift_store.stopping_count(
+        session, series_id=series.id, from_day=day, now=datetime.now(timezone.utc), zone=settings.timezone
+    )
+    context = {"mission": mission, "series": series, "words": _say_series(series), "day": day}
+    return render(request, "mission_series_stop.html", {**context, "dates": dates, "signed_up": people})
+
+
+@router.post("/{mission_id}/series/{series_id}/arreter")
+def series_stop(
+    *,
+    mission_id: str,
+    series_id: RowId,
+    from_day: Annotated[str, Form(alias="from")],
+    member: Staff,
+    session: DbSession,
+    settings: SettingsDep,
+) -> Response:
+    """Stop a weekly series from a day: its dates from then are cancelled and the people signed up told."""
+    now = datetime.now(timezone.utc)
+    try:
+        series, day = _series_and_day(session, mission_id, series_id, from_day, settings)
+        cancelled = shift_store.stop_series(session, series_id=series.id, from_day=day, now=now, zone=settings.timezone)
+    except InvalidDataError as error:
+        session.rollback()
+        return _shift_error(mission_id, f"Série non arrêtée : {error}.")
+    lead_store.record_audit(
+        session, actor=actor(member), action="mission", subject=f"mission:{mission_id}", change="shift_series_stop",
+        series=series_id, signups=len(cancelled),
+    )  # fmt: skip
+    session.commit()
+    tell_cancelled(settings, cancelled)
+    told = f" {len(cancelled)} personne(s) inscrite(s) prévenue(s)." if cancelled else ""
+    return redirect(f"/console/missions/{quote(mission_id)}", f"Série arrêtée à partir du {day:%d/%m/%Y}.{told}")

@@ -18,6 +18,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select, update
@@ -31,6 +32,7 @@ from bot.store.retention import as_utc
 logger = logging.getLogger(__name__)
 
 MAX_MINUTES = 24 * 60
+CHECK_MARGIN_MINUTES = 60  # a check-in may declare the shift's length + 1 h before its line is "à vérifier"
 # The first day hours may be dated (and attested) on: older dates are typing mistakes.
 EARLIEST_DAY = date(2000, 1, 1)
 # What record_checkin_hours and mark_no_show can answer.
@@ -103,6 +105,7 @@ def record_checkin_hours(
     if claimed.rowcount != 1:  # another process recorded it first
         return Outcome(ALREADY)
     mission = shift.mission
+    planned = max(int((as_utc(shift.ends_at) - as_utc(shift.starts_at)).total_seconds()) // 60, 1)
     entry = models.HoursEntry(
         volunteer_id=signup.volunteer_id,
         signup_id=signup.id,
@@ -110,6 +113,7 @@ def record_checkin_hours(
         mission_title=(mission.title if mission is not None else "Mission")[:120],
         day=day,
         minutes=minutes,
+        counted_minutes=planned if staff_id is None and minutes > planned + CHECK_MARGIN_MINUTES else None,
         source="checkin" if staff_id is None else "staff",
         staff_id=staff_id,
         created_at=now,
@@ -229,9 +233,21 @@ def edit(
     entry = _entry(session, entry_id, volunteer_id)
     _check_day_total(session, volunteer_id=entry.volunteer_id, day=entry.day, minutes=minutes, without=entry.id)
     entry.minutes = minutes
+    entry.counted_minutes = None  # staff-entered hours are trusted
     entry.staff_id = staff_id
     session.flush()
     logger.info("hours entry %s edited by staff member %s", entry_id, staff_id)
+    return entry
+
+
+def accept(session: Session, *, entry_id: int, staff_id: int, volunteer_id: int | None = None) -> models.HoursEntry:
+    """Accept a line "à vérifier": attestations count its declared hours from now on (InvalidDataError if none)."""
+    entry = _entry(session, entry_id, volunteer_id)
+    if entry.counted_minutes is None:
+        raise InvalidDataError("ces heures n'étaient pas à vérifier")
+    entry.counted_minutes = None
+    session.flush()
+    logger.info("hours entry %s accepted by staff member %s", entry_id, staff_id)
     return entry
 
 
@@ -254,11 +270,16 @@ def delete(session: Session, *, entry_id: int, staff_id: int, volunteer_id: int 
 # --------------------------------------------------------------------------- reading
 
 
+def _counted() -> Any:
+    """The minutes a line counts for attestations: the planned length while it is "à vérifier"."""
+    return func.coalesce(models.HoursEntry.counted_minutes, models.HoursEntry.minutes)
+
+
 def minutes_between(session: Session, *, volunteer_id: int, start: date, end: date) -> int:
-    """Minutes of volunteering from ``start`` to ``end`` (both included)."""
+    """Minutes of volunteering from ``start`` to ``end`` (both included), as attestations count them."""
     entry = models.HoursEntry
     total = session.scalar(
-        select(func.coalesce(func.sum(entry.minutes), 0)).where(
+        select(func.coalesce(func.sum(_counted()), 0)).where(
             entry.volunteer_id == volunteer_id, entry.day >= start, entry.day <= end
         )
     )
@@ -269,7 +290,7 @@ def missions_between(session: Session, *, volunteer_id: int, start: date, end: d
     """Minutes per mission title from ``start`` to ``end``, most hours first (the attestation's table)."""
     entry = models.HoursEntry
     rows = session.execute(
-        select(entry.mission_title, func.sum(entry.minutes))
+        select(entry.mission_title, func.sum(_counted()))
         .where(entry.volunteer_id == volunteer_id, entry.day >= start, entry.day <= end)
         .group_by(entry.mission_title)
     ).all()
@@ -287,10 +308,10 @@ def log(session: Session, *, volunteer_id: int) -> list[models.HoursEntry]:
 
 
 def by_year(session: Session, *, volunteer_id: int) -> list[tuple[int, int]]:
-    """(year, minutes) of the volunteer's hours, latest year first."""
+    """(year, minutes) of the volunteer's hours as attestations count them, latest year first."""
     entry = models.HoursEntry
     totals: dict[int, int] = defaultdict(int)
-    for day, minutes in session.execute(select(entry.day, entry.minutes).where(entry.volunteer_id == volunteer_id)):
+    for day, minutes in session.execute(select(entry.day, _counted()).where(entry.volunteer_id == volunteer_id)):
         totals[day.year] += minutes
     return sorted(totals.items(), reverse=True)
 

@@ -512,6 +512,9 @@ class HoursEntry(Base):
     mission_title = Column(String(120), nullable=False)  # kept for the attestation if the mission is deleted
     day = Column(Date, nullable=False)
     minutes = Column(Integer, nullable=False)
+    # Set: the line is "à vérifier" (a check-in declared more than the shift's length + 1 h) and
+    # attestations count this (the planned length) until a staff member accepts the line.
+    counted_minutes = Column(Integer)
     source = Column(String(16), nullable=False)
     staff_id = Column(Integer, ForeignKey("staff_members.id", ondelete="SET NULL"))
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

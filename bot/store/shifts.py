@@ -224,6 +224,41 @@ def add_series(
     return series
 
 
+def stop_series(session: Session, *, series_id: int, from_day: date, now: datetime, zone: str) -> list[int]:
+    """Stop a weekly series from a local day on: it unfolds no more, its shifts from that day are removed.
+
+    A shift nobody ever signed up for is deleted, one with sign-ups is cancelled like a single
+    shift (:func:`cancel_shift`); returns the sign-ups cancelled, for the caller to tell them.
+    Refused (InvalidDataError, in French) for a day in the past.
+    """
+    series = session.get(models.ShiftSeries, series_id)
+    if series is None:
+        raise NotFoundError("cette série n'existe pas")
+    if from_day < local_today(now, zone):
+        raise InvalidDataError("la date est passée")
+    last_day = from_day - timedelta(days=1)
+    if series.ends_on is None or series.ends_on > last_day:
+        series.ends_on = last_day
+    cancelled: list[int] = []
+    first_start = max(local_moment(from_day, time(0, 0), zone), now)
+    for shift in _ahead(session, mission_id=series.mission_id, now=first_start, series_id=series.id):
+        cancelled += _remove(session, shift, now=now)
+    session.flush()
+    logger.info("series %s stopped from %s, %d sign-ups cancelled", series_id, from_day, len(cancelled))
+    return cancelled
+
+
+def stopping_count(session: Session, *, series_id: int, from_day: date, now: datetime, zone: str) -> tuple[int, int]:
+    """What stopping the series from ``from_day`` would do: (dates removed, people signed up to tell)."""
+    series = session.get(models.ShiftSeries, series_id)
+    if series is None:
+        raise NotFoundError("cette série n'existe pas")
+    first_start = max(local_moment(from_day, time(0, 0), zone), now)
+    shifts = _ahead(session, mission_id=series.mission_id, now=first_start, series_id=series.id)
+    people = sum(1 for shift in shifts for signup in shift.signups if signup.status == "confirmed")
+    return len(shifts), people
+
+
 # --------------------------------------------------------------------------- unfolding series
 
 

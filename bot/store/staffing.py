@@ -115,6 +115,47 @@ def applicants(session: Session, *, mission_id: str) -> list[tuple[models.Applic
     return [(application, volunteer) for application, volunteer in rows]
 
 
+@dataclass(frozen=True)
+class ShiftVolunteer:
+    """A volunteer signed up to dates of the mission (in the chat, "S'inscrire à une date")."""
+
+    volunteer: models.Volunteer
+    upcoming: int  # dates ahead they are signed up to
+    next_start: datetime | None  # the first of them (UTC)
+    attended: int  # dates they came to
+
+
+def shift_volunteers(session: Session, *, mission_id: str, now: datetime) -> list[ShiftVolunteer]:
+    """Volunteers signed up to the mission's dates (ahead, or attended), soonest next date first.
+
+    A sign-up to a date is a yes to the mission that leaves no application: without this list,
+    someone who signed up from "Plus d'infos" was in none of the mission's lists.
+    """
+    signup, shift = models.Signup, models.Shift
+    ahead = (signup.status == "confirmed") & (shift.starts_at > now) & shift.cancelled_at.is_(None)
+    came = signup.status == "attended"
+    rows = session.execute(
+        select(
+            signup.volunteer_id,
+            func.count().filter(ahead),
+            func.min(shift.starts_at).filter(ahead),
+            func.count().filter(came),
+        )
+        .join(shift, shift.id == signup.shift_id)
+        .where(shift.mission_id == mission_id, ahead | came)
+        .group_by(signup.volunteer_id)
+    ).all()
+    people = {row.id: row for row in session.scalars(select(models.Volunteer).where(
+        models.Volunteer.id.in_([volunteer_id for volunteer_id, *_ in rows])))}  # fmt: skip
+    found = [
+        ShiftVolunteer(people[volunteer_id], int(upcoming), first, int(attended))
+        for volunteer_id, upcoming, first, attended in rows
+        if volunteer_id in people
+    ]
+    far = datetime.max.replace(tzinfo=None)
+    return sorted(found, key=lambda one: (one.next_start is None, (one.next_start or far).replace(tzinfo=None)))
+
+
 def invitations(session: Session, *, mission_id: str) -> list[tuple[models.Invitation, models.Volunteer]]:
     """Invitations sent for the mission, newest first, with the volunteer (and the staff member, loaded)."""
     rows = session.execute(

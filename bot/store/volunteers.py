@@ -336,9 +336,15 @@ def by_ids(session: Session, volunteer_ids: list[int]) -> dict[int, models.Volun
 
 
 def applicants(session: Session, *, mission_id: str) -> set[int]:
-    """Ids of the volunteers who said they were interested in the mission."""
-    application = models.Application
-    return set(session.execute(select(application.volunteer_id).where(application.mission_id == mission_id)).scalars())
+    """Ids of the volunteers who said they were interested in the mission, or signed up to one of its dates."""
+    application, signup, shift = models.Application, models.Signup, models.Shift
+    interested = select(application.volunteer_id).where(application.mission_id == mission_id)
+    signed_up = (
+        select(signup.volunteer_id)
+        .join(shift, shift.id == signup.shift_id)
+        .where(shift.mission_id == mission_id, signup.status.in_(("confirmed", "attended")))
+    )
+    return set(session.execute(interested.union(signed_up)).scalars())
 
 
 def invited(session: Session, *, mission_id: str, volunteer_ids: list[int]) -> set[int]:

@@ -214,6 +214,35 @@ def test_staff_add_correct_and_delete_hours_with_checks(console_settings: Settin
     assert "Ligne d'heures supprimée." in text and _hours_count(console_settings) == before
 
 
+def test_hours_to_check_are_marked_and_staff_accept_them(console_settings: Settings, coordinator: TestClient) -> None:
+    _, ids = _mission_with_shifts(console_settings)  # Julie's past shift lasted 3 hours
+    volunteer_id = ids["julie_volunteer"]
+    with session_scope(console_settings.database_url) as session:
+        entry = session.scalars(select(models.HoursEntry).where(models.HoursEntry.volunteer_id == volunteer_id)).one()
+        entry.minutes, entry.counted_minutes = 1440, 180  # "24 h" declared at the check-in
+        entry_id = int(entry.id)
+    page = f"/console/leads/{volunteer_id}/hours"
+    text = html.unescape(coordinator.get(page).text)
+    row = text.split(f'id="entry-{entry_id}"', 1)[1].split("</tr>", 1)[0]
+    assert "24 heures" in row and "à vérifier" in row and "les attestations comptent 3 heures" in row
+    assert "Valider les heures" in row
+    assert f"{(_today() - timedelta(days=2)).year} : 3 heures" in text  # what an attestation would count
+    status, text = _post(coordinator, page, f"{page}/{entry_id}/accept", {})
+    assert status == 200 and "Heures validées" in text
+    row = text.split(f'id="entry-{entry_id}"', 1)[1].split("</tr>", 1)[0]
+    assert "à vérifier" not in row and "Valider les heures" not in row
+    assert f"{(_today() - timedelta(days=2)).year} : 24 heures" in text
+    status, text = _post(coordinator, page, f"{page}/{entry_id}/accept", {})
+    assert status == 400 and "pas à vérifier" in text
+    response = coordinator.post(f"{page}/{entry_id}/accept", data={})
+    assert response.status_code == 403  # no CSRF token
+    with session_scope(console_settings.database_url) as session:
+        audit = session.scalars(select(models.AuditEntry).where(models.AuditEntry.action == "update")).all()
+        assert [e.details for e in audit if e.details.get("change") == "hours_accept"] == [
+            {"change": "hours_accept", "entry": entry_id}
+        ]
+
+
 def test_an_admin_generates_an_attestation_and_downloads_it(console_settings: Settings, admin: TestClient) -> None:
     _, ids = _mission_with_shifts(console_settings)
     volunteer_id = ids["julie_volunteer"]

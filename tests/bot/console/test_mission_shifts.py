@@ -14,7 +14,11 @@ from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.console import missions as console_missions
+from bot.profile import TimeSlot
+from bot.shifts import label as shift_label
 from bot.store import models, staff
+from bot.store import shifts as shift_store
+from bot.store import signups as signup_store
 from bot.store.session import session_scope
 from bot.web_app import create_app
 from tests.bot.console.conftest import ADMIN, add_volunteer, csrf_of
@@ -164,6 +168,99 @@ def test_cancel_a_shift_after_confirmation_and_tell_the_people(
         assert signup is not None and (signup.status, signup.cancelled_by) == ("cancelled", "shift")
     assert "Ce créneau est déjà annulé." in _post(coordinator, f"{PAGE}/creneaux/{shift_id}/annuler", {})
     assert told == [[signup_id]]
+
+
+def _series_shifts(settings: Settings, series_id: int) -> list[tuple[date, bool]]:
+    with session_scope(settings.database_url) as session:
+        statement = select(models.Shift).where(models.Shift.series_id == series_id).order_by(models.Shift.starts_at)
+        zone = ZoneInfo("Europe/Paris")
+        return [(s.starts_at.replace(tzinfo=timezone.utc).astimezone(zone).date(), s.cancelled_at is None)
+                for s in session.scalars(statement)]  # fmt: skip
+
+
+def test_stop_a_weekly_series_after_confirmation_and_tell_the_people(
+    coordinator: TestClient, console_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    told: list[list[int]] = []
+    monkeypatch.setattr(console_missions, "tell_cancelled", lambda settings, ids: told.append(list(ids)))
+    data = {"day": "friday", "start": "14:00", "end": "16:00", "places": "3", "starts_on": "", "ends_on": ""}
+    _post(coordinator, f"{PAGE}/series", data)
+    with session_scope(console_settings.database_url) as session:
+        series_id = int(session.scalars(select(func.max(models.ShiftSeries.id))).one())
+    dates = [day for day, _ in _series_shifts(console_settings, series_id)]
+    assert len(dates) >= 4
+    with session_scope(console_settings.database_url) as session:
+        later = session.scalars(
+            select(models.Shift.id).where(models.Shift.series_id == series_id).order_by(models.Shift.starts_at)
+        ).all()
+    signup_id = _sign_up(console_settings, int(later[2]), "series-stop-1")
+    page = html.unescape(coordinator.get(PAGE).text)
+    assert f'action="/console/missions/M002/series/{series_id}/arreter"' in page and "Arrêter la série…" in page
+    stop_from = dates[1].isoformat()
+    confirm = html.unescape(coordinator.get(f"{PAGE}/series/{series_id}/arreter?from={stop_from}").text)
+    assert f"Arrêter la série à partir du {dates[1]:%d/%m/%Y} ?" in confirm
+    assert f"{len(dates) - 1} date(s) déjà prévue(s)" in confirm and "1 personne(s) inscrite(s)" in confirm
+    assert "Oui, arrêter la série" in confirm
+    page = _post(coordinator, f"{PAGE}/series/{series_id}/arreter", {"from": stop_from})
+    assert f"Série arrêtée à partir du {dates[1]:%d/%m/%Y}. 1 personne(s) inscrite(s) prévenue(s)." in page
+    assert "(arrêtée)" not in page  # the first date is still to come: the series still runs until then
+    assert told == [[signup_id]]
+    # the first date stays; the signed-up date is cancelled (kept, its people told); the others are gone
+    assert _series_shifts(console_settings, series_id) == [(dates[0], True), (dates[2], False)]
+    with session_scope(console_settings.database_url) as session:
+        signup = session.get(models.Signup, signup_id)
+        assert signup is not None and (signup.status, signup.cancelled_by) == ("cancelled", "shift")
+        series = session.get(models.ShiftSeries, series_id)
+        assert series is not None and series.ends_on == dates[1] - timedelta(days=1)
+        audit = session.scalars(select(models.AuditEntry).where(models.AuditEntry.action == "mission")).all()
+        stops = [e.details for e in audit if e.details.get("change") == "shift_series_stop"]
+        assert stops == [{"change": "shift_series_stop", "series": series_id, "signups": 1}]
+        # the hourly unfolding does not bring the dates back
+        shift_store.unfold(session, now=datetime.now(timezone.utc), zone="Europe/Paris", horizon_weeks=4)
+    assert _series_shifts(console_settings, series_id) == [(dates[0], True), (dates[2], False)]
+
+
+def test_stopping_a_series_from_a_past_day_or_without_csrf_is_refused(
+    coordinator: TestClient, console_settings: Settings
+) -> None:
+    data = {"day": "monday", "start": "14:00", "end": "16:00", "places": "3", "starts_on": "", "ends_on": ""}
+    _post(coordinator, f"{PAGE}/series", data)
+    with session_scope(console_settings.database_url) as session:
+        series_id = int(session.scalars(select(func.max(models.ShiftSeries.id))).one())
+    before = _series_shifts(console_settings, series_id)
+    past = (_today() - timedelta(days=1)).isoformat()
+    page = _post(coordinator, f"{PAGE}/series/{series_id}/arreter", {"from": past})
+    assert "Série non arrêtée : le " in page and "est passé." in page
+    stop = f"{PAGE}/series/{series_id}/arreter"
+    assert "Série non arrêtée : date attendue" in _post(coordinator, stop, {"from": "x"})
+    today = _today().isoformat()
+    response = coordinator.post(f"{PAGE}/series/{series_id}/arreter", data={"from": today})
+    assert response.status_code == 403
+    assert coordinator.get(f"/console/missions/M001/series/{series_id}/arreter?from={today}").status_code == 404
+    assert _series_shifts(console_settings, series_id) == before
+
+
+def test_someone_signed_up_to_a_date_is_in_the_missions_lists_and_not_suggested(
+    coordinator: TestClient, console_settings: Settings
+) -> None:
+    url = console_settings.database_url
+    slots = (TimeSlot("wednesday", "afternoon"), TimeSlot("saturday", "morning"))
+    volunteer_id = add_volunteer(
+        url, sender_id="dates-1", first_name="Sabine", skills=("logistics",), availability=slots
+    )
+    suggested = coordinator.get("/console/missions/M001").text.split('<table id="suggestions">', 1)[1]
+    assert f'href="/console/leads/{volunteer_id}"' in suggested.split("</table>", 1)[0]
+    now = datetime.now(timezone.utc)
+    with session_scope(url) as session:  # what "Plus d'infos" → "S'inscrire à une date" does: no application
+        first = shift_store.upcoming(session, mission_id="M001", now=now)[0]
+        assert signup_store.sign_up(session, shift_id=first.id, volunteer_id=volunteer_id, now=now).ok
+        day = shift_label(first.starts_at, first.ends_at, "Europe/Paris").split(",")[0]
+    page = html.unescape(coordinator.get("/console/missions/M001").text)
+    listed = page.split("Inscrits sur des dates (1)", 1)[1].split("</section>", 1)[0]
+    assert f'<a href="/console/leads/{volunteer_id}">Sabine</a>' in listed
+    assert f"1 date(s) à venir, prochaine le {day}" in listed
+    suggested = page.split('<table id="suggestions">', 1)[1].split("</table>", 1)[0]
+    assert f'href="/console/leads/{volunteer_id}"' not in suggested  # they already said yes
 
 
 def test_a_form_without_its_csrf_token_is_refused(coordinator: TestClient, console_settings: Settings) -> None:

@@ -163,3 +163,51 @@ def test_hours_are_erased_with_the_volunteer(database_url: str) -> None:
         session.delete(session.get(models.Volunteer, volunteer_id))
     with session_scope(database_url) as session:
         assert session.scalar(select(func.count()).select_from(models.HoursEntry)) == 0
+
+
+@pytest.mark.parametrize(("declared", "counted"), [(180, 180), (181, 120), (1440, 120)])
+def test_a_check_in_far_above_the_planned_length_counts_the_planned_length_until_staff_accept_it(
+    database_url: str, declared: int, counted: int
+) -> None:
+    year = {"start": date(2026, 1, 1), "end": date(2026, 12, 31)}
+    with session_scope(database_url) as session:
+        volunteer_id, signup_id = _seed(session)  # a 2-hour shift: up to 3 hours are taken as said
+        outcome = hours.record_checkin_hours(session, signup_id=signup_id, minutes=declared, now=AFTER, zone=ZONE)
+        assert outcome.ok and outcome.entry_id is not None
+        entry = session.get(models.HoursEntry, outcome.entry_id)
+        assert entry is not None and entry.minutes == declared  # recorded as declared
+        assert entry.counted_minutes == (None if declared == counted else 120)
+        assert hours.minutes_between(session, volunteer_id=volunteer_id, **year) == counted
+        assert hours.missions_between(session, volunteer_id=volunteer_id, **year) == [("Colis du samedi", counted)]
+        assert hours.by_year(session, volunteer_id=volunteer_id) == [(2026, counted)]
+        if declared == counted:
+            with pytest.raises(InvalidDataError, match="pas à vérifier"):
+                hours.accept(session, entry_id=entry.id, staff_id=1, volunteer_id=volunteer_id)
+            return
+        with pytest.raises(NotFoundError):
+            hours.accept(session, entry_id=entry.id, staff_id=1, volunteer_id=volunteer_id + 1)
+        hours.accept(session, entry_id=entry.id, staff_id=1, volunteer_id=volunteer_id)
+        assert hours.minutes_between(session, volunteer_id=volunteer_id, **year) == declared
+
+
+def test_hours_marked_present_or_corrected_by_staff_are_trusted(database_url: str) -> None:
+    year = {"start": date(2026, 1, 1), "end": date(2026, 12, 31)}
+    with session_scope(database_url) as session:
+        volunteer_id, signup_id = _seed(session)
+        staff = models.StaffMember(email="staff@example.org", password_hash="x", role="admin")
+        session.add(staff)
+        session.flush()
+        present = hours.record_checkin_hours(
+            session, signup_id=signup_id, minutes=600, now=AFTER, zone=ZONE, staff_id=staff.id
+        )
+        assert present.entry_id is not None
+        assert hours.minutes_between(session, volunteer_id=volunteer_id, **year) == 600
+        later = STARTS + timedelta(days=1)
+        other_volunteer, other_signup = _seed(session, starts=later)
+        declared = hours.record_checkin_hours(
+            session, signup_id=other_signup, minutes=600, now=later + timedelta(hours=3), zone=ZONE
+        )
+        assert declared.entry_id is not None
+        assert hours.minutes_between(session, volunteer_id=other_volunteer, **year) == 120
+        hours.edit(session, entry_id=declared.entry_id, minutes=540, staff_id=staff.id)
+        assert hours.minutes_between(session, volunteer_id=other_volunteer, **year) == 540

@@ -232,3 +232,44 @@ def test_a_date_cancelled_in_the_console_stays_cancelled_at_the_next_import(data
     with session_scope(database_url) as session:  # added again by hand in the console: open again
         again = shift_store.add_one_off(session, mission_id="M900", plan=PARTY, now=NOW, zone=ZONE)
         assert (again.id, again.cancelled_at, again.places) == (shift_id, None, 10)
+
+
+def test_stop_series_removes_its_dates_from_a_day_and_returns_the_sign_ups_to_tell(database_url: str) -> None:
+    _import(database_url, (SATURDAYS,))
+    signup = _sign_up(database_url, datetime(2026, 12, 19, 8, tzinfo=timezone.utc))
+    with session_scope(database_url) as session:
+        series_id = session.scalars(select(models.ShiftSeries.id)).one()
+        with pytest.raises(InvalidDataError, match="la date est passée"):
+            shift_store.stop_series(session, series_id=series_id, from_day=date(2026, 12, 3), now=NOW, zone=ZONE)
+        assert shift_store.stopping_count(
+            session, series_id=series_id, from_day=date(2026, 12, 12), now=NOW, zone=ZONE
+        ) == (3, 1)
+        cancelled = shift_store.stop_series(
+            session, series_id=series_id, from_day=date(2026, 12, 12), now=NOW, zone=ZONE
+        )
+        assert cancelled == [signup]
+        assert session.get(models.ShiftSeries, series_id).ends_on == date(2026, 12, 11)
+        shift_store.unfold(session, now=NOW + timedelta(days=7), zone=ZONE, horizon_weeks=4)
+    # 5 December stays; 19 December is kept cancelled (its sign-up told); 12 and 26 December are gone
+    assert [moment.date() for moment in _starts(database_url)] == [date(2026, 12, 5)]
+    with session_scope(database_url) as session:
+        rows = session.execute(
+            select(models.Shift.starts_at, models.Shift.cancelled_at).order_by(models.Shift.starts_at)
+        )
+        assert [(as_utc(start).date(), cancelled is not None) for start, cancelled in rows] == [
+            (date(2026, 12, 5), False), (date(2026, 12, 19), True)
+        ]  # fmt: skip
+
+
+def test_shift_volunteers_lists_who_signed_up_to_the_missions_dates(database_url: str) -> None:
+    from bot.store import staffing, volunteers
+
+    _import(database_url, (SATURDAYS,))
+    later = _sign_up(database_url, datetime(2026, 12, 19, 8, tzinfo=timezone.utc), "s-later")
+    _sign_up(database_url, datetime(2026, 12, 12, 8, tzinfo=timezone.utc), "s-sooner")
+    with session_scope(database_url) as session:
+        session.get(models.Signup, later).status = "cancelled"
+        found = staffing.shift_volunteers(session, mission_id="M900", now=NOW)
+        assert [(one.volunteer.sender_id, one.upcoming, one.attended) for one in found] == [("s-sooner", 1, 0)]
+        assert as_utc(found[0].next_start) == datetime(2026, 12, 12, 8, tzinfo=timezone.utc)  # type: ignore[arg-type]
+        assert volunteers.applicants(session, mission_id="M900") == {found[0].volunteer.id}
