@@ -190,7 +190,7 @@ def test_rights_end_to_end_then_nothing_left_anywhere(assistant: Assistant) -> N
 
     # Access: everything stored, consent record included.
     mine = assistant.texts(sender, "quelles données avez-vous sur moi ?")
-    for expected in (FIRST_NAME, EMAIL, PHONE_TYPED, "2026-11-v2", "Missions proposées", "Demandes de contact"):
+    for expected in (FIRST_NAME, EMAIL, PHONE_TYPED, "2026-12-v3", "Missions proposées", "Demandes de contact"):
         assert expected in mine
 
     # Rectification of the stored profile, after confirmation.
