@@ -171,6 +171,7 @@ def test_rights_end_to_end_then_nothing_left_anywhere(assistant: Assistant) -> N
         "je voudrais devenir bénévole",
     )  # fmt: skip
     assert "Êtes-vous d'accord" in consent and "/confidentialite" in consent
+    assert "vos inscriptions, vos heures et votre avis" in consent  # what a sign-up to a shift adds
     assert traces_in(everything_stored(settings.database_url)) == []
     assert traces_in(everything_stored(settings.tracker_store_url)) == []
 
