@@ -35,15 +35,27 @@ class ActionSessionStart(Action):
         return events
 
 
+def session_has_begun(events: list[dict[str, Any]]) -> bool:
+    """Whether the assistant has already spoken in the current session (a greeting now would be mid-conversation)."""
+    for event in reversed(events):
+        if event.get("event") == "session_started":
+            return False
+        if event.get("event") == "bot":
+            return True
+    return False
+
+
 class ActionGreet(Action):
-    """Greet: by first name when the volunteer is known, else say what the assistant can do."""
+    """Greet: by first name when the volunteer is known (once a session), else say what the assistant can do."""
 
     def name(self) -> str:
         return "action_greet"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         if tracker.get_slot("profile_status") == "saved" and tracker.get_slot("first_name"):
-            dispatcher.utter_message(response="utter_greet_returning")
+            # "ravi de vous revoir" opens a session; said again after a reminder or mid-conversation it jars
+            begun = session_has_begun(tracker.events)
+            dispatcher.utter_message(response="utter_greet_again" if begun else "utter_greet_returning")
         else:
             dispatcher.utter_message(response="utter_greet")
         return []

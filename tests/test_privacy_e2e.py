@@ -171,6 +171,7 @@ def test_rights_end_to_end_then_nothing_left_anywhere(assistant: Assistant) -> N
         "je voudrais devenir bénévole",
     )  # fmt: skip
     assert "Êtes-vous d'accord" in consent and "/confidentialite" in consent
+    assert "vos inscriptions, vos heures et votre avis" in consent  # what a sign-up to a shift adds
     assert traces_in(everything_stored(settings.database_url)) == []
     assert traces_in(everything_stored(settings.tracker_store_url)) == []
 
@@ -190,7 +191,7 @@ def test_rights_end_to_end_then_nothing_left_anywhere(assistant: Assistant) -> N
 
     # Access: everything stored, consent record included.
     mine = assistant.texts(sender, "quelles données avez-vous sur moi ?")
-    for expected in (FIRST_NAME, EMAIL, PHONE_TYPED, "2026-11-v2", "Missions proposées", "Demandes de contact"):
+    for expected in (FIRST_NAME, EMAIL, PHONE_TYPED, "2026-12-v3", "Missions proposées", "Demandes de contact"):
         assert expected in mine
 
     # Rectification of the stored profile, after confirmation.

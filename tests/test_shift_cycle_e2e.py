@@ -353,7 +353,7 @@ def _play(cycle: Cycle, julie: TelegramPerson, marc: BubblePerson) -> None:
     zoe = add_volunteer(url, sender_id="cycle-zoe", first_name="Zoé", email="zoe.cycle@exemple.fr")
 
     # --- Monday: each signs up with the buttons ----------------------------------------------------
-    assert "Julie" in _joined(julie.say("bonjour"))
+    assert "Bonjour Julie, ravi de vous revoir" in _joined(julie.say("bonjour"))
     assert "Marc" in _joined(marc.start())
 
     julie.say("voir les missions")

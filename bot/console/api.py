@@ -27,6 +27,7 @@ from bot.store import leads as lead_store
 from bot.store import missions as mission_store
 from bot.store import models, staffing
 from bot.store import shifts as shift_store
+from bot.store import signups as signup_store
 from bot.store import staff as staff_store
 from bot.store import volunteers as volunteer_store
 from bot.store.retention import as_utc
@@ -98,6 +99,42 @@ class ProposalOut(BaseModel):
     reasons: list[str]
 
 
+class SignupOut(BaseModel):
+    """A sign-up to a shift and what followed (the lead page's "Créneaux")."""
+
+    mission_id: str
+    mission: str
+    starts_at: str | None
+    ends_at: str | None
+    status: str
+    created_at: str | None
+    cancelled_at: str | None
+    cancelled_by: str | None
+    reminder_answer: str | None
+    checkin_done_at: str | None
+    rating: int | None
+    comment: str | None = Field(description="null for those who do not see the contact details, as the conversation")
+
+
+class HoursOut(BaseModel):
+    """Hours of volunteering done on one day."""
+
+    day: date
+    minutes: int
+    mission: str
+    source: str
+
+
+class AttestationLinkOut(BaseModel):
+    """An attestation link issued: its period and the full name it prints."""
+
+    period_start: date
+    period_end: date
+    full_name: str | None = Field(description="null for those who do not see the contact details")
+    created_at: str | None
+    expires_at: str | None
+
+
 class LeadDetail(BaseModel):
     """Everything the lead page shows (except the conversation); contact details as ``bot.console.access`` says."""
 
@@ -120,6 +157,9 @@ class LeadDetail(BaseModel):
     assigned_to: str | None
     created_at: str | None
     updated_at: str | None
+    signups: list[SignupOut]
+    hours: list[HoursOut]
+    attestation_links: list[AttestationLinkOut]
 
 
 class StatusChange(BaseModel):
@@ -297,13 +337,20 @@ def api_lead(volunteer_id: LeadId, member: ApiStaff, session: DbSession) -> Lead
 def _detail(session: Session, volunteer: models.Volunteer, member: models.StaffMember) -> LeadDetail:
     data = volunteer_store.export_one(volunteer)
     follow_up = lead_store.existing_follow_up(session, volunteer_id=volunteer.id)
+    shifts = signup_store.access_rows(session, volunteer_id=volunteer.id)
     data.update(
         applications=[a.mission_id for a in volunteer.applications],
         refusal_reason=follow_up.refusal_reason if follow_up else None,
         assigned_to=follow_up.assigned_staff.email if follow_up and follow_up.assigned_staff else None,
+        **shifts,
     )
     if not access.sees_contact(member, assigned_staff_id=follow_up.assigned_staff_id if follow_up else None):
+        # a check-in's comment is free text and the full name is asked for the attestation only: hidden with them
         data.update(email=None, phone=None, sender_id=None)
+        data.update(
+            signups=[{**row, "comment": None} for row in shifts["signups"]],
+            attestation_links=[{**row, "full_name": None} for row in shifts["attestation_links"]],
+        )
     return LeadDetail.parse_obj(data)
 
 

@@ -5,7 +5,9 @@ account on the server, a disk image) and reads every byte of every file: the dat
 their write-ahead logs (-wal) and the logs' index (-shm), free pages included. A person's
 first name, e-mail (and the one it replaced) and phone are first written as the assistant
 writes them: in the application database through the store functions, in the conversation
-through the real tracker store with Rasa's events. Then each erasure path runs: the chat
+through the real tracker store with Rasa's events; so are a shift done (sign-up, check-in with
+its rating and comment, hours) and an attestation's link with the full name it prints. Then
+each erasure path runs: the chat
 (the action server's action, then the Rasa server's tracker store at the end of the turn),
 the command line, the console's button, the retention purge.
 
@@ -37,15 +39,17 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, AllSlotsReset, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy.orm import Session
 
 from actions.privacy import ActionForgetMe
+from bot.attestations import create_link
 from bot.config import ROOT, Settings, get_settings
 from bot.privacy import PERSON_TABLES, erase_person, purge
 from bot.profile import ConsentRecord, Place, ProfileSubmission, TimeSlot
 from bot.rasa.tracker_store import PrivacyTrackerStore
-from bot.store import leads, staff, volunteers
+from bot.store import hours, leads, models, staff, volunteers
 from bot.store.migrate import upgrade
 from bot.store.session import session_scope, sqlite_file_engine, wipe_deleted_rows
 from bot.web_app import create_app
@@ -56,6 +60,8 @@ SENDER = "disque-42"
 FIRST_NAME = "Zéphyrine"
 EMAIL, OLD_EMAIL = "zquillard@exemple.org", "zephyrine.quillard@exemple.fr"
 PHONE, PHONE_TYPED = "+33671829304", "06 71 82 93 04"
+FULL_NAME = "Zéphyrine Ondaatje-Brûlé"  # asked for an attestation: printed on it, kept with its link
+COMMENT = "Très bien, sauf le parking de la rue Vauban"  # a check-in's comment: free text, anything may be in it
 VILLEURBANNE = Place("Villeurbanne", 45.76601, 4.8795, "69100")
 NOW = datetime.now(timezone.utc)
 
@@ -74,7 +80,11 @@ TRACES = {
     "e-mail": written_forms(EMAIL),
     "previous e-mail": written_forms(OLD_EMAIL),
     "phone": written_forms(PHONE, PHONE_TYPED, "0671829304", "671829304"),
+    "attestation's full name": written_forms("Ondaatje"),
+    "check-in comment": written_forms("parking de la rue Vauban"),
 }
+# What came after the first yes: sign-ups (with the check-in's answers), hours, attestation links.
+SHIFT_TABLES = (models.Signup, models.HoursEntry, models.AttestationLink)
 
 
 def leftovers(folder: Path) -> dict[str, list[str]]:
@@ -177,6 +187,31 @@ def first_message(store: PrivacyTrackerStore, domain: Domain) -> None:
     )  # fmt: skip
 
 
+def shift_history(session: Session, settings: Settings, *, volunteer_id: int) -> None:
+    """A shift done three days ago: signed up, checked in (2 h, rated, commented), an attestation asked in the chat."""
+    if session.get(models.Mission, "M977") is None:
+        session.add(models.Mission(id="M977", title="Tri des dons"))
+    starts = NOW - timedelta(days=3)
+    shift = models.Shift(mission_id="M977", starts_at=starts, ends_at=starts + timedelta(hours=2), places=2, taken=1)
+    session.add(shift)
+    session.flush()
+    signup = models.Signup(shift_id=shift.id, volunteer_id=volunteer_id, rating=5, comment=COMMENT)
+    session.add(signup)
+    session.flush()
+    assert hours.record_checkin_hours(session, signup_id=signup.id, minutes=120, now=NOW, zone=settings.timezone).ok
+    start, end = (NOW - timedelta(days=30)).date(), NOW.date()
+    assert create_link(session, settings, volunteer_id=volunteer_id, start=start, end=end, full_name=FULL_NAME, now=NOW)
+
+
+def shift_rows(settings: Settings) -> dict[str, int]:
+    """How many sign-ups, hours and attestation links the application database holds."""
+    with session_scope(settings.database_url) as session:
+        return {t.__tablename__: session.scalar(select(func.count()).select_from(t)) for t in SHIFT_TABLES}
+
+
+NO_SHIFT_ROWS = {"signups": 0, "hours": 0, "attestation_links": 0}
+
+
 def a_person_in_both_databases(settings: Settings, store: PrivacyTrackerStore, domain: Domain) -> int:
     """A consented conversation and a saved, then rectified, profile; returns the volunteer's id."""
     first_message(store, domain)
@@ -201,6 +236,7 @@ def a_person_in_both_databases(settings: Settings, store: PrivacyTrackerStore, d
         volunteers.record_handoff(session, channel="rest", sender_id=SENDER)
         admin = staff.add(session, email=ADMIN[0], role="admin", password=ADMIN[1])
         leads.add_note(session, volunteer_id=volunteer.id, staff_id=admin.id, text=f"{FIRST_NAME} : {PHONE_TYPED}")
+        shift_history(session, settings, volunteer_id=volunteer.id)
         volunteer_id = volunteer.id
     with session_scope(url) as session:  # the rectification, confirmed in the conversation
         volunteers.save_profile(
@@ -216,6 +252,7 @@ def a_person_in_both_databases(settings: Settings, store: PrivacyTrackerStore, d
 def person(settings: Settings, store: PrivacyTrackerStore, domain: Domain, folder: Path, running_servers: None) -> int:
     volunteer_id = a_person_in_both_databases(settings, store, domain)
     assert {label for held in leftovers(folder).values() for label in held} == set(TRACES)  # what the attacker seeks
+    assert shift_rows(settings) == {"signups": 1, "hours": 1, "attestation_links": 1}
     return volunteer_id
 
 
@@ -237,6 +274,7 @@ def test_an_erasure_in_the_chat_leaves_nothing_in_any_file(
 
     assert leftovers(folder) == {}
     assert store.pending.get(SENDER) == {}
+    assert shift_rows(get_settings()) == NO_SHIFT_ROWS
 
 
 def test_the_tracker_store_wipes_the_conversation_it_erases(
@@ -253,6 +291,7 @@ def test_the_command_line_erasure_leaves_nothing_in_any_file(person: int, settin
     done = subprocess.run([bot, "volunteers", "forget", SENDER], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert leftovers(folder) == {}
+    assert shift_rows(settings) == NO_SHIFT_ROWS
 
 
 def test_the_console_erasure_leaves_nothing_in_any_file(person: int, settings: Settings, folder: Path) -> None:
@@ -262,12 +301,14 @@ def test_the_console_erasure_leaves_nothing_in_any_file(person: int, settings: S
         done = client.post(page, data={"confirm": "oui", "csrf_token": csrf_of(client.get(page).text)})
         assert "Les données de cette personne ont été effacées." in done.text
     assert leftovers(folder) == {}
+    assert shift_rows(settings) == NO_SHIFT_ROWS
 
 
 def test_the_retention_purge_leaves_nothing_in_any_file(person: int, settings: Settings, folder: Path) -> None:
     report = purge(settings, now=NOW + timedelta(days=3 * 365), notify=lambda *_: None)
     assert [v.id for v in report.erased] == [person]
     assert leftovers(folder) == {}
+    assert shift_rows(settings) == NO_SHIFT_ROWS
 
 
 def test_a_rectified_value_is_gone_from_the_files_after_the_daily_purge(
@@ -277,7 +318,9 @@ def test_a_rectified_value_is_gone_from_the_files_after_the_daily_purge(
     with session_scope(settings.tracker_store_url) as session:  # the conversation said it: keep to the profile
         session.execute(text("DELETE FROM events"))
     purge(settings, now=NOW, notify=lambda *_: None)
-    assert leftovers(folder) == {"benevoles.db": ["first name", "e-mail", "phone"]}  # the profile, as it is now
+    assert leftovers(folder) == {  # the profile as it is now, its shift and attestation
+        "benevoles.db": ["first name", "e-mail", "phone", "attestation's full name", "check-in comment"]
+    }
 
 
 def test_what_the_server_remembered_of_an_erased_conversation_never_comes_back(
@@ -359,6 +402,7 @@ def test_on_postgresql_the_erased_rows_leave_the_tables_files(
 
         assert erase_person(settings, channel="rest", sender_id=SENDER, actor="cli")
         assert traces_in(relation_files(postgres_url, PERSON_TABLES)) == []
+        assert shift_rows(settings) == NO_SHIFT_ROWS
         purge(settings, now=NOW, notify=lambda *_: None)
         assert traces_in(relation_files(postgres_url, (*PERSON_TABLES, "events"))) == []
     finally:
@@ -372,9 +416,10 @@ def a_person_in_postgresql(settings: Settings, store: PrivacyTrackerStore, domai
     turn(store, domain, said(f"mon numéro c'est le {PHONE_TYPED}, {OLD_EMAIL}", phone=PHONE), SlotSet("email", EMAIL))
     profile = ProfileSubmission(FIRST_NAME, "adult", VILLEURBANNE, ("cooking",), (), (), email=OLD_EMAIL, phone=PHONE)
     with session_scope(settings.database_url) as session:
-        volunteers.save_profile(
+        volunteer = volunteers.save_profile(
             session, channel="rest", sender_id=SENDER, profile=profile, consent=ConsentRecord("2026-11-v2", NOW, "rest")
         )
+        shift_history(session, settings, volunteer_id=volunteer.id)
     with session_scope(settings.database_url) as session:
         volunteers.save_profile(
             session, channel="rest", sender_id=SENDER, profile=replace(profile, email=EMAIL), consent=None

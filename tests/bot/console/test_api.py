@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 
+from bot.attestations import create_link
 from bot.config import Settings
-from bot.store import models, staff
+from bot.store import hours, models, staff
 from bot.store.session import session_scope
 from bot.web_app import create_app
-from tests.bot.console.conftest import ADMIN, XSS, add_volunteer, make_settings, seed_missions, seed_staff
+from tests.bot.console.conftest import ADMIN, COORDINATOR, XSS, add_volunteer, make_settings, seed_missions, seed_staff
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +64,43 @@ def test_leads_list_filter_and_detail(api: TestClient) -> None:
     assert api.get("/api/leads", params={"status": "inconnu"}).status_code == 422
     unknown_town = api.get("/api/leads", params={"town": "Nullepartville"})
     assert unknown_town.status_code == 400 and "commune inconnue" in unknown_town.json()["detail"].lower()
+
+
+def test_a_leads_detail_holds_its_shifts_hours_and_attestations_comment_and_name_for_contact_viewers(
+    api: TestClient, api_settings: Settings
+) -> None:
+    """The right of access through the API too: what came after the first yes, as the lead page shows it."""
+    now = datetime.now(timezone.utc)
+    with session_scope(api_settings.database_url) as session:
+        julie = session.query(models.Volunteer).filter_by(sender_id="julie").one()
+        mission = session.query(models.Mission).order_by(models.Mission.id).first()
+        assert mission is not None
+        starts = now - timedelta(days=2)
+        shift = models.Shift(mission_id=mission.id, starts_at=starts, ends_at=starts + timedelta(hours=2), places=2)
+        session.add(shift)
+        session.flush()
+        signup = models.Signup(shift_id=shift.id, volunteer_id=julie.id, rating=4, comment="Bonne équipe")
+        session.add(signup)
+        session.flush()
+        assert hours.record_checkin_hours(session, signup_id=signup.id, minutes=90, now=now).ok
+        start, end = (now - timedelta(days=30)).date(), now.date()
+        assert create_link(session, api_settings, volunteer_id=julie.id, start=start, end=end, full_name="Julie Martin")
+        lead_id, title = julie.id, mission.title
+        coordinator_token = staff.create_token(session, email=COORDINATOR[0])
+
+    lead = api.get(f"/api/leads/{lead_id}").json()
+    [booked] = lead["signups"]
+    assert (booked["mission"], booked["status"], booked["rating"], booked["comment"]) == (
+        title, "attended", 4, "Bonne équipe"
+    )  # fmt: skip
+    assert [(h["minutes"], h["source"]) for h in lead["hours"]] == [(90, "checkin")]
+    assert [a["full_name"] for a in lead["attestation_links"]] == ["Julie Martin"]
+
+    with TestClient(create_app(api_settings), headers={"Authorization": f"Bearer {coordinator_token}"}) as client:
+        seen = client.get(f"/api/leads/{lead_id}").json()  # not the coordinator's lead: hidden as the contact
+    assert seen["email"] is None and [s["comment"] for s in seen["signups"]] == [None]
+    assert [s["rating"] for s in seen["signups"]] == [4] and [h["minutes"] for h in seen["hours"]] == [90]
+    assert [a["full_name"] for a in seen["attestation_links"]] == [None]
 
 
 def test_status_change_through_the_api(api: TestClient, api_settings: Settings) -> None:
