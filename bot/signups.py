@@ -171,6 +171,16 @@ def shift_choices(
     return dataclasses.replace(choices, shifts=tuple(line for line in choices.shifts if line.label not in skip_labels))
 
 
+def with_open_dates(settings: Settings, mission_ids: Sequence[str], *, now: datetime | None = None) -> set[str]:
+    """Those of ``mission_ids`` that still have a next date with places left."""
+    found = set()
+    for mission_id in mission_ids:
+        choices = shift_choices(settings, mission_id=mission_id, now=now)
+        if choices is not None and choices.shifts:
+            found.add(mission_id)
+    return found
+
+
 def has_profile(settings: Settings, *, channel: str, sender_id: str) -> bool:
     """Whether this conversation belongs to a stored volunteer (who consented)."""
     with session_scope(settings.database_url) as session:
@@ -374,7 +384,9 @@ def named_days(text: str, *, today: date) -> tuple[set[int], set[date], set[int]
         month = _MONTHS.get(month_word) or _MONTHS.get(month_word[:4]) or _MONTHS.get(month_word[:3])
         if month is not None:
             dates |= _in_year(int(day), month, today)
-    for day in _DAY_NUMBER.findall(words):
+    # "le 19", and "samedi 19" (a weekday before the number names the day of the month as well)
+    after_weekday = re.findall(rf"\b(?:{'|'.join(_DAYS)})\s+(\d{{1,2}})(?:er)?\b(?!\s*(?:h|heures?|:))", words)
+    for day in [*_DAY_NUMBER.findall(words), *after_weekday]:
         if 1 <= int(day) <= 31:
             month_days.add(int(day))
     return weekdays, dates, month_days

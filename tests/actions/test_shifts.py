@@ -338,6 +338,10 @@ def test_a_typed_cancellation_with_one_sign_up_asks_yes_or_no_first(mission: lis
         ("je peux pas venir le 19", [1]),
         ("annule le 12/12 stp", [0]),
         ("je ne pourrai pas venir samedi 19 décembre", [1]),
+        ("je peux plus venir samedi 12", [0]),
+        ("le 19", [1]),  # typed at "Quelle inscription voulez-vous annuler ?" (an inform, data/rules/shifts.yml)
+        ("celui du 11", [2]),
+        ("celui de demain", [2]),
         ("je dois annuler", [0, 1, 2]),
         ("je ne peux pas venir lundi", [0, 1, 2]),
     ],
@@ -363,6 +367,13 @@ def _by_date(url: str, signup_ids: list[int]) -> list[int]:
     with session_scope(url) as session:
         rows = [session.get(models.Signup, i) for i in signup_ids]
         return [int(r.id) for r in sorted(rows, key=lambda r: r.shift.starts_at)]
+
+
+def test_missions_with_dates_left_are_found_among_those_proposed(mission: list[int], app_database: str) -> None:
+    with session_scope(app_database) as session:
+        session.add(models.Mission(id="M2", title="Accueil", city="Lyon"))
+    with time_machine.travel(NOW, tick=False):
+        assert signups.with_open_dates(get_settings(), ["M1", "M2", "M404"]) == {"M1"}
 
 
 def test_no_sign_up_to_cancel_says_so(mission: list[int], app_database: str) -> None:
