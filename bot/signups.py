@@ -417,6 +417,27 @@ def pick(shifts: Sequence[MyShift], text: str, *, today: date) -> list[MyShift]:
     ]
 
 
+_PARTS_OF_DAY = {"matin": (0, 12), "apres-midi": (12, 18), "aprem": (12, 18), "soir": (18, 24)}
+
+
+def pick_offered(lines: Sequence[DateLine], text: str, *, today: date) -> list[DateLine] | None:
+    """The dates offered that a sentence names ("demain matin", "le 19", "samedi 19"); None when it names no day."""
+    weekdays, dates, month_days = named_days(text, today=today)
+    words = _plain(text)
+    hours = [span for name, span in _PARTS_OF_DAY.items() if re.search(rf"\b{name}\b", words)]
+    if not (weekdays or dates or month_days):
+        return None
+    return [
+        line
+        for line in lines
+        if line.starts is not None
+        and (not weekdays or line.starts.weekday() in weekdays)
+        and (not dates or line.starts.date() in dates)
+        and (not month_days or line.starts.day in month_days)
+        and (not hours or any(low <= line.starts.hour < high for low, high in hours))
+    ]
+
+
 def today_in(settings: Settings, now: datetime | None = None) -> date:
     """Today's date in TIMEZONE."""
     return local(_now(now), settings.timezone).date()

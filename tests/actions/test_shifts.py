@@ -327,7 +327,7 @@ def test_a_typed_cancellation_with_one_sign_up_asks_yes_or_no_first(mission: lis
     events, _ = run(shifts.ActionCancelSignup(), "annuler mon créneau", intent="cancel_signup")
     events, dispatcher = run(shifts.ActionCancelSignupAnswer(), "oui", intent="affirm", slots=slots_of(events))
     assert said(dispatcher)[0] == "utter_signup_cancelled" and _taken(app_database, mission[0]) == 0
-    assert slots_of(events) == {"signup_to_cancel": None}
+    assert slots_of(events) == {"offered_mission": "M1", "signup_to_cancel": None}  # the other dates offered
 
 
 @pytest.mark.parametrize(
@@ -367,6 +367,53 @@ def _by_date(url: str, signup_ids: list[int]) -> list[int]:
     with session_scope(url) as session:
         rows = [session.get(models.Signup, i) for i in signup_ids]
         return [int(r.id) for r in sorted(rows, key=lambda r: r.shift.starts_at)]
+
+
+@pytest.mark.parametrize(
+    ("text", "picked"),
+    [  # the dates offered: Friday 11 (9 h), Saturday 12 (9 h), Saturday 19 (9 h); today is Thursday 10
+        ("demain matin ça m'irait", [2]),
+        ("finalement le samedi 19", [1]),
+        ("plutôt le 12", [0]),
+        ("va pour vendredi", [2]),
+        ("samedi", [0, 1]),
+        ("samedi après-midi", []),
+        ("le 13", []),
+        ("je préfère les après-midi maintenant", None),
+        ("oui c'est parfait", None),
+    ],
+)
+def test_a_date_answered_in_words_is_read_against_the_dates_offered(
+    mission: list[int], app_database: str, text: str, picked: list[int] | None
+) -> None:
+    with time_machine.travel(NOW, tick=False):
+        offered = signups.shift_choices(get_settings(), mission_id="M1")
+    assert offered is not None
+    lines = [line for line in offered.shifts if line.shift_id in mission[:3]]
+    named = signups.pick_offered(lines, text, today=NOW.date())
+    assert (None if named is None else sorted(line.shift_id for line in named)) == (
+        None if picked is None else sorted(mission[i] for i in picked)
+    )
+
+
+def test_a_date_typed_while_offered_signs_up_or_offers_them_again(mission: list[int], app_database: str) -> None:
+    _volunteer(app_database)
+    offered = {"offered_mission": "M1"}
+    _, dispatcher = run(shifts.ActionChooseShift(), "demain matin ça m'irait", slots=offered)
+    assert said(dispatcher)[0] == "utter_shift_booked" and _taken(app_database, mission[2]) == 1
+    events, dispatcher = run(shifts.ActionChooseShift(), "samedi", slots=offered)  # two Saturdays: which one?
+    assert said(dispatcher) == ["utter_choose_shift_not_understood"]
+    assert dispatcher.messages[0]["buttons"][-1]["payload"] == "/no_shift_fits"
+    events, dispatcher = run(shifts.ActionChooseShift(), "je préfère les après-midi", slots=offered)
+    assert said(dispatcher) == [] and events[-1]["name"] == "action_show_summary"  # a profile fact, read as one
+
+
+def test_the_dates_come_back_after_a_question(mission: list[int], app_database: str) -> None:
+    _volunteer(app_database)
+    events, dispatcher = run(shifts.ActionOfferShifts(), "c'est remboursé ?", intent="faq_expenses",
+                             slots={"offered_mission": "M1"})  # fmt: skip
+    assert said(dispatcher) == ["utter_choose_shift_again"]
+    assert slots_of(events)["offered_mission"] == "M1"
 
 
 def test_missions_with_dates_left_are_found_among_those_proposed(mission: list[int], app_database: str) -> None:
