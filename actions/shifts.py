@@ -192,6 +192,21 @@ def _tell_cancellation(
     return []
 
 
+def _names_an_offered_date(tracker: Tracker, mine: list[signups.MyShift]) -> bool:
+    """Words typed while dates are offered that name one of them and none of the person's sign-ups."""
+    offered = tracker.get_slot(OFFERED)
+    text = tracker.latest_message.get("text") or ""
+    if not offered or _entity(tracker, "signup_choice") is not None or signups.says_no(text):
+        return False
+    settings = get_settings()
+    today = signups.today_in(settings)
+    if signups.pick(mine, text, today=today):
+        return False
+    choices = signups.shift_choices(settings, mission_id=str(offered))
+    named = signups.pick_offered(choices.shifts, text, today=today) if choices else None
+    return named is not None and len(named) == 1
+
+
 class ActionCancelSignup(Action):
     """Cancel a sign-up: at once with its button, after "Oui / Non" when typed in words."""
 
@@ -206,6 +221,8 @@ class ActionCancelSignup(Action):
             result = signups.cancel(settings, signup_id=signup_id, channel=channel, sender_id=sender_id)
             return [*_tell_cancellation(dispatcher, tracker, result), SlotSet(PENDING, None)]
         mine = signups.my_shifts(settings, channel=channel, sender_id=sender_id)
+        if _names_an_offered_date(tracker, mine):  # "finalement le samedi 19" while the dates are offered
+            return [FollowupAction("action_choose_shift")]
         if not mine:
             going_on = signups.too_late_to_cancel(settings, channel=channel, sender_id=sender_id)
             if going_on is not None:  # "je ne peux plus venir" during the shift: say so, not "no sign-up"

@@ -438,6 +438,14 @@ def pick_offered(lines: Sequence[DateLine], text: str, *, today: date) -> list[D
     ]
 
 
+_CANCEL_WORDS = re.compile(r"\b(?:ne|n|pas|plus|annul\w*|desinscri\w*|desist\w*|empechement|imprevu|absente?)\b")
+
+
+def says_no(text: str) -> bool:
+    """Whether words naming a date say the person will not come ("je ne peux pas le 19"), not that it suits."""
+    return _CANCEL_WORDS.search(_plain(text).replace("'", " ").replace("’", " ")) is not None
+
+
 def today_in(settings: Settings, now: datetime | None = None) -> date:
     """Today's date in TIMEZONE."""
     return local(_now(now), settings.timezone).date()

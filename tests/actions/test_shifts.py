@@ -408,6 +408,25 @@ def test_a_date_typed_while_offered_signs_up_or_offers_them_again(mission: list[
     assert said(dispatcher) == [] and events[-1]["name"] == "action_show_summary"  # a profile fact, read as one
 
 
+@pytest.mark.parametrize(
+    ("text", "chosen"),
+    [
+        ("finalement le samedi 19", True),  # read as a cancellation by the classifier, names an offered date
+        ("va pour demain", True),
+        ("je ne peux plus venir le 19", False),
+        ("je peux pas le 19", False),
+        ("j'annule le 19", False),
+        ("samedi", False),  # two Saturdays offered
+    ],
+)
+def test_a_date_read_as_a_cancellation_while_dates_are_offered(
+    mission: list[int], app_database: str, text: str, chosen: bool
+) -> None:
+    _volunteer(app_database)
+    events, _ = run(shifts.ActionCancelSignup(), text, intent="cancel_signup", slots={"offered_mission": "M1"})
+    assert (events[-1].get("name") == "action_choose_shift") is chosen
+
+
 def test_the_dates_come_back_after_a_question(mission: list[int], app_database: str) -> None:
     _volunteer(app_database)
     events, dispatcher = run(shifts.ActionOfferShifts(), "c'est remboursé ?", intent="faq_expenses",
