@@ -23,7 +23,9 @@ from actions.common import channel_of
 from bot import reminders
 from bot.config import get_settings
 from bot.durations import MAX_MINUTES, parse_minutes, read_minutes, say_minutes
+from bot.signups import today_in
 from bot.understanding import extract_facts
+from bot.understanding.periods import read_period
 
 logger = logging.getLogger(__name__)
 
@@ -341,17 +343,23 @@ class ActionOfferAttestation(Action):
 
 
 class ActionAttestationPeriod(Action):
-    """A period chosen: the full name to print is asked for."""
+    """A period chosen with a button or typed right after the question: the full name to print is asked for."""
 
     def name(self) -> str:
         return "action_attestation_period"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        settings, channel = get_settings(), channel_of(tracker)
         period = str(_entity(tracker, "period") or "")
+        if period not in reminders.PERIODS:  # typed: "cette année", "l'an dernier", "2025", "depuis janvier"
+            text = tracker.latest_message.get("text") or ""
+            period = read_period(text, today=today_in(settings)) or ""
         if period not in reminders.PERIODS:
+            intent = (tracker.latest_message.get("intent") or {}).get("name")
+            if intent == "inform":  # not a period: a profile fact, read as it is anywhere else
+                return [*_ended(), FollowupAction("action_show_summary")]
             dispatcher.utter_message(response="utter_ask_attestation_period")
             return _ended()
-        settings, channel = get_settings(), channel_of(tracker)
         if not reminders.has_profile(settings, channel=channel, sender_id=tracker.sender_id):
             dispatcher.utter_message(response="utter_attestation_no_profile")
             return _ended()

@@ -11,10 +11,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of
+from bot.config import get_settings
 from bot.declines import resume_proposals
 from bot.errors import NotFoundError
 from bot.missions import Mission, Proposal
 from bot.onboarding import browse_missions, propose_missions
+from bot.signups import with_open_dates
 from bot.texts import labels
 
 logger = logging.getLogger(__name__)
@@ -54,6 +56,10 @@ class ActionProposeMissions(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         already = list(tracker.get_slot("proposed_missions") or [])
         saved = tracker.get_slot("profile_status") == "saved"
+        # a mission proposed before that still has dates with places comes back: once the dates'
+        # buttons are gone, "voir les missions" is the way back to them
+        dated = with_open_dates(get_settings(), already) if saved else set()
+        exclude = [m for m in already if m not in dated]
         events: list[EventType] = []
         if saved and tracker.get_slot("proposals_stopped"):
             if resume_proposals(channel=channel_of(tracker), sender_id=tracker.sender_id):
@@ -61,11 +67,11 @@ class ActionProposeMissions(Action):
             events.append(SlotSet("proposals_stopped", None))
         try:
             if saved:
-                proposals = propose_missions(channel=channel_of(tracker), sender_id=tracker.sender_id, exclude=already)
+                proposals = propose_missions(channel=channel_of(tracker), sender_id=tracker.sender_id, exclude=exclude)
             else:
-                proposals = browse_missions(slots=tracker.current_slot_values(), exclude=already)
+                proposals = browse_missions(slots=tracker.current_slot_values(), exclude=exclude)
         except NotFoundError:  # the profile was erased elsewhere (console, CLI)
-            proposals, saved = browse_missions(slots={}, exclude=already), False
+            proposals, saved = browse_missions(slots={}, exclude=exclude), False
         if not proposals:
             dispatcher.utter_message(response="utter_no_more_missions")
             return events
@@ -73,7 +79,8 @@ class ActionProposeMissions(Action):
         _show(dispatcher, proposals, can_apply=saved)
         dispatcher.utter_message(response="utter_missions_choice" if saved else "utter_missions_choice_anonymous")
         shown = [p.mission_id for p, _ in proposals]
-        return [*events, SlotSet("proposed_missions", already + shown), SlotSet("latest_proposals", shown)]
+        proposed = already + [m for m in shown if m not in already]
+        return [*events, SlotSet("proposed_missions", proposed), SlotSet("latest_proposals", shown)]
 
 
 class ActionApply(Action):

@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of
@@ -24,6 +24,7 @@ from bot.config import get_settings
 logger = logging.getLogger(__name__)
 
 PENDING = "signup_to_cancel"
+OFFERED = "offered_mission"
 
 
 def _int(value: Any) -> int | None:
@@ -37,8 +38,12 @@ def _entity(tracker: Tracker, name: str) -> Any:
     return next(tracker.get_latest_entity_values(name), None)
 
 
-def _offer(dispatcher: CollectingDispatcher, choices: signups.Choices | None, response: str) -> None:
-    """The mission's dates as buttons with ``response``, or say there is none with a place left."""
+def _offer(dispatcher: CollectingDispatcher, choices: signups.Choices | None, response: str) -> list[EventType]:
+    """The mission's dates as buttons with ``response``, or say there is none with a place left.
+
+    The mission offered is kept (slot ``offered_mission``): a date answered in words ("demain matin",
+    "le 19") is read against its dates, and they come back after a question asked meanwhile.
+    """
     settings = get_settings()
     if choices is None:
         dispatcher.utter_message(response="utter_unknown_mission")
@@ -47,6 +52,8 @@ def _offer(dispatcher: CollectingDispatcher, choices: signups.Choices | None, re
     else:
         buttons = signups.choice_buttons(settings, choices)
         dispatcher.utter_message(response=response, mission=choices.mission, buttons=buttons)
+        return [SlotSet(OFFERED, choices.mission_id)]
+    return [SlotSet(OFFERED, None)]
 
 
 class ActionOfferShifts(Action):
@@ -70,25 +77,32 @@ class ActionOfferShifts(Action):
             dispatcher.utter_message(response="utter_sign_up_profile_first")
             events = await ActionAskConsent().run(dispatcher, tracker, domain)
             return [*events, SlotSet("mission_id", None)]
+        response = "utter_choose_shift"
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if not mission_id and intent != "sign_up" and tracker.get_slot(OFFERED):
+            # after a question asked while the dates were offered (data/rules/shifts.yml): the same dates again
+            mission_id, response = tracker.get_slot(OFFERED), "utter_choose_shift_again"
         if mission_id:
             choices = signups.shift_choices(settings, mission_id=str(mission_id))
-            _offer(dispatcher, choices, "utter_choose_shift")
-            return [SlotSet("mission_id", None)]
-        _offer_for_words(dispatcher, list(tracker.get_slot("latest_proposals") or []))
-        return [SlotSet("mission_id", None)]
+            return [*_offer(dispatcher, choices, response), SlotSet("mission_id", None)]
+        return [
+            *_offer_for_words(dispatcher, list(tracker.get_slot("latest_proposals") or [])),
+            SlotSet("mission_id", None),
+        ]
 
 
-def _offer_for_words(dispatcher: CollectingDispatcher, proposed: list[str]) -> None:
+def _offer_for_words(dispatcher: CollectingDispatcher, proposed: list[str]) -> list[EventType]:
     """A sign-up typed without a mission: the dates of the one mission last proposed, a choice, or the missions."""
     settings = get_settings()
     dated = [c for c in (signups.shift_choices(settings, mission_id=str(m)) for m in proposed) if c and c.shifts]
     if len(dated) == 1:
-        _offer(dispatcher, dated[0], "utter_choose_shift")
-    elif dated:
+        return _offer(dispatcher, dated[0], "utter_choose_shift")
+    if dated:
         buttons = [{"title": c.mission, "payload": f'/sign_up{{"mission_id": "{c.mission_id}"}}'} for c in dated]
         dispatcher.utter_message(response="utter_sign_up_which_mission", buttons=buttons)
     else:
         dispatcher.utter_message(response="utter_sign_up_see_missions")
+    return []
 
 
 class ActionChooseShift(Action):
@@ -100,9 +114,16 @@ class ActionChooseShift(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         settings = get_settings()
         shift_id = _int(_entity(tracker, "shift_id"))
-        if shift_id is None:
-            dispatcher.utter_message(response="utter_shift_unknown")
-            return []
+        if shift_id is None:  # a date answered in words while the dates are offered ("demain matin ça m'irait")
+            offered = tracker.get_slot(OFFERED)
+            choices = signups.shift_choices(settings, mission_id=str(offered)) if offered else None
+            text = tracker.latest_message.get("text") or ""
+            named = signups.pick_offered(choices.shifts, text, today=signups.today_in(settings)) if choices else None
+            if named is None:  # no date offered, or no day named: a profile fact, read as it is anywhere else
+                return [SlotSet(OFFERED, None), FollowupAction("action_show_summary")]
+            if len(named) != 1:  # a day none or several of the dates fall on: the dates again, with the way out
+                return _offer(dispatcher, choices, "utter_choose_shift_not_understood")
+            shift_id = named[0].shift_id
         booking = signups.book(settings, shift_id=shift_id, channel=channel_of(tracker), sender_id=tracker.sender_id)
         if booking.status == signups.NO_PROFILE:
             dispatcher.utter_message(response="utter_sign_up_needs_profile")
@@ -115,6 +136,7 @@ class ActionChooseShift(Action):
             )  # fmt: skip
             if booking.emailed:
                 dispatcher.utter_message(response="utter_shift_booked_email")
+            return [SlotSet(OFFERED, None)]
         elif booking.status == "already":
             dispatcher.utter_message(
                 response="utter_shift_already", when=booking.when, mission=booking.mission,
@@ -124,7 +146,7 @@ class ActionChooseShift(Action):
             response = {"full": "utter_shift_full", "past": "utter_shift_past", "cancelled": "utter_shift_unavailable"}
             dispatcher.utter_message(response=response.get(booking.status, "utter_shift_unknown"), when=booking.when)
             if booking.others is not None:
-                _offer(dispatcher, booking.others, "utter_other_shift_dates")
+                return _offer(dispatcher, booking.others, "utter_other_shift_dates")
         return []
 
 
@@ -147,7 +169,9 @@ class ActionMyShifts(Action):
         return []
 
 
-def _tell_cancellation(dispatcher: CollectingDispatcher, tracker: Tracker, result: signups.Cancellation) -> None:
+def _tell_cancellation(
+    dispatcher: CollectingDispatcher, tracker: Tracker, result: signups.Cancellation
+) -> list[EventType]:
     shift = result.shift
     if result.status == "ok" and shift is not None:
         dispatcher.utter_message(response="utter_signup_cancelled", when=shift.when, mission=shift.mission)
@@ -157,7 +181,7 @@ def _tell_cancellation(dispatcher: CollectingDispatcher, tracker: Tracker, resul
         held = {s.when for s in signups.my_shifts(settings, channel=channel_of(tracker), sender_id=tracker.sender_id)}
         others = signups.shift_choices(settings, mission_id=shift.mission_id, skip_labels={shift.when, *held})
         if others is not None and others.shifts:
-            _offer(dispatcher, others, "utter_other_dates_after_cancel")
+            return _offer(dispatcher, others, "utter_other_dates_after_cancel")
     elif result.status == "too_late" and shift is not None:
         contact = f" ({result.contact})" if result.contact else ""
         dispatcher.utter_message(response="utter_cancel_too_late", when=shift.when, contact=contact)
@@ -165,6 +189,22 @@ def _tell_cancellation(dispatcher: CollectingDispatcher, tracker: Tracker, resul
         dispatcher.utter_message(response="utter_cancel_already")
     else:
         dispatcher.utter_message(response="utter_cancel_unknown")
+    return []
+
+
+def _names_an_offered_date(tracker: Tracker, mine: list[signups.MyShift]) -> bool:
+    """Words typed while dates are offered that name one of them and none of the person's sign-ups."""
+    offered = tracker.get_slot(OFFERED)
+    text = tracker.latest_message.get("text") or ""
+    if not offered or _entity(tracker, "signup_choice") is not None or signups.says_no(text):
+        return False
+    settings = get_settings()
+    today = signups.today_in(settings)
+    if signups.pick(mine, text, today=today):
+        return False
+    choices = signups.shift_choices(settings, mission_id=str(offered))
+    named = signups.pick_offered(choices.shifts, text, today=today) if choices else None
+    return named is not None and len(named) == 1
 
 
 class ActionCancelSignup(Action):
@@ -179,15 +219,16 @@ class ActionCancelSignup(Action):
         signup_id = _int(_entity(tracker, "signup_id"))
         if signup_id is not None:
             result = signups.cancel(settings, signup_id=signup_id, channel=channel, sender_id=sender_id)
-            _tell_cancellation(dispatcher, tracker, result)
-            return [SlotSet(PENDING, None)]
+            return [*_tell_cancellation(dispatcher, tracker, result), SlotSet(PENDING, None)]
         mine = signups.my_shifts(settings, channel=channel, sender_id=sender_id)
+        if _names_an_offered_date(tracker, mine):  # "finalement le samedi 19" while the dates are offered
+            return [FollowupAction("action_choose_shift")]
         if not mine:
             going_on = signups.too_late_to_cancel(settings, channel=channel, sender_id=sender_id)
             if going_on is not None:  # "je ne peux plus venir" during the shift: say so, not "no sign-up"
-                _tell_cancellation(dispatcher, tracker, going_on)
-            else:  # "je veux me désinscrire" may mean leaving: say how, and how to stop the messages
-                dispatcher.utter_message(response="utter_no_signups_to_cancel")
+                return [*_tell_cancellation(dispatcher, tracker, going_on), SlotSet(PENDING, None)]
+            # "je veux me désinscrire" may mean leaving: say how, and how to stop the messages
+            dispatcher.utter_message(response="utter_no_signups_to_cancel")
             return [SlotSet(PENDING, None)]
         choice = _int(_entity(tracker, "signup_choice"))  # "Annuler : samedi 12 décembre" under "mes créneaux"
         if choice is not None:
@@ -230,9 +271,8 @@ class ActionCancelSignupAnswer(Action):
             result = signups.cancel(
                 get_settings(), signup_id=signup_id, channel=channel_of(tracker), sender_id=tracker.sender_id
             )
-            _tell_cancellation(dispatcher, tracker, result)
-        else:
-            dispatcher.utter_message(response="utter_signup_kept")
+            return [*_tell_cancellation(dispatcher, tracker, result), SlotSet(PENDING, None)]
+        dispatcher.utter_message(response="utter_signup_kept")
         return [SlotSet(PENDING, None)]
 
 
@@ -257,5 +297,5 @@ class ActionShiftCancelled(Action):
             response="utter_shift_cancelled_by_association", when=notice.when, mission=notice.mission
         )
         if notice.others.shifts:
-            _offer(dispatcher, notice.others, "utter_other_shift_dates")
+            return _offer(dispatcher, notice.others, "utter_other_shift_dates")
         return []

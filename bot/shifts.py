@@ -97,13 +97,15 @@ class DateLine:
     shift_id: int
     label: str
     places_left: int
+    starts: datetime | None = None  # local time, to read a date answered in words against the offer
 
     @classmethod
     def of(cls, shift: Any, zone: str) -> DateLine:
         """The line of a stored shift (``bot.store.models.Shift``) in the time zone ``zone``."""
         from bot.store.shifts import places_left
 
-        return cls(int(shift.id), label(shift.starts_at, shift.ends_at, zone), places_left(shift))
+        starts = local(shift.starts_at, zone)
+        return cls(int(shift.id), label(shift.starts_at, shift.ends_at, zone), places_left(shift), starts)
 
 
 @dataclass(frozen=True)

@@ -171,6 +171,16 @@ def shift_choices(
     return dataclasses.replace(choices, shifts=tuple(line for line in choices.shifts if line.label not in skip_labels))
 
 
+def with_open_dates(settings: Settings, mission_ids: Sequence[str], *, now: datetime | None = None) -> set[str]:
+    """Those of ``mission_ids`` that still have a next date with places left."""
+    found = set()
+    for mission_id in mission_ids:
+        choices = shift_choices(settings, mission_id=mission_id, now=now)
+        if choices is not None and choices.shifts:
+            found.add(mission_id)
+    return found
+
+
 def has_profile(settings: Settings, *, channel: str, sender_id: str) -> bool:
     """Whether this conversation belongs to a stored volunteer (who consented)."""
     with session_scope(settings.database_url) as session:
@@ -374,7 +384,9 @@ def named_days(text: str, *, today: date) -> tuple[set[int], set[date], set[int]
         month = _MONTHS.get(month_word) or _MONTHS.get(month_word[:4]) or _MONTHS.get(month_word[:3])
         if month is not None:
             dates |= _in_year(int(day), month, today)
-    for day in _DAY_NUMBER.findall(words):
+    # "le 19", and "samedi 19" (a weekday before the number names the day of the month as well)
+    after_weekday = re.findall(rf"\b(?:{'|'.join(_DAYS)})\s+(\d{{1,2}})(?:er)?\b(?!\s*(?:h|heures?|:))", words)
+    for day in [*_DAY_NUMBER.findall(words), *after_weekday]:
         if 1 <= int(day) <= 31:
             month_days.add(int(day))
     return weekdays, dates, month_days
@@ -403,6 +415,35 @@ def pick(shifts: Sequence[MyShift], text: str, *, today: date) -> list[MyShift]:
         and (not dates or s.local_day in dates)
         and (not month_days or s.local_day.day in month_days)
     ]
+
+
+_PARTS_OF_DAY = {"matin": (0, 12), "apres-midi": (12, 18), "aprem": (12, 18), "soir": (18, 24)}
+
+
+def pick_offered(lines: Sequence[DateLine], text: str, *, today: date) -> list[DateLine] | None:
+    """The dates offered that a sentence names ("demain matin", "le 19", "samedi 19"); None when it names no day."""
+    weekdays, dates, month_days = named_days(text, today=today)
+    words = _plain(text)
+    hours = [span for name, span in _PARTS_OF_DAY.items() if re.search(rf"\b{name}\b", words)]
+    if not (weekdays or dates or month_days):
+        return None
+    return [
+        line
+        for line in lines
+        if line.starts is not None
+        and (not weekdays or line.starts.weekday() in weekdays)
+        and (not dates or line.starts.date() in dates)
+        and (not month_days or line.starts.day in month_days)
+        and (not hours or any(low <= line.starts.hour < high for low, high in hours))
+    ]
+
+
+_CANCEL_WORDS = re.compile(r"\b(?:ne|n|pas|plus|annul\w*|desinscri\w*|desist\w*|empechement|imprevu|absente?)\b")
+
+
+def says_no(text: str) -> bool:
+    """Whether words naming a date say the person will not come ("je ne peux pas le 19"), not that it suits."""
+    return _CANCEL_WORDS.search(_plain(text).replace("'", " ").replace("’", " ")) is not None
 
 
 def today_in(settings: Settings, now: datetime | None = None) -> date:

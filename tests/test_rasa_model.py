@@ -72,9 +72,9 @@ BUTTON_INTENTS.update(
     skip_checkin_comment="domain.yml",
 )
 # Signing up for a shift (issue 18, part B1): the dates' and sign-ups' buttons, and staff cancelling a shift
-# (typed sign-ups, cancellations and "mes créneaux", sign_up, cancel_signup and my_shifts, have examples).
+# (typed sign-ups, cancellations, "mes créneaux", "je garde" and "aucune de ces dates" have examples).
 BUTTON_INTENTS.update(
-    choose_shift="bot/signups.py", no_shift_fits="bot/signups.py", keep_signup="actions/shifts.py",
+    choose_shift="bot/signups.py",
 )  # fmt: skip
 TRIGGERED_INTENTS["shift_cancelled"] = "bot/signups.py"
 NO_TRAINING_EXAMPLES = re.compile(r"The intent '(\w+)' is listed in the domain file, but is not found in the NLU")

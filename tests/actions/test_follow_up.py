@@ -157,6 +157,37 @@ def test_the_hours_are_checked_before_a_full_name_is_asked(signup: int, app_data
         assert slots_of(events)["follow_up_step"] == "attestation_name"
 
 
+LAST_YEAR = NOW.date().replace(year=NOW.year - 1)
+
+
+# hours recorded last year only: "cette année" has none, the others ask the name
+@pytest.mark.parametrize(
+    ("text", "intent", "answer"),
+    [
+        ("l'an dernier", "inform", "utter_ask_attestation_name"),
+        ("depuis le début", "nlu_fallback", "utter_ask_attestation_name"),
+        ("cette année", "inform", "utter_attestation_no_hours_in_period"),
+        ("euh je sais pas", "nlu_fallback", "utter_ask_attestation_period"),
+    ],
+)
+def test_a_period_typed_at_the_question_is_read_like_its_button(
+    signup: int, app_database: str, text: str, intent: str, answer: str
+) -> None:
+    with session_scope(app_database) as session:
+        volunteer_id = session.get(models.Signup, signup).volunteer_id
+        session.add(
+            models.HoursEntry(volunteer_id=volunteer_id, mission_title="Colis", day=LAST_YEAR, minutes=120,
+                              source="staff")
+        )  # fmt: skip
+    _, dispatcher = run(follow_up.ActionAttestationPeriod(), text, intent=intent)
+    assert said(dispatcher) == [answer]
+
+
+def test_a_profile_fact_at_the_period_question_is_read_as_one(signup: int) -> None:
+    events, dispatcher = run(follow_up.ActionAttestationPeriod(), "j'habite à Lyon maintenant", intent="inform")
+    assert said(dispatcher) == [] and events[-1]["name"] == "action_show_summary"
+
+
 @pytest.mark.parametrize(
     ("text", "intent"),
     [

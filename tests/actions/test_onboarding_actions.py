@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from actions.privacy import ActionForgetMe, ActionShowMyData
 from actions.profile import ActionSaveProfile
 from bot.config import ROOT
 from bot.missions import read_missions
-from bot.store import missions, volunteers
+from bot.store import missions, models, volunteers
 from bot.store.session import session_scope
 from tests.actions.conftest import make_tracker
 
@@ -67,6 +68,23 @@ def test_proposals_have_reasons_and_apply_buttons_and_are_not_repeated(with_miss
     first_ids = events[-1]["value"]
     events, _ = run(ActionProposeMissions(), {**saved, "proposed_missions": first_ids})
     assert set(events[-1]["value"][3:]).isdisjoint(first_ids)
+
+
+def test_a_mission_proposed_before_with_dates_left_comes_back(with_missions: str) -> None:
+    """ "Voir les missions" after the dates' buttons are gone: the way back to a dated mission's dates."""
+    run(ActionSaveProfile(), PROFILE_SLOTS)
+    saved = {**PROFILE_SLOTS, "profile_status": "saved"}
+    events, _ = run(ActionProposeMissions(), saved)
+    first_ids = events[-1]["value"]
+    starts = datetime.now(timezone.utc) + timedelta(days=3)
+    with session_scope(with_missions) as session:
+        session.add(
+            models.Shift(mission_id=first_ids[0], starts_at=starts, ends_at=starts + timedelta(hours=2), places=2)
+        )
+    events, _ = run(ActionProposeMissions(), {**saved, "proposed_missions": first_ids})
+    again = events[-1]["value"]
+    assert first_ids[0] in again and set(again).isdisjoint(first_ids[1:])
+    assert events[-2]["value"].count(first_ids[0]) == 1  # proposed_missions holds it once
 
 
 def test_browsing_without_a_profile_stores_nothing_and_offers_no_apply_button(with_missions: str) -> None:

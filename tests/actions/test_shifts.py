@@ -327,7 +327,7 @@ def test_a_typed_cancellation_with_one_sign_up_asks_yes_or_no_first(mission: lis
     events, _ = run(shifts.ActionCancelSignup(), "annuler mon créneau", intent="cancel_signup")
     events, dispatcher = run(shifts.ActionCancelSignupAnswer(), "oui", intent="affirm", slots=slots_of(events))
     assert said(dispatcher)[0] == "utter_signup_cancelled" and _taken(app_database, mission[0]) == 0
-    assert slots_of(events) == {"signup_to_cancel": None}
+    assert slots_of(events) == {"offered_mission": "M1", "signup_to_cancel": None}  # the other dates offered
 
 
 @pytest.mark.parametrize(
@@ -338,6 +338,10 @@ def test_a_typed_cancellation_with_one_sign_up_asks_yes_or_no_first(mission: lis
         ("je peux pas venir le 19", [1]),
         ("annule le 12/12 stp", [0]),
         ("je ne pourrai pas venir samedi 19 décembre", [1]),
+        ("je peux plus venir samedi 12", [0]),
+        ("le 19", [1]),  # typed at "Quelle inscription voulez-vous annuler ?" (an inform, data/rules/shifts.yml)
+        ("celui du 11", [2]),
+        ("celui de demain", [2]),
         ("je dois annuler", [0, 1, 2]),
         ("je ne peux pas venir lundi", [0, 1, 2]),
     ],
@@ -363,6 +367,79 @@ def _by_date(url: str, signup_ids: list[int]) -> list[int]:
     with session_scope(url) as session:
         rows = [session.get(models.Signup, i) for i in signup_ids]
         return [int(r.id) for r in sorted(rows, key=lambda r: r.shift.starts_at)]
+
+
+@pytest.mark.parametrize(
+    ("text", "picked"),
+    [  # the dates offered: Friday 11 (9 h), Saturday 12 (9 h), Saturday 19 (9 h); today is Thursday 10
+        ("demain matin ça m'irait", [2]),
+        ("finalement le samedi 19", [1]),
+        ("plutôt le 12", [0]),
+        ("va pour vendredi", [2]),
+        ("samedi", [0, 1]),
+        ("samedi après-midi", []),
+        ("le 13", []),
+        ("je préfère les après-midi maintenant", None),
+        ("oui c'est parfait", None),
+    ],
+)
+def test_a_date_answered_in_words_is_read_against_the_dates_offered(
+    mission: list[int], app_database: str, text: str, picked: list[int] | None
+) -> None:
+    with time_machine.travel(NOW, tick=False):
+        offered = signups.shift_choices(get_settings(), mission_id="M1")
+    assert offered is not None
+    lines = [line for line in offered.shifts if line.shift_id in mission[:3]]
+    named = signups.pick_offered(lines, text, today=NOW.date())
+    assert (None if named is None else sorted(line.shift_id for line in named)) == (
+        None if picked is None else sorted(mission[i] for i in picked)
+    )
+
+
+def test_a_date_typed_while_offered_signs_up_or_offers_them_again(mission: list[int], app_database: str) -> None:
+    _volunteer(app_database)
+    offered = {"offered_mission": "M1"}
+    _, dispatcher = run(shifts.ActionChooseShift(), "demain matin ça m'irait", slots=offered)
+    assert said(dispatcher)[0] == "utter_shift_booked" and _taken(app_database, mission[2]) == 1
+    events, dispatcher = run(shifts.ActionChooseShift(), "samedi", slots=offered)  # two Saturdays: which one?
+    assert said(dispatcher) == ["utter_choose_shift_not_understood"]
+    assert dispatcher.messages[0]["buttons"][-1]["payload"] == "/no_shift_fits"
+    events, dispatcher = run(shifts.ActionChooseShift(), "je préfère les après-midi", slots=offered)
+    assert said(dispatcher) == [] and events[-1]["name"] == "action_show_summary"  # a profile fact, read as one
+
+
+@pytest.mark.parametrize(
+    ("text", "chosen"),
+    [
+        ("finalement le samedi 19", True),  # read as a cancellation by the classifier, names an offered date
+        ("va pour demain", True),
+        ("je ne peux plus venir le 19", False),
+        ("je peux pas le 19", False),
+        ("j'annule le 19", False),
+        ("samedi", False),  # two Saturdays offered
+    ],
+)
+def test_a_date_read_as_a_cancellation_while_dates_are_offered(
+    mission: list[int], app_database: str, text: str, chosen: bool
+) -> None:
+    _volunteer(app_database)
+    events, _ = run(shifts.ActionCancelSignup(), text, intent="cancel_signup", slots={"offered_mission": "M1"})
+    assert (events[-1].get("name") == "action_choose_shift") is chosen
+
+
+def test_the_dates_come_back_after_a_question(mission: list[int], app_database: str) -> None:
+    _volunteer(app_database)
+    events, dispatcher = run(shifts.ActionOfferShifts(), "c'est remboursé ?", intent="faq_expenses",
+                             slots={"offered_mission": "M1"})  # fmt: skip
+    assert said(dispatcher) == ["utter_choose_shift_again"]
+    assert slots_of(events)["offered_mission"] == "M1"
+
+
+def test_missions_with_dates_left_are_found_among_those_proposed(mission: list[int], app_database: str) -> None:
+    with session_scope(app_database) as session:
+        session.add(models.Mission(id="M2", title="Accueil", city="Lyon"))
+    with time_machine.travel(NOW, tick=False):
+        assert signups.with_open_dates(get_settings(), ["M1", "M2", "M404"]) == {"M1"}
 
 
 def test_no_sign_up_to_cancel_says_so(mission: list[int], app_database: str) -> None:
