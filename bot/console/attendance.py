@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import Any
 from urllib.parse import quote
@@ -257,23 +258,15 @@ async def hours_edit(
     *, request: Request, volunteer_id: RowId, entry_id: RowId, member: Staff, session: DbSession, settings: SettingsDep
 ) -> Response:
     """Correct the hours of one line of the log."""
-    volunteer = lead_store.get(session, volunteer_id=volunteer_id)
-    form = await request.form()
-    try:
+    typed = str((await request.form()).get("hours") or "")
+
+    def change() -> None:
         hours_store.edit(
-            session, entry_id=entry_id, minutes=parse_hours(str(form.get("hours") or "")), staff_id=member.id,
-            volunteer_id=volunteer.id,
-        )  # fmt: skip
-    except InvalidDataError as error:
-        session.rollback()
-        volunteer = lead_store.get(session, volunteer_id=volunteer_id)
-        return _hours_page(request, session, settings, member, volunteer, error=_sentence(error), status_code=400)
-    lead_store.record_audit(
-        session, actor=actor(member), action="update", subject=f"volunteer:{volunteer.id}", change="hours_edit",
-        entry=entry_id,
-    )  # fmt: skip
-    session.commit()
-    return redirect(_hours_url(volunteer_id), "Heures corrigées.")
+            session, entry_id=entry_id, minutes=parse_hours(typed), staff_id=member.id, volunteer_id=volunteer_id
+        )
+
+    return _change_line(request, session, settings, member, volunteer_id, entry_id, change, "hours_edit",
+                        "Heures corrigées.")  # fmt: skip
 
 
 @router.post("/leads/{volunteer_id}/hours/{entry_id}/accept")
@@ -281,19 +274,32 @@ def hours_accept(
     *, request: Request, volunteer_id: RowId, entry_id: RowId, member: Staff, session: DbSession, settings: SettingsDep
 ) -> Response:
     """Accept a line "à vérifier": its declared hours count in attestations from now on."""
-    volunteer = lead_store.get(session, volunteer_id=volunteer_id)
+
+    def change() -> None:
+        hours_store.accept(session, entry_id=entry_id, staff_id=member.id, volunteer_id=volunteer_id)
+
+    return _change_line(request, session, settings, member, volunteer_id, entry_id, change, "hours_accept",
+                        "Heures validées : elles comptent en entier dans les attestations.")  # fmt: skip
+
+
+def _change_line(
+    request: Request, session: Session, settings: Settings, member: models.StaffMember, volunteer_id: int,
+    entry_id: int, change: Callable[[], None], audit: str, done: str,
+) -> Response:  # fmt: skip
+    """One change to a line of a volunteer's hours log: done, audited and committed, or the page with the error."""
+    volunteer = lead_store.get(session, volunteer_id=volunteer_id)  # 404 for an unknown volunteer
     try:
-        hours_store.accept(session, entry_id=entry_id, staff_id=member.id, volunteer_id=volunteer.id)
+        change()
     except InvalidDataError as error:
         session.rollback()
         volunteer = lead_store.get(session, volunteer_id=volunteer_id)
         return _hours_page(request, session, settings, member, volunteer, error=_sentence(error), status_code=400)
     lead_store.record_audit(
-        session, actor=actor(member), action="update", subject=f"volunteer:{volunteer.id}", change="hours_accept",
+        session, actor=actor(member), action="update", subject=f"volunteer:{volunteer.id}", change=audit,
         entry=entry_id,
     )  # fmt: skip
     session.commit()
-    return redirect(_hours_url(volunteer_id), "Heures validées : elles comptent en entier dans les attestations.")
+    return redirect(_hours_url(volunteer_id), done)
 
 
 @router.post("/leads/{volunteer_id}/hours/{entry_id}/delete")
