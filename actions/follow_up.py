@@ -397,7 +397,11 @@ def _attestation(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) 
 # Short answers are often read as another request ("24h" as "stop relances", "Bob Dupont" as a profile
 # update): data/rules/follow_up.yml sends these intents here too. What reads as the answer asked is the
 # answer; otherwise the question is dropped and the request is served (the buttons stay valid).
-HANDED_OVER = {"stop_nudges": "action_stop_nudges", "update_profile": "action_show_summary"}
+HANDED_OVER = {
+    "stop_nudges": "action_stop_nudges",
+    "update_profile": "action_show_summary",
+    "sign_up": "action_offer_shifts",
+}
 
 
 def _hand_over(dispatcher: CollectingDispatcher, action: str) -> list[EventType]:

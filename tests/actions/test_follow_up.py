@@ -240,6 +240,8 @@ def test_a_short_answer_read_as_another_request_is_still_the_answer(signup: int)
     """'24h' is often read as 'stop relances', 'Bob Dupont' as a profile update: what reads as the answer is it."""
     events, _ = run(follow_up.ActionShiftCheckin(), intent="shift_checkin", entities={"signup_id": signup})
     slots = {**slots_of(events), "follow_up_step": "checkin_minutes"}
+    events, dispatcher = run(follow_up.ActionFollowUpAnswer(), "25 heures", intent="sign_up", slots=slots)
+    assert said(dispatcher) == ["utter_checkin_duration_out_of_range"]  # a duration, refused: not a sign-up
     events, dispatcher = run(follow_up.ActionFollowUpAnswer(), "2h", intent="stop_nudges", slots=slots)
     assert said(dispatcher) == ["utter_ask_checkin_rating"]
     assert not any(e.get("event") == "followup" for e in events)  # relances untouched
@@ -250,7 +252,12 @@ def test_a_short_answer_read_as_another_request_is_still_the_answer(signup: int)
 
 
 @pytest.mark.parametrize(
-    ("intent", "action"), [("stop_nudges", "action_stop_nudges"), ("update_profile", "action_show_summary")]
+    ("intent", "action"),
+    [
+        ("stop_nudges", "action_stop_nudges"),
+        ("update_profile", "action_show_summary"),
+        ("sign_up", "action_offer_shifts"),
+    ],
 )
 def test_a_real_request_instead_of_the_answer_drops_the_question_and_is_served(
     signup: int, intent: str, action: str
