@@ -27,7 +27,6 @@ import requests
 import yaml
 
 from bot.config import ROOT
-from bot.serve import latest_model
 from scripts.measure.report import context_lines, invocation, table, write_section
 
 SET = ROOT / "eval" / "blind" / "after_signup.yml"
@@ -153,7 +152,7 @@ printed, so that the set stays blind."""
 
 def main() -> None:
     """Start the assistant on a model, score the set, write and print the section."""
-    from scripts.measure.assistant import started_assistant
+    from scripts.measure.assistant import evaluated_model, started_assistant
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, help="trained model (default: the latest test model, or models/)")
@@ -162,8 +161,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "eval-after-signup")
     args = parser.parse_args()
     started = time.perf_counter()
-    tested = ROOT / "tests" / ".artifacts" / "models"
-    model = args.model or latest_model(tested if any(tested.glob("*.tar.gz")) else ROOT / "models")
+    model = evaluated_model(args.model)
     data = yaml.safe_load(SET.read_text(encoding="utf-8"))
     folder = args.workdir / "assistant"
     shutil.rmtree(folder, ignore_errors=True)

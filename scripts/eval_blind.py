@@ -30,7 +30,6 @@ import requests
 import yaml
 
 from bot.config import ROOT
-from bot.serve import latest_model
 from scripts.eval_volunteers import http_post
 from scripts.measure.report import context_lines, invocation, table, write_section
 from scripts.measure.volunteers import Question, QuestionReader
@@ -501,7 +500,7 @@ honest measure (see `eval/blind/README.md`)."""
 
 def main() -> None:
     """Start the assistant on the latest test model, play the blind set, write and print the section."""
-    from scripts.measure.assistant import started_assistant
+    from scripts.measure.assistant import evaluated_model, started_assistant
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -511,8 +510,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "eval-blind", help="databases and server logs")
     args = parser.parse_args()
     started = time.perf_counter()
-    tested = ROOT / "tests" / ".artifacts" / "models"
-    model = args.model or latest_model(tested if any(tested.glob("*.tar.gz")) else ROOT / "models")
+    model = evaluated_model(args.model)
     folder = args.workdir / "assistant"
     shutil.rmtree(folder, ignore_errors=True)
     print(f"starting the assistant with {model.name}...", flush=True)

@@ -24,7 +24,6 @@ import requests
 import yaml
 
 from bot.config import ROOT
-from bot.serve import latest_model
 from scripts.measure.report import context_lines, invocation, write_section
 
 SET = ROOT / "eval" / "blind" / "dates.yml"
@@ -51,7 +50,7 @@ def score_other(parse_url: str, items: list[dict[str, Any]]) -> tuple[int, list[
 
 def main() -> None:
     """Start the assistant on a model, score what this version scores, write and print the section."""
-    from scripts.measure.assistant import started_assistant
+    from scripts.measure.assistant import evaluated_model, started_assistant
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--model", type=Path, help="trained model (default: the latest test model, or models/)")
@@ -60,8 +59,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "eval-dates")
     args = parser.parse_args()
     started = time.perf_counter()
-    tested = ROOT / "tests" / ".artifacts" / "models"
-    model = args.model or latest_model(tested if any(tested.glob("*.tar.gz")) else ROOT / "models")
+    model = evaluated_model(args.model)
     data = yaml.safe_load(SET.read_text(encoding="utf-8"))
     folder = args.workdir / "assistant"
     shutil.rmtree(folder, ignore_errors=True)

@@ -53,6 +53,14 @@ def train_model(out: Path, *, config: Path = ROOT / "config.yml", cache: Path | 
     return latest_model(out), elapsed
 
 
+def evaluated_model(given: Path | None) -> Path:
+    """The model an evaluation scores: ``given``, else the test run's latest (tests/.artifacts/models), else models/."""
+    if given is not None:
+        return given
+    tested = ROOT / "tests" / ".artifacts" / "models"
+    return latest_model(tested if any(tested.glob("*.tar.gz")) else ROOT / "models")
+
+
 def descendants(pid: int) -> list[int]:
     """Every descendant process of ``pid``."""
     parents: dict[int, list[int]] = {}
