@@ -405,16 +405,20 @@ def _in_year(day: int, month: int, today: date) -> set[date]:
 
 def pick(shifts: Sequence[MyShift], text: str, *, today: date) -> list[MyShift]:
     """The sign-ups a sentence names by day or date ("samedi", "demain", "le 14", "14/12"); [] when none is named."""
-    weekdays, dates, month_days = named_days(text, today=today)
-    if not (weekdays or dates or month_days):
+    named = named_days(text, today=today)
+    if not any(named):
         return []
-    return [
-        s
-        for s in shifts
-        if (not weekdays or s.local_day.weekday() in weekdays)
-        and (not dates or s.local_day in dates)
-        and (not month_days or s.local_day.day in month_days)
-    ]
+    return [s for s in shifts if _is_named(s.local_day, named)]
+
+
+def _is_named(day: date, named: tuple[set[int], set[date], set[int]]) -> bool:
+    """Whether ``day`` fits every kind of day a sentence named (weekdays, dates, days of the month)."""
+    weekdays, dates, month_days = named
+    return (
+        (not weekdays or day.weekday() in weekdays)
+        and (not dates or day in dates)
+        and (not month_days or day.day in month_days)
+    )
 
 
 _PARTS_OF_DAY = {"matin": (0, 12), "apres-midi": (12, 18), "aprem": (12, 18), "soir": (18, 24)}
@@ -422,18 +426,16 @@ _PARTS_OF_DAY = {"matin": (0, 12), "apres-midi": (12, 18), "aprem": (12, 18), "s
 
 def pick_offered(lines: Sequence[DateLine], text: str, *, today: date) -> list[DateLine] | None:
     """The dates offered that a sentence names ("demain matin", "le 19", "samedi 19"); None when it names no day."""
-    weekdays, dates, month_days = named_days(text, today=today)
+    named = named_days(text, today=today)
+    if not any(named):
+        return None
     words = _plain(text)
     hours = [span for name, span in _PARTS_OF_DAY.items() if re.search(rf"\b{name}\b", words)]
-    if not (weekdays or dates or month_days):
-        return None
     return [
         line
         for line in lines
         if line.starts is not None
-        and (not weekdays or line.starts.weekday() in weekdays)
-        and (not dates or line.starts.date() in dates)
-        and (not month_days or line.starts.day in month_days)
+        and _is_named(line.starts.date(), named)
         and (not hours or any(low <= line.starts.hour < high for low, high in hours))
     ]
 
