@@ -23,7 +23,7 @@ PYTHON := $(shell for p in python3.10 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/ver
 PYTHON := $(or $(PYTHON),3.10)
 BIN := .venv/bin
 
-.PHONY: help install run shell test lint validate clean eval eval-blind bench fuzz
+.PHONY: help install run run-cluster shell test lint validate clean eval eval-blind bench fuzz
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,16 @@ install: .venv/.installed  ## create the environment and install the locked depe
 
 run: install  ## set everything up and run the assistant (SQLite): Rasa on 5005, demo page and console on 8000
 	$(BIN)/bot serve
+
+# make run-cluster: the settings of .env win; otherwise this machine's PostgreSQL and Redis (docs/deploy.md).
+REPLICAS ?= 2
+run-cluster: export DATABASE_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432/benevoles
+run-cluster: export TRACKER_STORE_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432/benevoles
+run-cluster: export TRACKER_DIALECT ?= postgresql
+run-cluster: export REDIS_URL ?= redis://127.0.0.1:6379/0
+run-cluster: export ACTION_WORKERS ?= 2
+run-cluster: install  ## the same with REPLICAS (2) Rasa processes behind HAProxy, on PostgreSQL and Redis (docs/deploy.md)
+	$(BIN)/bot serve --replicas $(REPLICAS)
 
 shell: install  ## chat with the assistant in this terminal
 	$(BIN)/bot shell

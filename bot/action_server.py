@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> None:
     warm_up()  # lexicons and the gazetteer (0.2 s from var/cache, 2.5 s to build) before /health, not at a first turn
     logger.info("understanding warmed up in %.1f s", time.monotonic() - started)
     logger.info("action server listening on 127.0.0.1:%d", port)
-    app.run("127.0.0.1", port, workers=1, access_log=False, motd=False)
+    # Sanic forks the workers after the warm-up: they share the lexicons' memory and the port
+    app.run("127.0.0.1", port, workers=max(1, settings.action_workers), access_log=False, motd=False)
 
 
 if __name__ == "__main__":

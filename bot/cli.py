@@ -118,7 +118,18 @@ def _add_training_flags(command: argparse.ArgumentParser) -> None:
 def _serve(args: argparse.Namespace) -> int:
     from bot.serve import serve
 
-    return serve(no_train=args.no_train, force_train=args.train)
+    return serve(no_train=args.no_train, force_train=args.train, replicas=args.replicas)
+
+
+def _replicas(text: str) -> int:
+    """--replicas: from 1 (one process, as make run) to 16."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"un nombre de 1 à 16 est attendu, pas « {text} »") from None
+    if not 1 <= count <= 16:
+        raise argparse.ArgumentTypeError(f"un nombre de 1 à 16 est attendu, pas {count}")
+    return count
 
 
 def _shell(args: argparse.Namespace) -> int:
@@ -401,6 +412,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="lancer l'assistant (serveur d'actions, serveur Rasa, application web), relancés s'ils s'arrêtent",
     )
     _add_training_flags(serve)
+    serve.add_argument(
+        "--replicas", type=_replicas, default=1, metavar="N",
+        help="N serveurs Rasa derrière HAProxy, sur PostgreSQL et Redis (make run-cluster, docs/deploy.md)",
+    )  # fmt: skip
     serve.set_defaults(handler=_serve)
     chat = commands.add_parser("shell", help="discuter avec l'assistant dans le terminal")
     _add_training_flags(chat)

@@ -72,6 +72,13 @@ class Settings:
         },
     )
     action_port: int = field(default=5055, metadata={"help": "Port of the action server, bound to 127.0.0.1 only."})
+    action_workers: int = field(
+        default=1,
+        metadata={
+            "help": "Processes of the action server, sharing its port (Sanic's workers); raise it with "
+            "several Rasa processes (bot serve --replicas N, docs/deploy.md)."
+        },
+    )
     action_endpoint: str = field(
         default="http://127.0.0.1:5055/webhook",
         metadata={"help": "URL the Rasa server calls to run custom actions (unset: follows ACTION_PORT)."},

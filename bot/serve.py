@@ -115,8 +115,11 @@ def action_server(settings: Settings, *, log_dir: Path | None = None) -> Child:
     )  # fmt: skip
 
 
-def rasa_server(settings: Settings, model: Path, *, log_dir: Path | None = None) -> Child:
-    """The Rasa server as bot serve runs it; it serves once the model is loaded and warmed up."""
+def rasa_server(settings: Settings, model: Path, *, port: int | None = None, log_dir: Path | None = None) -> Child:
+    """The Rasa server as bot serve runs it; it serves once the model is loaded and warmed up.
+
+    ``port``: a replica behind the proxy (bot.cluster), on 127.0.0.1 at that port instead of RASA_PORT.
+    """
     from bot import opening_hours
     from bot.rasa.speedups import parse_groups
 
@@ -126,28 +129,33 @@ def rasa_server(settings: Settings, model: Path, *, log_dir: Path | None = None)
         raise BotError(f"DIGEST_HOUR vaut {settings.digest_hour} : indiquez une heure de 0 à 23")
     command = [
         *RASA_SERVER, "run", "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-        "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
+        "--interface", settings.rasa_host if port is None else "127.0.0.1", "--port", str(port or settings.rasa_port),
     ]  # fmt: skip
     # The HTTP API lets the console deliver invitations; it always requires the token, which
     # bot.rasa.server adds from the environment (a command line is readable by every local user).
     command += ["--enable-api"]
     return Child(
         "Rasa server", "le serveur Rasa", command,
-        ready_url=f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/", ready_timeout=300,  # 503 while loading
+        # 503 while loading
+        ready_url=f"http://127.0.0.1:{port or settings.rasa_port}/webhooks/rest/", ready_timeout=300,
         env=process_env(settings), cwd=ROOT, log_file=log_dir / "rasa.log" if log_dir else None,
     )  # fmt: skip
 
 
-def web_app(settings: Settings, *, log_dir: Path | None = None) -> Child:
-    """The web app (console, chat bubble script, demo page) as bot serve runs it."""
+def web_app(settings: Settings, *, port: int | None = None, log_dir: Path | None = None) -> Child:
+    """The web app (console, chat bubble script, demo page) as bot serve runs it.
+
+    ``port``: behind the proxy (bot.cluster), on 127.0.0.1 at that port; WEB_PORT stays the public one.
+    """
+    host, port = (settings.web_host, settings.web_port) if port is None else ("127.0.0.1", port)
     command = [
         sys.executable, "-m", "uvicorn", "bot.web_app:create_app", "--factory", "--ws", "wsproto",
-        "--host", settings.web_host, "--port", str(settings.web_port), "--no-access-log",
+        "--host", host, "--port", str(port), "--no-access-log",
     ]  # fmt: skip
     return Child(
         "web app", "l'application web", command,
         # /health answers 503 while another part is down: any answer says the web app itself serves
-        ready_url=f"http://127.0.0.1:{settings.web_port}/health", any_status_is_ready=True, ready_timeout=60,
+        ready_url=f"http://127.0.0.1:{port}/health", any_status_is_ready=True, ready_timeout=60,
         env=process_env(settings), cwd=ROOT, log_file=log_dir / "web.log" if log_dir else None,
     )  # fmt: skip
 
@@ -184,18 +192,27 @@ def first_account_hint(settings: Settings) -> str:
     return " (aucun compte encore : .venv/bin/bot staff add VOTRE@EMAIL --role admin)"
 
 
-def serve(*, no_train: bool = False, force_train: bool = False) -> int:
+def serve(*, no_train: bool = False, force_train: bool = False, replicas: int = 1) -> int:
     """Everything `make run` does after installing: prepare, train if needed, serve until Ctrl-C or SIGTERM.
 
-    Returns 0 when asked to stop, EXIT_GAVE_UP when a process kept dying.
+    ``replicas`` above 1: that many Rasa processes behind HAProxy, on PostgreSQL and Redis (bot.cluster,
+    `make run-cluster`). Returns 0 when asked to stop, EXIT_GAVE_UP when a process kept dying.
     """
+    from bot.cluster import check_cluster_settings
+
     settings = get_settings()
+    check_cluster_settings(settings, replicas)
     started = time.monotonic()
     with sigterm_as_interrupt():
         try:
+            if replicas > 1:
+                from bot.cluster import ensure_database
+
+                ensure_database(settings.database_url)
+                ensure_database(settings.tracker_store_url)
             prepare_database(settings)
             model = model_for(settings, no_train=no_train, force_train=force_train)
-            code = _serve(settings, model, started)
+            code = _serve(settings, model, started, replicas=replicas)
         except KeyboardInterrupt:
             code = 0
     if code == 0:
@@ -219,22 +236,49 @@ def scheduled_jobs_line(settings: Settings) -> str:
     )
 
 
-def _serve(settings: Settings, model: Path, started: float) -> int:
+def _children(settings: Settings, model: Path, replicas: int) -> tuple[list[list[Child]], str]:
+    """The processes to run, in the groups that start together, and what `make run` says of them."""
+    if replicas <= 1:
+        return [[action_server(settings), rasa_server(settings, model), web_app(settings)]], "des trois processus"
+    from bot.cluster import cluster_children, cluster_plan
+    from bot.config import DATA_DIR
+
+    plan = cluster_plan(settings, replicas, DATA_DIR / "cluster")
+    *servers, proxy = cluster_children(settings, model, plan)
+    return [servers, [proxy]], (
+        f"des {replicas} serveurs Rasa derrière HAProxy ({settings.rasa_port} et {settings.web_port}), du serveur "
+        f"d'actions ({settings.action_workers} processus) et de l'application web"
+    )
+
+
+def _rest_hint(settings: Settings, webhook: str, replicas: int) -> str:
+    """How to try the REST channel: behind the proxy it asks for REST_TOKEN (forwarded requests)."""
+    if replicas > 1 and not settings.rest_token:
+        return "Derrière le proxy, le canal REST demande REST_TOKEN (docs/deploy.md) ; la bulle et Telegram servent"
+    token = ' -H "Authorization: Bearer $REST_TOKEN"' if replicas > 1 else ""
+    return (
+        f"Essayez : curl -s {webhook} -H 'Content-Type: application/json'{token} "
+        '-d \'{"sender": "essai", "message": "bonjour"}\''
+    )
+
+
+def _serve(settings: Settings, model: Path, started: float, *, replicas: int = 1) -> int:
+    groups, which = _children(settings, model, replicas)
     print(
         f"\nDémarrage de l'assistant avec le modèle {model.name} : le serveur Rasa charge le modèle "
-        "(une minute environ), les lignes qui suivent sont les journaux des trois processus.\n",
+        f"(une minute environ), les lignes qui suivent sont les journaux {which}.\n",
         flush=True,
     )
     with Supervisor() as supervisor:
-        supervisor.start(action_server(settings), rasa_server(settings, model), web_app(settings))
+        for group in groups:  # the proxy, if any, once every process behind it serves
+            supervisor.start(*group)
         web, webhook = f"http://127.0.0.1:{settings.web_port}", webhook_url(settings)
         print(
             f"\nL'assistant est prêt ({time.monotonic() - started:.0f} s).\n"
             f"  Page de démonstration avec la bulle de discussion : {web}/\n"
             f"  Console des responsables : {web}/console/{first_account_hint(settings)}\n"
             f"  Canal REST : POST {webhook}\n"
-            f"  Essayez : curl -s {webhook} -H 'Content-Type: application/json' "
-            '-d \'{"sender": "essai", "message": "bonjour"}\'\n'
+            f"  {_rest_hint(settings, webhook, replicas)}\n"
             "  Dans un terminal : make shell\n"
             f"  État de chaque partie : {web}/health\n"
             f"  {scheduled_jobs_line(settings)}\n"

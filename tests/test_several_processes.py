@@ -12,18 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-import requests
-import websockets
-import websockets.client
 from sqlalchemy import select
-from websockets.typing import Origin
 
 from bot.assistant_api import trigger_intent
 from bot.config import Settings
@@ -33,11 +28,11 @@ from bot.store.session import session_scope
 from bot.supervise import Supervisor
 from tests.conftest import free_port, fresh_postgres, require_service, settings_for
 from tests.support.own_redis import OwnRedis
+from tests.support.several import APOLOGY, NAMES, bubble_gets_push, profile_conversation
+from tests.support.several import say as say_to
 
 pytestmark = pytest.mark.e2e
-APOLOGY = "problème technique"
 CONVERSATIONS = 10
-NAMES = ["Inès", "Paul", "Léa", "Omar", "Chloé", "Hugo", "Maëlle", "Yanis", "Zoé", "Rémi"]
 
 
 @pytest.fixture(scope="module")
@@ -75,13 +70,7 @@ def two_processes(
 
 
 def say(settings: Settings, sender: str, message: str) -> str:
-    answer = requests.post(
-        f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook",
-        json={"sender": sender, "message": message},
-        timeout=120,
-    )
-    assert answer.status_code == 200
-    return "\n".join(reply.get("text", "") for reply in answer.json())
+    return say_to(f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook", sender, message)
 
 
 def test_conversations_alternating_between_two_processes_keep_every_fact_and_profile(
@@ -91,18 +80,8 @@ def test_conversations_alternating_between_two_processes_keep_every_fact_and_pro
 
     def converse(n: int) -> str:
         name, sender = NAMES[n], f"two-{n}"
-        # facts said before consent to one process, the consent to the other: nothing is lost
-        said = say(first, sender, f"Bonjour, je m'appelle {name}, j'habite à Bron et je voudrais devenir bénévole")
-        assert "enregistrer" in said, said
-        assert "âge" in say(second, sender, "oui"), "the name and the town said before consent were lost"
-        steps = [
-            ("34 ans", "faire"), ("je suis infirmière", "disponible"), ("le samedi matin", "causes"),
-            ("la santé et la solidarité", "recontacter"), (f"{sender}@exemple.fr", "Est-ce correct"),
-            ("oui c'est correct", f"Merci {name}"),
-        ]  # fmt: skip
-        for step, (message, expected) in enumerate(steps):
-            answer = say((first, second)[step % 2], sender, message)
-            assert expected in answer, (name, message, answer)
+        # facts said before consent to one process, the consent to the other, then alternating
+        profile_conversation(lambda step, message: say((first, second)[step % 2], sender, message), sender, name)
         return sender
 
     with ThreadPoolExecutor(max_workers=CONVERSATIONS) as pool:  # all at once: the processes race
@@ -116,27 +95,13 @@ def test_a_push_made_by_one_process_reaches_a_bubble_held_by_the_other(
     two_processes: tuple[Settings, Settings],
 ) -> None:
     first, second = two_processes
+    socket_url = f"ws://127.0.0.1:{second.rasa_port}/webhooks/web/socket"
+    origin = f"http://127.0.0.1:{second.web_port}"  # the demo page: an allowed origin
 
-    async def bubble() -> str:
-        url = f"ws://127.0.0.1:{second.rasa_port}/webhooks/web/socket"
-        origin = Origin(f"http://127.0.0.1:{second.web_port}")  # the demo page: an allowed origin
-        async with websockets.client.connect(url, origin=origin, ping_interval=None, open_timeout=10) as socket:
-            await socket.send(json.dumps({"type": "hello", "conversation": None}))
-            welcome = json.loads(await asyncio.wait_for(socket.recv(), 10))
-            sender = welcome["conversation"].rsplit(".", 1)[0]
-            await socket.send(json.dumps({"type": "start"}))
-            while json.loads(await asyncio.wait_for(socket.recv(), 60)) != {"type": "typing", "on": False}:
-                pass
-            # the console (or a reminder) asks the *first* process, which holds no socket of this bubble
-            await asyncio.get_running_loop().run_in_executor(
-                None, lambda: trigger_intent(first, sender_id=sender, intent="faq_insurance")
-            )
-            while True:
-                frame = json.loads(await asyncio.wait_for(socket.recv(), 30))
-                if frame.get("type") == "bot":
-                    return str(frame["text"])
+    def push(sender: str) -> None:  # the console (or a reminder) asks the *first* process, which holds no socket
+        trigger_intent(first, sender_id=sender, intent="faq_insurance")
 
-    assert "assurance" in asyncio.run(bubble())
+    assert "assurance" in asyncio.run(bubble_gets_push(socket_url, origin, push))
 
 
 def test_redis_gone_meanwhile_is_said_politely_and_recovered_without_restart(

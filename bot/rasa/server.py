@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,9 +40,16 @@ def server_address(arguments: list[str]) -> tuple[str, int]:
     return known.interface, known.port
 
 
+BEHIND_PROXY = "BEHIND_PROXY"
+
+
 def loading_port(arguments: list[str], settings: Settings) -> LoadingPort | None:
-    """For ``rasa run``: the port taken at once, answering "loading" until the model is loaded."""
-    if arguments[:1] != ["run"]:
+    """For ``rasa run``: the port taken at once, answering "loading" until the model is loaded.
+
+    Not for a replica behind the proxy (``BEHIND_PROXY=1``, bot.cluster): there a refused connection
+    is what sends the proxy to another replica at once, and the proxy's own checks say "loading".
+    """
+    if arguments[:1] != ["run"] or os.environ.get(BEHIND_PROXY) == "1":
         return None
     host, port = server_address(arguments[1:])
     loading = LoadingPort(host, port, apology=widget_texts(settings.association_dir)["errors"]["unavailable"])

@@ -1,0 +1,191 @@
+"""``bot serve --replicas N``: Rasa replicas behind a real HAProxy, on PostgreSQL and Redis (issue 19).
+
+The fast tests check what the command refuses and the proxy's configuration. The live ones start
+what ``make run-cluster`` starts (bot.cluster: one action server with two workers, two Rasa
+replicas, the web app, HAProxy from Debian's package, installed here when missing and root) on the
+machine's PostgreSQL and a redis-server of the module's own, and talk only to the proxy, as
+volunteers would: 50 conversations at once while one replica is killed in the middle, and a push
+from the console to a chat bubble whose socket went through the proxy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+import requests
+from sqlalchemy import select
+
+from bot.assistant_api import trigger_intent
+from bot.cli import build_parser
+from bot.cluster import ClusterPlan, check_cluster_settings, cluster_children, cluster_plan, haproxy_config
+from bot.config import Settings
+from bot.errors import BotError
+from bot.serve import prepare_database
+from bot.store import models
+from bot.store.session import session_scope
+from bot.supervise import Supervisor
+from tests.conftest import free_port, fresh_postgres, require_service, settings_for
+from tests.support.own_redis import OwnRedis
+from tests.support.several import NAMES, bubble_gets_push, profile_conversation, say
+
+CONVERSATIONS = 50
+TOKEN = "jeton-du-canal-rest-de-test"
+
+
+# ----------------------------------------------------------------------------- without servers
+
+
+def test_several_replicas_are_refused_on_sqlite_or_without_redis_in_french() -> None:
+    with pytest.raises(BotError) as refused:
+        check_cluster_settings(Settings(), 2)  # the defaults: SQLite, no Redis
+    said = str(refused.value)
+    assert "REDIS_URL est vide" in said and "TRACKER_STORE_URL" in said and "DATABASE_URL" in said
+    check_cluster_settings(Settings(), 1)  # one process: make run as always
+
+
+def test_the_replica_count_is_checked_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert build_parser().parse_args(["serve", "--replicas", "3"]).replicas == 3
+    for wrong in ("0", "17", "deux"):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["serve", "--replicas", wrong])
+    assert "un nombre de 1 à 16 est attendu" in capsys.readouterr().err
+
+
+def test_the_proxy_sends_to_every_replica_retries_a_dead_one_and_keeps_sockets_open(tmp_path: Path) -> None:
+    settings = Settings(rasa_port=5005, web_port=8000)
+    plan = ClusterPlan(replica_ports=(41001, 41002), web_port=41003, stats_port=41004, config=tmp_path / "h.cfg")
+    config = haproxy_config(settings, plan)
+    assert "server rasa1 127.0.0.1:41001 check" in config and "server rasa2 127.0.0.1:41002 check" in config
+    assert "retry-on conn-failure empty-response junk-response 503" in config and "option redispatch 1" in config
+    assert "timeout tunnel 1h" in config  # the chat bubble's WebSocket
+    assert "bind 127.0.0.1:41004" in config  # statistics on the loopback only
+    assert "balance roundrobin" in config and "cookie" not in config  # no sticky sessions
+
+
+# ----------------------------------------------------------------------------- live
+
+
+@dataclass
+class Cluster:
+    settings: Settings
+    plan: ClusterPlan
+    supervisor: Supervisor
+    redis_url: str
+
+    @property
+    def webhook(self) -> str:
+        return f"http://127.0.0.1:{self.settings.rasa_port}/webhooks/rest/webhook"
+
+    def served(self) -> dict[str, int]:
+        """Requests each replica received, from HAProxy's statistics."""
+        text = requests.get(f"http://127.0.0.1:{self.plan.stats_port}/;csv", timeout=5).text.lstrip("# ")
+        rows = csv.DictReader(io.StringIO(text))
+        return {row["svname"]: int(row["stot"]) for row in rows if row["pxname"] == "rasa_replicas"}
+
+
+def _install_haproxy() -> None:
+    if shutil.which("haproxy") is None and os.geteuid() == 0:
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "install", "-y", "-q", "haproxy"], env=env, check=False, capture_output=True)
+    if shutil.which("haproxy") is None:
+        require_service("HAProxy is not installed (Debian package haproxy)")
+
+
+@pytest.fixture(scope="module")
+def cluster(trained_model: Path, postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    _install_haproxy()
+    if shutil.which("redis-server") is None:
+        require_service("redis-server is not installed (Debian package redis-server)")
+    own_redis = OwnRedis(tmp_path_factory.mktemp("redis"))
+    own_redis.start()
+    folder = tmp_path_factory.mktemp("cluster")
+    try:
+        with fresh_postgres(postgres_server) as database:
+            settings = settings_for(
+                database_url=database, tracker_store_url=database, tracker_dialect="postgresql",
+                redis_url=own_redis.url, web_port=free_port(), web_host="127.0.0.1", rest_token=TOKEN,
+                action_workers=2, background_seconds=0,
+            )  # fmt: skip
+            check_cluster_settings(settings, 2)
+            prepare_database(settings)
+            plan = cluster_plan(settings, 2, folder)
+            with Supervisor() as supervisor:
+                *servers, proxy = cluster_children(settings, trained_model, plan, log_dir=folder / "logs")
+                supervisor.start(*servers)
+                supervisor.start(proxy)
+                yield Cluster(settings, plan, supervisor, own_redis.url)
+    finally:
+        own_redis.stop()
+
+
+def test_fifty_conversations_through_the_proxy_survive_a_replica_killed_in_the_middle(cluster: Cluster) -> None:
+    turns, killed = [0], threading.Event()
+    counting = threading.Lock()
+
+    def send(sender: str, message: str) -> str:
+        answer = say(cluster.webhook, sender, message, token=TOKEN)
+        with counting:
+            turns[0] += 1
+            if turns[0] == CONVERSATIONS * 3 and not killed.is_set():  # a third of the way: kill replica 1
+                pid = cluster.supervisor.pid("Rasa server 1")
+                assert pid is not None
+                os.killpg(os.getpgid(pid), signal.SIGKILL)
+                killed.set()
+        return answer
+
+    def converse(n: int) -> str:
+        sender, name = f"cluster-{n}", NAMES[n % len(NAMES)]
+        profile_conversation(lambda _step, message: send(sender, message), sender, name)
+        return sender
+
+    with ThreadPoolExecutor(max_workers=25) as pool:  # 25 conversations at a time, every message through the proxy
+        senders = list(pool.map(converse, range(CONVERSATIONS)))
+    assert killed.is_set()
+    with session_scope(cluster.settings.database_url) as session:
+        rows = session.execute(select(models.Volunteer.sender_id, models.Volunteer.first_name)).all()
+    expected = sorted((s, NAMES[n % len(NAMES)]) for n, s in enumerate(senders))
+    assert sorted((str(s), str(n)) for s, n in rows) == expected  # none lost, none twice, every name kept
+    served = cluster.served()
+    assert served["rasa1"] > 0 and served["rasa2"] > 0, served  # both replicas carried conversations
+    # the killed replica's locks are gone within their lifetime (Rasa's LOCK_LIFETIME, 60 s)
+    store = redis.Redis.from_url(cluster.redis_url)
+    deadline = time.monotonic() + 65
+    while store.keys("benevoles:lock:*") and time.monotonic() < deadline:
+        time.sleep(1)
+    assert store.keys("benevoles:lock:*") == []
+
+
+def test_a_push_from_the_console_reaches_a_bubble_connected_through_the_proxy(cluster: Cluster) -> None:
+    settings = cluster.settings
+    socket_url = f"ws://127.0.0.1:{settings.rasa_port}/webhooks/web/socket"  # the proxy, as the page's script does
+    origin = f"http://127.0.0.1:{settings.web_port}"
+
+    def push(sender: str) -> None:  # the console's invitation goes through the proxy too, to either replica
+        trigger_intent(settings, sender_id=sender, intent="faq_insurance")
+
+    assert "assurance" in asyncio.run(bubble_gets_push(socket_url, origin, push))
+
+
+def test_the_console_and_the_health_page_are_served_through_the_proxy(cluster: Cluster) -> None:
+    web = f"http://127.0.0.1:{cluster.settings.web_port}"
+    deadline = time.monotonic() + 30  # the web app may have looked before the proxy started
+    while (health := requests.get(f"{web}/health", timeout=10).json())["status"] != "ok":
+        assert time.monotonic() < deadline, health
+        time.sleep(1)
+    assert requests.get(f"{web}/console/", timeout=10, allow_redirects=False).status_code in (200, 303)
+    forwarded = requests.post(cluster.webhook, json={"sender": "x", "message": "bonjour"}, timeout=30)
+    assert forwarded.status_code == 401  # behind the proxy the REST channel wants its token
