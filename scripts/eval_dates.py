@@ -11,8 +11,10 @@ the set's one mission and its four shifts. Each item gets its own volunteer (con
 sender id), is brought to the state its list names, then sends its message over the REST webhook; it is
 judged by what the database holds afterwards (and, where the database cannot tell, by the answer):
 
-- ``date_choices``: the dates offered with the sign-up button (``/sign_up``); right when the volunteer
-  is then signed up to the expected date, or to none for "none" and "question";
+- ``date_choices``: the dates offered as a volunteer reaches them ("voir les missions", "Plus d'infos",
+  "S'inscrire à une date"); right when the volunteer is then signed up to the expected date, or to none
+  for "none" and "question". Played a second time, reported apart, with the dates offered by "Ça
+  m'intéresse" (``/apply``), the other way to them;
 - ``cancellations``: signed up (seeded) to the 12th, 19th and 23rd; a "Oui / Non" question about one
   sign-up is answered with its "Oui, annuler" button, then the sign-up cancelled is the outcome; none
   cancelled is "ambiguous" when the assistant asked which one (several cancel buttons), else "not_cancel";
@@ -74,7 +76,9 @@ FULL_NAME = "Camille Martin"
 # What the volunteer types to reach a state (plain requests, as in tests/test_shift_cycle_e2e.py); each item checks the
 # state was reached (else it is counted wrong and listed as "starting state not reached").
 ASK_MISSIONS, ASK_MY_SHIFTS, ASK_ATTESTATION = "voir les missions", "mes créneaux", "je voudrais une attestation"
-BUTTONS_TO_DATES = ("sign_up", "apply", "mission_details")  # "S'inscrire à une date", "Ça m'intéresse", "Plus d'infos"
+# Two ways to the dates from the missions proposed: "Plus d'infos" then "S'inscrire à une date" (action_offer_shifts),
+# or "Ça m'intéresse" (action_apply, which offers them too). The first is the list's row; the second its own row.
+VIA_SIGN_UP, VIA_APPLY = ("sign_up", "mission_details"), ("apply",)
 
 
 class StateNotReached(RuntimeError):
@@ -146,8 +150,8 @@ def says(said: Sequence[Said], text: str) -> bool:
 # --------------------------------------------------------------------------- playing (servers)
 
 
-def _sender(item: dict[str, Any]) -> str:
-    return f"evaldates-{item['id']}"
+def _sender(item: dict[str, Any], way: str = "") -> str:
+    return f"evaldates-{item['id']}{way}"
 
 
 def _live_days(world: DatedWorld, sender: str, status: str) -> list[date]:
@@ -169,21 +173,21 @@ def _tap(
     raise StateNotReached(f"no {'/'.join(intents)} button")
 
 
-def offer_dates(world: DatedWorld, sender: str) -> list[Said]:
-    """ "Voir les missions", then the mission's "Ça m'intéresse" (or "Plus d'infos", then "S'inscrire à une date")."""
+def offer_dates(world: DatedWorld, sender: str, buttons: Sequence[str]) -> list[Said]:
+    """ "Voir les missions", then the mission's ``buttons`` (intents, by preference) until its dates are offered."""
     said = world.say(sender, ASK_MISSIONS)
     for _ in range(2):
-        said = _tap(world, sender, said, BUTTONS_TO_DATES, lambda e: e.get("mission_id") == MISSION_ID)
+        said = _tap(world, sender, said, buttons, lambda e: e.get("mission_id") == MISSION_ID)
         if len(payloads(said, "choose_shift")) == len(PLANS):
             return said
     raise StateNotReached("the dates were not offered")
 
 
-def play_choice(world: DatedWorld, item: dict[str, Any]) -> tuple[bool, str]:
-    """The four dates offered as a volunteer reaches them, then the item's answer; the sign-up it made."""
-    sender = _sender(item)
+def play_choice(world: DatedWorld, item: dict[str, Any], buttons: Sequence[str] = VIA_SIGN_UP) -> tuple[bool, str]:
+    """The four dates offered as a volunteer reaches them (``buttons``), then the item's answer; the sign-up made."""
+    sender = _sender(item, "" if buttons == VIA_SIGN_UP else "-" + buttons[0])
     world.add_volunteer(sender)
-    offer_dates(world, sender)
+    offer_dates(world, sender, buttons)
     world.say(sender, str(item["text"]))
     booked = _live_days(world, sender, "confirmed")
     return choice_right(str(item["expect"]), booked), one_day(booked)
@@ -277,14 +281,15 @@ def outcome_rows(world: DatedWorld, data: dict[str, Any]) -> list[str]:
     period_text = response_text("utter_ask_attestation_period")
     name_text = response_text("utter_ask_attestation_name")
     plays: dict[str, Callable[[dict[str, Any]], tuple[bool, str]]] = {
-        "date_choices": lambda item: play_choice(world, item),
+        "date_choices": lambda item: play_choice(world, item, VIA_SIGN_UP),
+        "date_choices via apply": lambda item: play_choice(world, item, VIA_APPLY),
         "cancellations": lambda item: play_cancellation(world, item),
         "cancel_confirm_replies": lambda item: play_confirm_reply(world, item, kept_text),
         "attestation_periods": lambda item: play_period(world, item, period_text, name_text),
     }
     rows = []
-    for name in OUTCOME_LISTS:
-        items = data.get(name) or []
+    for name in plays:
+        items = data.get(name.split(" ", 1)[0]) or []
         hits, misses, unreached = score_list(items, plays[name])
         row = f"- {name}: {hits}/{len(items)} right (outcome); failing ids: {', '.join(misses) or 'none'}"
         if unreached:
