@@ -1,0 +1,234 @@
+"""Redis and PostgreSQL going away and coming back, with nothing restarted (issue 19).
+
+The servers are real: a redis-server of the test's own (tests/support/own_redis.py), stopped and
+started, and the machine's PostgreSQL reached through a TCP proxy of the test's own
+(tests/support/tcp_proxy.py), cut and restored, since the machine's server is not ours to stop.
+Each piece that keeps shared state is taken down under load it would meet: the lock store, what
+people said before consenting, the tracker store, the application database of the actions, the
+chat bubble's relay. Each one fails loudly while its server is away (an error the channel turns
+into a polite apology, a log line naming no one) and serves again as soon as the server is back,
+never by falling back on one process's memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rasa.core.lock_store import LockError
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from bot.config import ROOT, get_settings
+from bot.errors import DatabaseUnavailableError
+from bot.rasa.channels.relay import Relay
+from bot.rasa.lock_store import AtomicRedisLockStore
+from bot.rasa.pending import RedisPending
+from bot.rasa.tracker_store import PrivacyTrackerStore
+from bot.store.session import database_failure, get_engine, session_scope
+from tests.bot.rasa.test_tracker_store import EMAIL, NAME, SENDER, first_message, rows
+from tests.conftest import fresh_postgres, require_service
+from tests.support.own_redis import OwnRedis
+from tests.support.tcp_proxy import TcpProxy
+
+POSTGRES = ("127.0.0.1", 5432)
+
+
+@pytest.fixture()
+def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
+    """A redis-server of this test's own, stopped at first: the test starts it."""
+    if shutil.which("redis-server") is None:
+        require_service("redis-server is not installed (Debian package redis-server)")
+    server = OwnRedis(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def database(postgres_server: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database (its direct URL), dropped afterwards."""
+    with fresh_postgres(postgres_server) as url:
+        yield url
+
+
+def through(proxy: TcpProxy, url: str) -> str:
+    """``url`` with the proxy's port in place of the server's."""
+    return make_url(url).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(ROOT / "domain.yml"))
+
+
+# --- the lock store -------------------------------------------------------------------------
+
+
+def test_the_lock_store_refuses_turns_while_redis_is_away_and_serves_when_it_is_back(own_redis: OwnRedis) -> None:
+    store = AtomicRedisLockStore.from_url(own_redis.url)  # Redis away at start-up: the store is built all the same
+
+    async def one_turn() -> None:
+        async with store.lock("conversation"):
+            pass
+
+    with pytest.raises(LockError):
+        asyncio.run(one_turn())  # refused, not run without a lock
+    own_redis.start()
+    asyncio.run(one_turn())
+    own_redis.stop()
+    with pytest.raises(LockError):
+        asyncio.run(one_turn())
+    own_redis.start()
+    asyncio.run(one_turn())
+    assert store.get_lock("conversation") is None  # nothing left held
+
+
+# --- what people said before consenting -----------------------------------------------------
+
+
+def test_what_was_said_before_consent_is_neither_lost_nor_kept_in_memory_while_redis_is_away(
+    own_redis: OwnRedis,
+    database: str,
+    domain: Domain,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database)
+    get_settings.cache_clear()
+    own_redis.start()
+    with TcpProxy("127.0.0.1", own_redis.port) as proxy:  # a network cut: Redis keeps its data
+        url = f"redis://127.0.0.1:{proxy.port}/0"
+        store = PrivacyTrackerStore(domain=domain, host=database, dialect="postgresql", pending_url=url)
+        assert isinstance(store.pending, RedisPending)
+        first_message(store, domain)
+        before = rows(store)
+        proxy.cut()
+        with pytest.raises(Exception, match="Connection|Timeout"):  # not a conversation without its facts
+            asyncio.run(store.retrieve(SENDER))
+        other = DialogueStateTracker("conv-other", domain.slots)
+        for event in (
+            ActionExecuted("action_listen"),
+            UserUttered("Je m'appelle Paul", {"name": "inform", "confidence": 0.9}, input_channel="rest"),
+            SlotSet("first_name", "Paul"),
+        ):
+            other.update(event)
+        with pytest.raises(Exception, match="Connection|Timeout"):
+            asyncio.run(store.save(other))
+        assert rows(store, "conv-other") == ""  # the turn was rolled back whole, not stored redacted
+        assert rows(store) == before
+        assert "Redis (REDIS_URL) unreachable" in caplog.text and NAME not in caplog.text
+        proxy.restore()
+        tracker = asyncio.run(store.retrieve(SENDER))  # the same store, nothing restarted
+        assert (tracker.get_slot("first_name"), tracker.get_slot("email")) == (NAME, EMAIL)
+        store.engine.dispose()
+    get_settings.cache_clear()
+
+
+# --- the tracker store and the application database on PostgreSQL --------------------------
+
+
+def test_the_tracker_store_fails_whole_while_postgresql_is_away_and_serves_when_it_is_back(
+    database: str, domain: Domain, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database)
+    get_settings.cache_clear()
+    with TcpProxy(*POSTGRES) as proxy:
+        store = PrivacyTrackerStore(domain=domain, host=through(proxy, database), dialect="postgresql")
+        first_message(store, domain)
+        before = rows(store)
+        proxy.cut()  # the connections in the pool are reset, new ones refused
+        started = time.monotonic()
+        with pytest.raises(DatabaseUnavailableError) as refused:
+            asyncio.run(store.retrieve(SENDER))  # not a new conversation in place of the stored one
+        assert refused.value.kind == "unreachable"
+        assert time.monotonic() - started < 10  # tried again for a few seconds, then the volunteer is told
+        assert "the database is unreachable" in caplog.text and NAME not in caplog.text and SENDER not in caplog.text
+        proxy.restore()
+        tracker = asyncio.run(store.retrieve(SENDER))  # the same store: its pool replaced the dead connections
+        assert (tracker.get_slot("first_name"), tracker.get_slot("email")) == (NAME, EMAIL)
+        assert rows(store) == before
+        store.engine.dispose()
+    get_settings.cache_clear()
+
+
+def test_the_tracker_store_starts_while_postgresql_is_away_and_serves_once_it_is_back(
+    database: str, domain: Domain, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Rasa 3.6's SQLTrackerStore logs "Could not create tables" and goes on (the migrations made them)."""
+    with TcpProxy(*POSTGRES) as proxy:
+        proxy.cut()
+        store = PrivacyTrackerStore(domain=domain, host=through(proxy, database), dialect="postgresql")
+        assert "Could not create tables" in caplog.text
+        with pytest.raises(DatabaseUnavailableError):  # the first volunteers are told, not served from memory
+            asyncio.run(store.retrieve("nobody"))
+        proxy.restore()
+        assert asyncio.run(store.retrieve("nobody")) is None
+        store.engine.dispose()
+
+
+def test_the_application_database_fails_each_unit_of_work_while_away_and_serves_when_back(database: str) -> None:
+    with TcpProxy(*POSTGRES) as proxy:
+        url = through(proxy, database)
+
+        def count() -> int:
+            with session_scope(url) as session:
+                return int(session.execute(text("SELECT count(*) FROM volunteers")).scalar_one())
+
+        assert count() == 0
+        proxy.cut()
+        with pytest.raises(OperationalError) as failed:
+            count()
+        assert database_failure(failed.value) == "unreachable"
+        proxy.restore()
+        assert count() == 0  # the same engine (one per process), no restart
+        get_engine(url).dispose()
+
+
+# --- the chat bubble's relay ----------------------------------------------------------------
+
+
+def test_the_bubble_relay_listens_again_when_redis_is_back(
+    own_redis: OwnRedis, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr("bot.rasa.channels.relay.RETRY_SECONDS", 0.2)
+    caplog.set_level(logging.INFO, logger="bot.rasa.channels.relay")
+    own_redis.start()
+
+    async def scenario() -> list[tuple[str, dict[str, object]]]:
+        received: list[tuple[str, dict[str, object]]] = []
+
+        async def deliver(conversation_id: str, frame: dict[str, object]) -> int:
+            received.append((conversation_id, frame))
+            return 1
+
+        maker, holder = Relay(own_redis.url), Relay(own_redis.url)
+        holder.listen(deliver)
+        await asyncio.wait_for(holder.ready.wait(), 10)
+        own_redis.stop()
+        await maker.publish("web-1", {"type": "bot", "text": "perdu"})  # logged, not raised
+        for _ in range(100):  # the listener notices the outage
+            if not holder.ready.is_set():
+                break
+            await asyncio.sleep(0.05)
+        own_redis.start()
+        await asyncio.wait_for(holder.ready.wait(), 10)  # subscribed again by itself
+        await maker.publish("web-1", {"type": "bot", "text": "bonjour"})
+        for _ in range(100):
+            if received:
+                break
+            await asyncio.sleep(0.05)
+        await maker.close()
+        await holder.close()
+        return received
+
+    assert asyncio.run(scenario()) == [("web-1", {"type": "bot", "text": "bonjour"})]
+    assert "bubble relay: Redis unreachable" in caplog.text and "bubble relay: Redis reachable again" in caplog.text
