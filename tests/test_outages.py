@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -28,14 +32,17 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from bot.config import ROOT, get_settings
+from bot.config import ROOT, Settings, get_settings
 from bot.errors import DatabaseUnavailableError
+from bot.privacy import months_before
 from bot.rasa.channels.relay import Relay
 from bot.rasa.lock_store import AtomicRedisLockStore
 from bot.rasa.pending import RedisPending
 from bot.rasa.tracker_store import PrivacyTrackerStore
+from bot.store import conversations, retention
 from bot.store.session import database_failure, get_engine, session_scope
 from tests.bot.rasa.test_tracker_store import EMAIL, NAME, SENDER, first_message, rows
+from tests.bot.test_privacy import NOW, add_volunteer
 from tests.conftest import fresh_postgres, require_service
 from tests.support.own_redis import OwnRedis
 from tests.support.tcp_proxy import TcpProxy
@@ -232,3 +239,69 @@ def test_the_bubble_relay_listens_again_when_redis_is_back(
 
     assert asyncio.run(scenario()) == [("web-1", {"type": "bot", "text": "bonjour"})]
     assert "bubble relay: Redis unreachable" in caplog.text and "bubble relay: Redis reachable again" in caplog.text
+
+
+# --- work that must happen once, across processes -------------------------------------------
+
+RACE = """
+import sys, time
+from bot.config import Settings
+settings = Settings(database_url=sys.argv[1], tracker_store_url=sys.argv[1])
+{imports}
+while time.time() < float(sys.argv[2]):  # every process past its imports: they race for real
+    time.sleep(0.001)
+{work}
+"""
+
+
+def race(database: str, imports: str, work: str, tmp_path: Path, processes: int) -> list[str]:
+    """Start ``processes`` Python processes that do ``work`` at the same instant; what each printed."""
+    code = RACE.format(imports=imports, work=work)
+    start = str(time.time() + 8)
+    env = dict(
+        os.environ, PYTHONPATH=str(ROOT), COUNT_FILE=str(tmp_path / "count"), JOB_COUNT_FILE=str(tmp_path / "count")
+    )
+    (tmp_path / "count").touch()
+    running = [
+        subprocess.Popen([sys.executable, "-c", code, database, start], cwd=ROOT, env=env, stdout=subprocess.PIPE)
+        for _ in range(processes)
+    ]
+    return [process.communicate(timeout=120)[0].decode().strip() for process in running]
+
+
+def slow_notice(settings: Settings, volunteer: retention.InactiveVolunteer) -> None:
+    """The retention notice, as long as a slow assistant takes: two purges at once would overlap."""
+    with open(os.environ["COUNT_FILE"], "a") as handle:
+        handle.write(f"{volunteer.sender_id}\n")
+    time.sleep(2)
+
+
+def test_a_due_job_raced_by_real_processes_on_postgresql_runs_once(database: str, tmp_path: Path) -> None:
+    outcomes = race(
+        database,
+        "from bot.background import Job, run_due_jobs",
+        "print(run_due_jobs(settings, (Job('file', 'tests.bot.test_scheduled_jobs:file_job', every=3600),))['file'])",
+        tmp_path,
+        processes=4,
+    )
+    assert sorted(outcomes) == ["None", "None", "None", "ran"]
+    assert len((tmp_path / "count").read_text().split()) == 1
+
+
+def test_the_retention_purge_raced_by_two_processes_on_postgresql_runs_once(database: str, tmp_path: Path) -> None:
+    conversations.metadata.create_all(get_engine(database))
+    due = months_before(NOW, 24) + timedelta(days=10)
+    add_volunteer(Settings(database_url=database), "due", channel="telegram", active=due)
+    outcomes = race(
+        database,
+        "from bot.privacy import purge; from bot.errors import AlreadyRunningError\n"
+        f"from datetime import datetime; now = datetime.fromisoformat({NOW.isoformat()!r})\n"
+        "from tests.test_outages import slow_notice",
+        "try:\n    print(len(purge(settings, now=now, notify=slow_notice).notified))\n"
+        "except AlreadyRunningError:\n    print('busy')",
+        tmp_path,
+        processes=2,
+    )
+    assert sorted(outcomes) == ["1", "busy"]
+    assert (tmp_path / "count").read_text().split() == ["due"]  # told once
+    get_engine(database).dispose()
