@@ -13,6 +13,8 @@ never by falling back on one process's memory.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import logging
 import os
 import shutil
@@ -24,13 +26,18 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import requests
+import websockets
+import websockets.client
 from rasa.core.lock_store import LockError
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import text
+from sqlalchemy import text as sql
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from websockets.typing import Origin
 
 from bot.config import ROOT, Settings, get_settings
 from bot.errors import DatabaseUnavailableError
@@ -39,11 +46,13 @@ from bot.rasa.channels.relay import Relay
 from bot.rasa.lock_store import AtomicRedisLockStore
 from bot.rasa.pending import RedisPending
 from bot.rasa.tracker_store import PrivacyTrackerStore
+from bot.serve import prepare_database, running_assistant
 from bot.store import conversations, retention
 from bot.store.session import database_failure, get_engine, session_scope
+from bot.texts import widget_texts
 from tests.bot.rasa.test_tracker_store import EMAIL, NAME, SENDER, first_message, rows
 from tests.bot.test_privacy import NOW, add_volunteer
-from tests.conftest import fresh_postgres, require_service
+from tests.conftest import free_port, fresh_postgres, require_service, settings_for
 from tests.support.own_redis import OwnRedis
 from tests.support.tcp_proxy import TcpProxy
 
@@ -305,3 +314,105 @@ def test_the_retention_purge_raced_by_two_processes_on_postgresql_runs_once(data
     assert sorted(outcomes) == ["1", "busy"]
     assert (tmp_path / "count").read_text().split() == ["due"]  # told once
     get_engine(database).dispose()
+
+
+# --- what a volunteer sees: the real servers, PostgreSQL going away under them --------------
+
+
+@dataclasses.dataclass
+class Assistant:
+    """The Rasa server and the action server on PostgreSQL, each database reached through a proxy of its own."""
+
+    settings: Settings
+    conversations: TcpProxy  # the tracker store's
+    profiles: TcpProxy  # the application database's, which the actions use
+    logs: Path
+
+    def say(self, sender: str, message: str) -> tuple[str, float]:
+        started = time.monotonic()
+        answer = requests.post(
+            f"http://127.0.0.1:{self.settings.rasa_port}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message},
+            timeout=120,
+        )
+        assert answer.status_code == 200  # never Rasa's 500: the channel answers politely
+        return "\n".join(reply.get("text", "") for reply in answer.json()), time.monotonic() - started
+
+
+@pytest.fixture(scope="module")
+def assistant(
+    trained_model: Path, postgres_server: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Assistant]:
+    logs = tmp_path_factory.mktemp("outage-logs")
+    with (
+        fresh_postgres(postgres_server) as database,
+        TcpProxy(*POSTGRES) as conversations_proxy,
+        TcpProxy(*POSTGRES) as profiles_proxy,
+    ):
+        settings = settings_for(
+            database_url=through(profiles_proxy, database),
+            tracker_store_url=through(conversations_proxy, database),
+            tracker_dialect="postgresql",
+            web_port=free_port(),
+            action_timeout=3,
+        )
+        prepare_database(dataclasses.replace(settings, database_url=database))
+        with running_assistant(settings, trained_model, log_dir=logs):
+            yield Assistant(settings, conversations_proxy, profiles_proxy, logs)
+
+
+async def bubble_message(settings: Settings, text: str) -> dict[str, object]:
+    """Open the chat bubble's socket, send ``text``, and return the first frame that is not typing."""
+    url = f"ws://127.0.0.1:{settings.rasa_port}/webhooks/web/socket"
+    origin = Origin(f"http://127.0.0.1:{settings.web_port}")  # the demo page: an allowed origin
+    async with websockets.client.connect(url, origin=origin, ping_interval=None, open_timeout=10) as socket:
+        await socket.send(json.dumps({"type": "hello", "conversation": None}))
+        assert json.loads(await asyncio.wait_for(socket.recv(), 30))["type"] == "welcome"
+        await socket.send(json.dumps({"type": "message", "text": text}))
+        while True:
+            frame: dict[str, object] = json.loads(await asyncio.wait_for(socket.recv(), 60))
+            if frame.get("type") != "typing":
+                return frame
+
+
+@pytest.mark.e2e
+def test_postgresql_going_away_is_said_politely_to_volunteers_and_the_conversation_resumes_when_back(
+    assistant: Assistant,
+) -> None:
+    sender, unavailable = "outage-ines", widget_texts()["errors"]["unavailable"]
+    said, _ = assistant.say(sender, "Bonjour, je m'appelle Inès, j'habite à Bron et je voudrais devenir bénévole")
+    assert "enregistrer" in said, said
+
+    assistant.conversations.cut()  # the tracker store's database goes away
+    try:
+        text, took = assistant.say(sender, "oui")
+        assert text == unavailable and took < 10  # told at once, none of the turn's answers
+        frame = asyncio.run(bubble_message(assistant.settings, "bonjour"))
+        assert frame == {"type": "error", "code": "unavailable", "text": unavailable}
+    finally:
+        assistant.conversations.restore()
+    text, _ = assistant.say(sender, "oui")  # the same answer again, nothing restarted
+    assert "âge" in text, "the name and the town said before consent were lost"
+
+    for message, expected in [
+        ("34 ans", "faire"), ("je suis infirmière", "disponible"), ("le samedi matin", "causes"),
+        ("la santé et la solidarité", "recontacter"), ("ines@exemple.fr", "Est-ce correct"),
+    ]:  # fmt: skip
+        text, _ = assistant.say(sender, message)
+        assert expected in text, (message, text)
+    assistant.profiles.cut()  # the application database goes away: the profile cannot be saved
+    try:
+        text, took = assistant.say(sender, "oui c'est correct")
+        assert "souci technique" in text and "Merci" not in text and took < assistant.settings.action_timeout + 3
+    finally:
+        assistant.profiles.restore()
+    text, _ = assistant.say(sender, "oui c'est correct")  # confirmed again: saved, once
+    assert "Merci Inès" in text
+    with session_scope(through(assistant.profiles, assistant.settings.database_url)) as session:
+        stored = session.execute(sql("SELECT count(*) FROM volunteers WHERE sender_id = :s"), {"s": sender})
+        assert stored.scalar_one() == 1
+
+    logs = "\n".join(log.read_text(errors="replace") for log in assistant.logs.glob("*.log"))
+    assert "the database is unreachable" in logs
+    for personal in (sender, "Inès", "ines@exemple.fr", "infirmière"):
+        assert personal not in logs
