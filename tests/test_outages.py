@@ -89,15 +89,20 @@ def domain() -> Domain:
 # --- the lock store -------------------------------------------------------------------------
 
 
-def test_the_lock_store_refuses_turns_while_redis_is_away_and_serves_when_it_is_back(own_redis: OwnRedis) -> None:
+def test_the_lock_store_refuses_turns_while_redis_is_away_and_serves_when_it_is_back(
+    own_redis: OwnRedis, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.rasa.lock_store")
     store = AtomicRedisLockStore.from_url(own_redis.url)  # Redis away at start-up: the store is built all the same
 
     async def one_turn() -> None:
         async with store.lock("conversation"):
             pass
 
-    with pytest.raises(LockError):
-        asyncio.run(one_turn())  # refused, not run without a lock
+    for _ in range(3):
+        with pytest.raises(LockError):
+            asyncio.run(one_turn())  # refused, not run without a lock
+    assert caplog.text.count("conversation locks: Redis unreachable (ConnectionError)") == 1  # once per outage
     own_redis.start()
     asyncio.run(one_turn())
     own_redis.stop()
@@ -106,6 +111,7 @@ def test_the_lock_store_refuses_turns_while_redis_is_away_and_serves_when_it_is_
     own_redis.start()
     asyncio.run(one_turn())
     assert store.get_lock("conversation") is None  # nothing left held
+    assert caplog.text.count("conversation locks: Redis reachable again") == 2
 
 
 # --- what people said before consenting -----------------------------------------------------
@@ -120,6 +126,10 @@ def test_what_was_said_before_consent_is_neither_lost_nor_kept_in_memory_while_r
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", database)
     get_settings.cache_clear()
+    early = PrivacyTrackerStore(domain=domain, host=database, dialect="postgresql", pending_url=own_redis.url)
+    assert "Redis (REDIS_URL) unreachable at start-up" in caplog.text  # built all the same, and says so
+    assert isinstance(early.pending, RedisPending)  # no fall-back on this process's memory
+    early.engine.dispose()
     own_redis.start()
     with TcpProxy("127.0.0.1", own_redis.port) as proxy:  # a network cut: Redis keeps its data
         url = f"redis://127.0.0.1:{proxy.port}/0"

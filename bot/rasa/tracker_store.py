@@ -198,7 +198,13 @@ class PrivacyTrackerStore(SQLTrackerStore):
         if isinstance(self.pending, RedisPending):
             persisted = self.pending.persistence()
             logger.info("what people say before consenting is kept aside in Redis, for 2 hours at most")
-            if persisted:
+            if any(found.startswith("unknown: ") and "CONFIG" not in found for found in persisted):
+                logger.warning(
+                    "Redis (REDIS_URL) unreachable at start-up (%s): turns are refused with the channel's apology "
+                    "until it answers; its persistence is not checked",
+                    ", ".join(persisted),
+                )
+            elif persisted:
                 logger.warning(
                     "Redis keeps copies on disk (%s): what people say before consenting may reach its dump "
                     "files; run the Redis of REDIS_URL without persistence (docs/architecture.md)",
