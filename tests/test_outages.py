@@ -39,6 +39,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from websockets.typing import Origin
 
+from bot.background import Background, Job
 from bot.config import ROOT, Settings, get_settings
 from bot.errors import DatabaseUnavailableError
 from bot.privacy import months_before
@@ -52,6 +53,7 @@ from bot.store.session import database_failure, get_engine, session_scope
 from bot.texts import widget_texts
 from tests.bot.rasa.test_tracker_store import EMAIL, NAME, SENDER, first_message, rows
 from tests.bot.test_privacy import NOW, add_volunteer
+from tests.bot.test_scheduled_jobs import CALLS
 from tests.conftest import free_port, fresh_postgres, require_service, settings_for
 from tests.support.own_redis import OwnRedis
 from tests.support.tcp_proxy import TcpProxy
@@ -426,3 +428,22 @@ def test_postgresql_going_away_is_said_politely_to_volunteers_and_the_conversati
     assert "the database is unreachable" in logs
     for personal in (sender, "Inès", "ines@exemple.fr", "infirmière"):
         assert personal not in logs
+
+
+def test_the_web_apps_jobs_say_once_that_postgresql_is_away_and_run_when_it_is_back(
+    database: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.background")
+    CALLS.clear()
+    with TcpProxy(*POSTGRES) as proxy:
+        url = through(proxy, database)
+        jobs = (Job("counting", "tests.bot.test_scheduled_jobs:counting_job", every=3600),)
+        background = Background(Settings(database_url=url, background_seconds=5), jobs)
+        proxy.cut()
+        for _ in range(3):
+            asyncio.run(background.run_due())
+        assert caplog.text.count("scheduled jobs not started: the database is unreachable") == 1
+        proxy.restore()
+        asyncio.run(background.run_due())  # due at once, not an hour later
+        assert [url] == CALLS and "scheduled jobs: the database answers again" in caplog.text
+        get_engine(url).dispose()
