@@ -169,9 +169,7 @@ def purge(
         taken = leases.take(session, name=PURGE_LEASE, holder=HOLDER, now=utcnow(), every=0, lease=PURGE_LEASE_SECONDS)
     if not taken:
         logger.warning("retention purge not started: another process is running it")
-        raise AlreadyRunningError(
-            "une purge de conservation est déjà en cours dans un autre processus : rien n'a été fait"
-        )
+        raise AlreadyRunningError("une purge est déjà en cours dans un autre processus : rien n'a été fait ici")
     error: str | None = None
     try:
         return _purge(settings, now=now, dry_run=False, notify=notify, notify_channels=notify_channels)

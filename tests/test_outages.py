@@ -40,15 +40,18 @@ from sqlalchemy.exc import OperationalError
 from websockets.typing import Origin
 
 from bot.background import Background, Job
+from bot.cli import main
 from bot.config import ROOT, Settings, get_settings
 from bot.errors import DatabaseUnavailableError
-from bot.privacy import months_before
+from bot.privacy import PURGE_LEASE, months_before
 from bot.rasa.channels.relay import Relay
 from bot.rasa.lock_store import AtomicRedisLockStore
 from bot.rasa.pending import RedisPending
 from bot.rasa.tracker_store import PrivacyTrackerStore
 from bot.serve import prepare_database, running_assistant
 from bot.store import conversations, retention
+from bot.store import jobs as leases
+from bot.store.models import utcnow
 from bot.store.session import database_failure, get_engine, session_scope
 from bot.texts import widget_texts
 from tests.bot.rasa.test_tracker_store import EMAIL, NAME, SENDER, first_message, rows
@@ -450,3 +453,19 @@ def test_the_web_apps_jobs_say_once_that_postgresql_is_away_and_run_when_it_is_b
         asyncio.run(background.run_due())  # due at once, not an hour later
         assert [url] == CALLS and "scheduled jobs: the database answers again" in caplog.text
         get_engine(url).dispose()
+
+
+def test_a_purge_started_while_another_runs_does_nothing_and_says_so(
+    database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database)
+    monkeypatch.setenv("TRACKER_STORE_URL", database)
+    get_settings.cache_clear()
+    with session_scope(database) as session:  # another machine's purge, under way
+        leases.ensure(session, [PURGE_LEASE])
+        assert leases.take(session, name=PURGE_LEASE, holder="other", now=utcnow(), every=0, lease=3600)
+    assert main(["privacy", "purge"]) == 2
+    assert "une purge est déjà en cours dans un autre processus" in capsys.readouterr().err
+    assert main(["privacy", "purge", "--dry-run"]) == 0  # a dry run changes nothing: it needs no lease
+    get_settings.cache_clear()
+    get_engine(database).dispose()
