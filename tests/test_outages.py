@@ -7,7 +7,8 @@ Each piece that keeps shared state is taken down under load it would meet: the l
 people said before consenting, the tracker store, the application database of the actions, the
 chat bubble's relay. Each one fails loudly while its server is away (an error the channel turns
 into a polite apology, a log line naming no one) and serves again as soon as the server is back,
-never by falling back on one process's memory.
+never by falling back on one process's memory. Last, the work that must happen once (a due
+scheduled job, the retention purge) is raced by real processes on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from rasa.core.lock_store import LockError
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import text
 from sqlalchemy import text as sql
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -57,11 +57,12 @@ from bot.texts import widget_texts
 from tests.bot.rasa.test_tracker_store import EMAIL, NAME, SENDER, first_message, rows
 from tests.bot.test_privacy import NOW, add_volunteer
 from tests.bot.test_scheduled_jobs import CALLS
-from tests.conftest import free_port, fresh_postgres, require_service, settings_for
+from tests.conftest import POSTGRES_ADMIN_URL, free_port, fresh_postgres, require_service, settings_for
 from tests.support.own_redis import OwnRedis
 from tests.support.tcp_proxy import TcpProxy
 
-POSTGRES = ("127.0.0.1", 5432)
+_SERVER = make_url(POSTGRES_ADMIN_URL)
+POSTGRES = (_SERVER.host or "127.0.0.1", _SERVER.port or 5432)  # the proxies pass connections on to it
 
 
 @pytest.fixture()
@@ -212,7 +213,7 @@ def test_the_application_database_fails_each_unit_of_work_while_away_and_serves_
 
         def count() -> int:
             with session_scope(url) as session:
-                return int(session.execute(text("SELECT count(*) FROM volunteers")).scalar_one())
+                return int(session.execute(sql("SELECT count(*) FROM volunteers")).scalar_one())
 
         assert count() == 0
         proxy.cut()
