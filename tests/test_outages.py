@@ -34,6 +34,7 @@ from rasa.core.lock_store import LockError
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import event as sa_event
 from sqlalchemy import text as sql
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -470,3 +471,29 @@ def test_a_purge_started_while_another_runs_does_nothing_and_says_so(
     assert main(["privacy", "purge", "--dry-run"]) == 0  # a dry run changes nothing: it needs no lease
     get_settings.cache_clear()
     get_engine(database).dispose()
+
+
+def test_a_turn_whose_commit_fails_leaves_nothing_of_it_aside(
+    own_redis: OwnRedis, database: str, domain: Domain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What is kept aside before the commit is taken back when the commit fails (the connection lost at that moment)."""
+    monkeypatch.setenv("DATABASE_URL", database)
+    monkeypatch.setattr("bot.rasa.tracker_store.RETRY_PAUSES", (0.01,))
+    get_settings.cache_clear()
+    own_redis.start()
+    store = PrivacyTrackerStore(domain=domain, host=database, dialect="postgresql", pending_url=own_redis.url)
+    first_message(store, domain)
+    kept = store.pending.get(SENDER)
+    tracker = asyncio.run(store.retrieve(SENDER))
+    tracker.update(UserUttered("Je m'appelle Paul", {"name": "inform", "confidence": 0.9}, input_channel="rest"))
+
+    def lost(session: object) -> None:
+        raise OperationalError("COMMIT", {}, ConnectionResetError())
+
+    sa_event.listen(store.sessionmaker, "before_commit", lost)
+    with pytest.raises(DatabaseUnavailableError):
+        asyncio.run(store.save(tracker))
+    sa_event.remove(store.sessionmaker, "before_commit", lost)
+    assert store.pending.get(SENDER) == kept  # only what was stored
+    store.engine.dispose()
+    get_settings.cache_clear()
