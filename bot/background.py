@@ -37,7 +37,7 @@ from datetime import datetime
 from bot.config import Settings
 from bot.store import jobs as leases
 from bot.store.models import utcnow
-from bot.store.session import session_scope
+from bot.store.session import database_failure, session_scope
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +124,7 @@ class Background:
         self.jobs = JOBS if jobs is None else jobs
         self.last_try: dict[str, float] = {}
         self.ensured: set[str] = set()  # jobs whose lease row this process knows exists
+        self.database_down = False  # the last job could not be started: the outage is logged once
         self.wake = asyncio.Event()
 
     async def run_due(self) -> None:
@@ -137,7 +138,17 @@ class Background:
                 await asyncio.to_thread(run_job, self.settings, job, ensure=job.name not in self.ensured)
                 self.ensured.add(job.name)
             except Exception as error:  # noqa: BLE001 (the database is down: the next turn tries again)
-                logger.warning("scheduled job %r not started: %s", job.name, type(error).__name__)
+                if not self.database_down:  # once per outage, not once per job every few seconds
+                    logger.warning(
+                        "scheduled jobs not started: the database is %s (%s); tried again every %d s",
+                        database_failure(error) or "failing", type(error).__name__, self.settings.background_seconds,
+                    )  # fmt: skip
+                self.database_down = True
+                del self.last_try[job.name]  # not run: due again at the next turn, not a period later
+                return  # the other jobs would meet the same database
+            if self.database_down:
+                logger.info("scheduled jobs: the database answers again")
+                self.database_down = False
 
     async def loop(self) -> None:
         """Run the due jobs every ``BACKGROUND_SECONDS``, or sooner when :meth:`poke` is called."""

@@ -43,3 +43,7 @@ class DatabaseUnavailableError(BotError):
     def __init__(self, kind: str) -> None:
         super().__init__(f"the database is {kind}")
         self.kind = kind
+
+
+class AlreadyRunningError(BotError):
+    """Work that must run once at a time (the retention purge) is running in another process."""

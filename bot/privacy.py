@@ -19,12 +19,14 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.errors import BotError, NotFoundError
+from bot.errors import AlreadyRunningError, BotError, NotFoundError
 from bot.store import conversations, models, outbox, retention
+from bot.store import jobs as leases
 from bot.store import nudges as nudge_store
 from bot.store import takeovers as takeover_store
 from bot.store import volunteers as volunteer_store
 from bot.store.leads import record_audit
+from bot.store.models import utcnow
 from bot.store.session import get_engine, session_scope, wipe_deleted_rows
 
 logger = logging.getLogger(__name__)
@@ -35,6 +37,9 @@ PUSH_CHANNELS = frozenset({"telegram"})
 # once when open, else in its history when reopened. The REST channel reaches nobody.
 CONVERSATION_CHANNELS = PUSH_CHANNELS | {"web"}
 RETENTION_NOTICE_INTENT = "retention_notice"
+# The purge's lease in job_leases (bot.store.jobs): one purge at a time; a holder that died frees it after this.
+PURGE_LEASE = "retention purge"
+PURGE_LEASE_SECONDS = 3600.0
 # The tables an erasure deletes from: the volunteer's own and every table that refers to it.
 _VOLUNTEERS = models.Volunteer.__table__
 PERSON_TABLES = (
@@ -152,7 +157,39 @@ def purge(
 
     Also deletes conversations and contact requests of people without a profile that are
     older than the retention period. With ``dry_run``, lists what would happen and changes nothing.
+    Once at a time across processes and machines (the lease ``retention purge`` in ``job_leases``):
+    two purges at once would both send the notice; the second raises :class:`AlreadyRunningError`.
     """
+    if dry_run:
+        return _purge(settings, now=now, dry_run=True, notify=notify, notify_channels=notify_channels)
+    from bot.background import HOLDER
+
+    with session_scope(settings.database_url) as session:
+        leases.ensure(session, [PURGE_LEASE])
+        taken = leases.take(session, name=PURGE_LEASE, holder=HOLDER, now=utcnow(), every=0, lease=PURGE_LEASE_SECONDS)
+    if not taken:
+        logger.warning("retention purge not started: another process is running it")
+        raise AlreadyRunningError("une purge est déjà en cours dans un autre processus : rien n'a été fait ici")
+    error: str | None = None
+    try:
+        return _purge(settings, now=now, dry_run=False, notify=notify, notify_channels=notify_channels)
+    except Exception as failure:
+        error = type(failure).__name__
+        raise
+    finally:
+        with session_scope(settings.database_url) as session:
+            leases.release(session, name=PURGE_LEASE, holder=HOLDER, now=utcnow(), error=error)
+
+
+def _purge(
+    settings: Settings,
+    *,
+    now: datetime | None,
+    dry_run: bool,
+    notify: Notifier,
+    notify_channels: Collection[str],
+) -> RetentionReport:
+    """:func:`purge`'s work, once its lease is held (or for a dry run)."""
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     cutoff = months_before(now, settings.retention_months)
     notice_cutoff = cutoff + timedelta(days=settings.retention_notice_days)

@@ -132,6 +132,7 @@ class AtomicRedisLockStore(LockStore):
             host=host, port=int(port), db=int(db), password=password, socket_timeout=SOCKET_TIMEOUT_SECONDS
         )
         self.prefix = key_prefix
+        self._failing = False  # Redis unreachable at the last ticket: the outage is logged once
         self._issue = self.red.register_script(_ISSUE)
         self._turn = self.red.register_script(_TURN)
         self._release = self.red.register_script(_RELEASE)
@@ -154,9 +155,20 @@ class AtomicRedisLockStore(LockStore):
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         """A new ticket for the conversation, atomically."""
         try:
-            return int(self._issue(keys=self._keys(conversation_id), args=[max(1, int(lock_lifetime * 1000))]))
+            number = int(self._issue(keys=self._keys(conversation_id), args=[max(1, int(lock_lifetime * 1000))]))
         except Exception as error:
+            if not self._failing:  # once per outage: every turn meanwhile is refused the same way
+                logger.error(
+                    "conversation locks: Redis unreachable (%s): every turn is refused with the channel's apology "
+                    "until it answers again",
+                    type(error).__name__,
+                )
+            self._failing = True
             raise LockError(f"Error while acquiring lock: {type(error).__name__}") from error
+        if self._failing:
+            logger.info("conversation locks: Redis reachable again, turns are served")
+            self._failing = False
+        return number
 
     def is_my_turn(self, conversation_id: str, ticket: int) -> bool:
         """Whether ``ticket`` is the first unexpired one; LockError when it expired while waiting."""

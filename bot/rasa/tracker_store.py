@@ -38,8 +38,10 @@ When the database fails, a turn is stored whole or not at all, and the volunteer
   events committed just before the connection died are not written twice. PostgreSQL
   connections lost between turns are replaced before use (``pool_pre_ping``).
 - What still fails raises :class:`bot.errors.DatabaseUnavailableError`, logged in one line
-  (the conversation's pseudonym, "locked", "full" or "unreachable"), and what this process
-  remembers of an unconsented conversation changes only once a save is committed.
+  (the conversation's pseudonym, "locked", "full" or "unreachable"). What is kept aside of an
+  unconsented conversation is written just before the commit and taken back if the commit
+  fails; when the Redis that keeps it (``REDIS_URL``) is unreachable, the read or the save
+  fails whole with a log line saying so, never falling back on this process's memory.
 - Rasa's agent wraps every tracker store in its ``FailSafeTrackerStore``, which hides such a
   failure: a conversation it could not read is handled as a new one (consent and profile
   forgotten for the turn, its events then written after the stored ones), a turn it could
@@ -188,12 +190,21 @@ class PrivacyTrackerStore(SQLTrackerStore):
             self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         self._statements = _event_statements(self.SQLEvent.__table__)
+        # Rasa creates its table once, at start-up, and goes on without it if the database is away then
+        # ("Could not create tables"): every turn would fail until a restart. Created at the first turn instead.
+        self._tables_ready = self._create_tables()
         # the original events of unconsented conversations: this process's memory, or Redis (bot.rasa.pending)
         self.pending = pending_store(pending_url or None)
         if isinstance(self.pending, RedisPending):
             persisted = self.pending.persistence()
             logger.info("what people say before consenting is kept aside in Redis, for 2 hours at most")
-            if persisted:
+            if any(found.startswith("unknown: ") and "CONFIG" not in found for found in persisted):
+                logger.warning(
+                    "Redis (REDIS_URL) unreachable at start-up (%s): turns are refused with the channel's apology "
+                    "until it answers; its persistence is not checked",
+                    ", ".join(persisted),
+                )
+            elif persisted:
                 logger.warning(
                     "Redis keeps copies on disk (%s): what people say before consenting may reach its dump "
                     "files; run the Redis of REDIS_URL without persistence (docs/architecture.md)",
@@ -290,12 +301,25 @@ class PrivacyTrackerStore(SQLTrackerStore):
                     session.execute(insert, row).inserted_primary_key[0]: json.dumps(data)
                     for row, (_, data) in zip(rows, new_events, strict=True)
                 }
-            session.commit()
+                # Kept aside before the commit: when Redis is away the turn is rolled back whole, rather
+                # than stored redacted with what the person said lost.
+                self.pending.remember(tracker.sender_id, originals)
+            try:
+                session.commit()
+            except BaseException:
+                self._unremember(tracker.sender_id, originals)
+                raise
         if keep or (tracker.get_slot("consent") == "refused" and _refused_now(serialised)):
             self.forget_pending(tracker.sender_id)
-        else:
-            self.pending.remember(tracker.sender_id, originals)
         return _Written(serialised, consented=keep)
+
+    def _unremember(self, sender_id: str, originals: dict[int, str]) -> None:
+        """Drop the originals of a turn whose commit failed: their row ids were never stored (SQLite reuses them)."""
+        if not originals:
+            return
+        with contextlib.suppress(Exception):  # Redis away too: PostgreSQL never reuses an id, reads drop it
+            kept = self.pending.get(sender_id)
+            self.pending.replace(sender_id, {row_id: data for row_id, data in kept.items() if row_id not in originals})
 
     async def _retrying(self, doing: str, sender_id: str, attempt: Callable[[], Awaitable[Result]]) -> Result:
         """``attempt`` (one transaction), tried again after a lock or a lost connection; then DatabaseUnavailableError.
@@ -305,7 +329,15 @@ class PrivacyTrackerStore(SQLTrackerStore):
         """
         for pause in (*RETRY_PAUSES, None):
             try:
+                if not self._tables_ready:
+                    self._tables_ready = await asyncio.to_thread(self._create_tables)
                 return await attempt()
+            except _redis_errors() as error:
+                logger.error(
+                    "conversation %s not %s: Redis (REDIS_URL) unreachable (%s); the volunteer is asked to try again",
+                    pseudonym(sender_id), doing, type(error).__name__,
+                )  # fmt: skip
+                raise
             except SQLAlchemyError as error:
                 kind = database_failure(error) or FAILING
                 if pause is None or kind not in TRANSIENT:
@@ -318,6 +350,17 @@ class PrivacyTrackerStore(SQLTrackerStore):
                     logger.info("conversation %s not %s yet: the database is %s", pseudonym(sender_id), doing, kind)
             await asyncio.sleep(pause)
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _create_tables(self) -> bool:
+        """Create Rasa's events table if it is missing; False when the database cannot be reached yet."""
+        try:
+            self.Base.metadata.create_all(self.engine)
+        except SQLAlchemyError as error:
+            logger.warning(
+                "the conversations' table is not checked yet: %s (%s)", database_failure(error), type(error).__name__
+            )
+            return False
+        return True
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterable[Event]:
         """The tracker's events of the latest session that are not stored yet (as Rasa counts them).
@@ -432,6 +475,13 @@ def _record_activity(channel: str, sender_id: str) -> None:
             "could not record the activity of conversation %s: %s (%s)",
             pseudonym(sender_id), database_failure(error) or "failed", type(error).__name__,
         )  # fmt: skip
+
+
+def _redis_errors() -> tuple[type[Exception], ...]:
+    """Redis's errors (what people said before consenting is kept there with REDIS_URL)."""
+    import redis
+
+    return (redis.RedisError,)
 
 
 def _pass_on(error: Exception) -> None:
