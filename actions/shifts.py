@@ -180,7 +180,7 @@ def _tell_cancellation(
         settings = get_settings()
         held = {s.when for s in signups.my_shifts(settings, channel=channel_of(tracker), sender_id=tracker.sender_id)}
         others = signups.shift_choices(settings, mission_id=shift.mission_id, skip_labels={shift.when, *held})
-        if others is not None and others.shifts:
+        if others is not None and others.shifts:  # a date typed next is read against these (data/rules/shifts.yml)
             return _offer(dispatcher, others, "utter_other_dates_after_cancel")
     elif result.status == "too_late" and shift is not None:
         contact = f" ({result.contact})" if result.contact else ""
@@ -189,7 +189,7 @@ def _tell_cancellation(
         dispatcher.utter_message(response="utter_cancel_already")
     else:
         dispatcher.utter_message(response="utter_cancel_unknown")
-    return []
+    return [SlotSet(OFFERED, None)]  # no dates offered now: a date typed next is not read against older ones
 
 
 def _names_an_offered_date(tracker: Tracker, mine: list[signups.MyShift]) -> bool:
@@ -273,7 +273,7 @@ class ActionCancelSignupAnswer(Action):
             )
             return [*_tell_cancellation(dispatcher, tracker, result), SlotSet(PENDING, None)]
         dispatcher.utter_message(response="utter_signup_kept")
-        return [SlotSet(PENDING, None)]
+        return [SlotSet(PENDING, None), SlotSet(OFFERED, None)]
 
 
 class ActionShiftCancelled(Action):
