@@ -167,6 +167,8 @@ LAST_YEAR = NOW.date().replace(year=NOW.year - 1)
         ("l'an dernier", "inform", "utter_ask_attestation_name"),
         ("depuis le début", "nlu_fallback", "utter_ask_attestation_name"),
         ("cette année", "inform", "utter_attestation_no_hours_in_period"),
+        ("cette année", "out_of_scope", "utter_attestation_no_hours_in_period"),  # as the classifier hears it
+        ("il fait beau chez vous ?", "out_of_scope", "utter_ask_attestation_period"),
         ("euh je sais pas", "nlu_fallback", "utter_ask_attestation_period"),
     ],
 )

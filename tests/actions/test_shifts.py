@@ -437,6 +437,10 @@ def test_a_date_typed_while_offered_signs_up_or_offers_them_again(mission: list[
     assert dispatcher.messages[0]["buttons"][-1]["payload"] == "/no_shift_fits"
     events, dispatcher = run(shifts.ActionChooseShift(), "je préfère les après-midi", slots=offered)
     assert said(dispatcher) == [] and events[-1]["name"] == "action_show_summary"  # a profile fact, read as one
+    events, dispatcher = run(shifts.ActionChooseShift(), "hmm bof", intent="nlu_fallback", slots=offered)
+    assert said(dispatcher) == ["utter_ask_rephrase"] and slots_of(events) == {}  # the dates can still be named
+    _, dispatcher = run(shifts.ActionChooseShift(), "samedi 19 alors", intent="nlu_fallback", slots=offered)
+    assert said(dispatcher)[0] == "utter_shift_booked" and _taken(app_database, mission[1]) == 1
 
 
 @pytest.mark.parametrize(
@@ -455,6 +459,23 @@ def test_a_date_read_as_a_cancellation_while_dates_are_offered(
 ) -> None:
     _volunteer(app_database)
     events, _ = run(shifts.ActionCancelSignup(), text, intent="cancel_signup", slots={"offered_mission": "M1"})
+    assert (events[-1].get("name") == "action_choose_shift") is chosen
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "chosen"),
+    [
+        ("plutôt le 19", "sign_up", True),  # heard as a sign-up, names one offered date
+        ("je m'inscris pour samedi 19", "sign_up", True),
+        ("je veux m'inscrire samedi", "sign_up", False),  # two Saturdays offered: the dates again
+        ("samedi 19 je dois apporter quoi ?", "shift_practical", False),  # a question, not a choice
+    ],
+)
+def test_a_date_heard_as_a_sign_up_while_dates_are_offered_chooses_it(
+    mission: list[int], app_database: str, text: str, intent: str, chosen: bool
+) -> None:
+    _volunteer(app_database)
+    events, _ = run(shifts.ActionOfferShifts(), text, intent=intent, slots={"offered_mission": "M1"})
     assert (events[-1].get("name") == "action_choose_shift") is chosen
 
 
