@@ -603,6 +603,7 @@ def test_dates_in_words_hours_to_check_and_a_practical_question_in_the_profile(c
     shifts |= _add_shifts(cycle, {"léa": ShiftPlan(clock_time(11), clock_time(13), places=2, on=date(2027, 3, 22))})
     assert signups.book(settings, shift_id=shifts["léa"], channel="telegram", sender_id=str(LEA_CHAT)).status == "ok"
     lea = TelegramPerson(cycle.standin, settings.rasa_port, LEA_CHAT)
+    assert "Léa" in _joined(lea.say("bonjour"))  # a conversation is only ever pushed to once it exists
     clock.move_to(_local(date(2027, 3, 22), 13) + timedelta(minutes=settings.checkin_delay_minutes + 1))
     sent_before = len(lea.messages())
     assert run_due_jobs(settings)["check-ins after shifts"] == "ran"
