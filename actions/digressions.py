@@ -11,6 +11,7 @@ DIGRESSIONS = frozenset(
         "faq_accessibility", "faq_background_check", "faq_stop_anytime", "bot_challenge", "out_of_scope",
         "other_language",
         "stop", "goodbye", "start_over", "human_handoff", "show_my_data", "delete_my_data", "show_missions",
+        "shift_practical",  # parking, being late, coming with someone (issue 18)
         "unfinished_profile_nudge", "stop_nudges",  # re-engagement (issue 18, part D)
         # said first by the application (data/rules/injected.yml)
         "shift_reminder", "shift_reminder_followup", "shift_checkin", "shift_cancelled", "yearly_summary",

@@ -288,7 +288,12 @@ def _finish(dispatcher: CollectingDispatcher, tracker: Tracker, comment: str | N
         get_settings(), signup_id=signup_id, channel=channel_of(tracker), sender_id=tracker.sender_id,
         minutes=minutes, rating=_int(tracker.get_slot(RATING)), comment=comment,
     )  # fmt: skip
-    if result.status == "ok":
+    if result.status == "ok" and result.counted_minutes is not None:  # well over the planned length: staff check
+        dispatcher.utter_message(
+            response="utter_checkin_thanks_to_check", hours=say_minutes(minutes),
+            counted=say_minutes(result.counted_minutes),
+        )  # fmt: skip
+    elif result.status == "ok":
         dispatcher.utter_message(response="utter_checkin_thanks", hours=say_minutes(minutes))
     elif result.status == "invalid":  # more than 24 hours that day with the person's other hours: asked again
         dispatcher.utter_message(response="utter_checkin_duration_out_of_range")
@@ -336,8 +341,16 @@ class ActionOfferAttestation(Action):
         return "action_offer_attestation"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        minutes = reminders.recorded_minutes(get_settings(), channel=channel_of(tracker), sender_id=tracker.sender_id)
-        if minutes > 0:
+        settings, channel = get_settings(), channel_of(tracker)
+        minutes = reminders.recorded_minutes(settings, channel=channel, sender_id=tracker.sender_id)
+        if minutes <= 0:
+            return []
+        pending = reminders.minutes_to_check(settings, channel=channel, sender_id=tracker.sender_id)
+        if pending > 0:  # said apart: the attestation counts them only once staff accept them
+            dispatcher.utter_message(
+                response="utter_offer_attestation_to_check", hours=say_minutes(minutes), pending=say_minutes(pending)
+            )
+        else:
             dispatcher.utter_message(response="utter_offer_attestation", hours=say_minutes(minutes))
         return []
 
@@ -379,16 +392,19 @@ def _attestation(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) 
     if name is None:
         dispatcher.utter_message(response="utter_attestation_name_invalid")
         return _asked("attestation_name")
+    settings, channel, period = get_settings(), channel_of(tracker), str(tracker.get_slot(PERIOD) or "this_year")
     offer = reminders.attestation_link(
-        get_settings(), channel=channel_of(tracker), sender_id=tracker.sender_id,
-        period=str(tracker.get_slot(PERIOD) or "this_year"), full_name=name,
-    )  # fmt: skip
+        settings, channel=channel, sender_id=tracker.sender_id, period=period, full_name=name
+    )
     if offer is None:
         dispatcher.utter_message(response="utter_attestation_no_profile")
     elif offer.url is None:
         dispatcher.utter_message(response="utter_attestation_no_hours")
     else:
         dispatcher.utter_message(response="utter_attestation_link", url=offer.url, expires=offer.expires)
+        pending = reminders.minutes_to_check(settings, channel=channel, sender_id=tracker.sender_id, period=period)
+        if pending > 0:  # the PDF counts the planned length of those lines: say so rather than let it surprise
+            dispatcher.utter_message(response="utter_attestation_hours_to_check", pending=say_minutes(pending))
     return _ended()
 
 

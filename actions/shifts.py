@@ -60,7 +60,8 @@ class ActionOfferShifts(Action):
     """A sign-up, with the button (``/sign_up{"mission_id"}``) or in words: the next dates with places left.
 
     Typed without a mission ("je voudrais m'inscrire pour samedi"), the dates of the missions last
-    proposed are offered, or the missions themselves. Someone without a profile is led to it: the
+    proposed are offered, or the missions themselves; while dates are offered, words that name one of
+    them ("plutôt le 26", often heard as a sign-up) choose it. Someone without a profile is led to it: the
     consent question comes at once (its "oui" starts the profile, data/rules/consent.yml).
     """
 
@@ -79,6 +80,10 @@ class ActionOfferShifts(Action):
             return [*events, SlotSet("mission_id", None)]
         response = "utter_choose_shift"
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if not mission_id and intent == "sign_up" and _names_an_offered_date(tracker, []):
+            # "plutôt le 26" typed while the dates are offered, heard as a sign-up: that date is chosen, read
+            # as a date typed and heard as such (data/rules/shifts.yml) is
+            return [FollowupAction("action_choose_shift")]
         if not mission_id and intent != "sign_up" and tracker.get_slot(OFFERED):
             # after a question asked while the dates were offered (data/rules/shifts.yml): the same dates again
             mission_id, response = tracker.get_slot(OFFERED), "utter_choose_shift_again"
@@ -115,10 +120,14 @@ class ActionChooseShift(Action):
         settings = get_settings()
         shift_id = _int(_entity(tracker, "shift_id"))
         if shift_id is None:  # a date answered in words while the dates are offered ("demain matin ça m'irait")
+            intent = (tracker.latest_message.get("intent") or {}).get("name")
             offered = tracker.get_slot(OFFERED)
             choices = signups.shift_choices(settings, mission_id=str(offered)) if offered else None
             text = tracker.latest_message.get("text") or ""
             named = signups.pick_offered(choices.shifts, text, today=signups.today_in(settings)) if choices else None
+            if named is None and intent == "nlu_fallback":  # nothing sure and no day named: asked to rephrase
+                dispatcher.utter_message(response="utter_ask_rephrase")
+                return []
             if named is None:  # no date offered, or no day named: a profile fact, read as it is anywhere else
                 return [SlotSet(OFFERED, None), FollowupAction("action_show_summary")]
             if len(named) != 1:  # a day none or several of the dates fall on: the dates again, with the way out
@@ -180,7 +189,7 @@ def _tell_cancellation(
         settings = get_settings()
         held = {s.when for s in signups.my_shifts(settings, channel=channel_of(tracker), sender_id=tracker.sender_id)}
         others = signups.shift_choices(settings, mission_id=shift.mission_id, skip_labels={shift.when, *held})
-        if others is not None and others.shifts:
+        if others is not None and others.shifts:  # a date typed next is read against these (data/rules/shifts.yml)
             return _offer(dispatcher, others, "utter_other_dates_after_cancel")
     elif result.status == "too_late" and shift is not None:
         contact = f" ({result.contact})" if result.contact else ""
@@ -189,7 +198,7 @@ def _tell_cancellation(
         dispatcher.utter_message(response="utter_cancel_already")
     else:
         dispatcher.utter_message(response="utter_cancel_unknown")
-    return []
+    return [SlotSet(OFFERED, None)]  # no dates offered now: a date typed next is not read against older ones
 
 
 def _names_an_offered_date(tracker: Tracker, mine: list[signups.MyShift]) -> bool:
@@ -273,7 +282,7 @@ class ActionCancelSignupAnswer(Action):
             )
             return [*_tell_cancellation(dispatcher, tracker, result), SlotSet(PENDING, None)]
         dispatcher.utter_message(response="utter_signup_kept")
-        return [SlotSet(PENDING, None)]
+        return [SlotSet(PENDING, None), SlotSet(OFFERED, None)]
 
 
 class ActionShiftCancelled(Action):

@@ -261,8 +261,11 @@ def purge_expired_links(settings: Settings, *, now: datetime | None = None) -> i
 # --------------------------------------------------------------------------- Compte d'engagement citoyen
 
 
-def cec_summary(settings: Settings, *, minutes: int, year: int) -> str:
+def cec_summary(settings: Settings, *, minutes: int, year: int, pending: int = 0) -> str:
     """The year's hours with the association and what they mean for the Compte d'engagement citoyen, in French.
+
+    ``minutes`` are the hours as attestations count them; ``pending``, hours declared beyond them that
+    staff have still to check, are said apart and count for nothing until accepted.
 
     Rules (code du travail, art. L5151-7 and following, D5151-14; docs/attestations.md cites the sources):
     CEC_HOURS_TOTAL hours of associative volunteering in the calendar year, in one or several
@@ -276,6 +279,11 @@ def cec_summary(settings: Settings, *, minutes: int, year: int) -> str:
         first = f"En {year}, vous n'avez pas d'heures de bénévolat enregistrées avec {name}."
     else:
         first = f"En {year}, vous avez fait {say_hours(done)} de bénévolat avec {name}."
+    if pending > 0:
+        first += (
+            f" L'équipe doit encore vérifier un complément de {say_hours(pending)} que vous avez déclaré : "
+            "il sera compté une fois validé."
+        )
     rule = (
         f"Le Compte d'engagement citoyen (CEC) demande au moins {total} heures de bénévolat dans l'année, "
         f"dans une ou plusieurs associations, dont au moins {one} heures dans la même association."

@@ -339,10 +339,12 @@ def send_checkins(settings: Settings, *, now: datetime | None = None, trigger: T
 
 
 def volunteers_with_hours(session: Session, *, year: int) -> list[tuple[int, int]]:
-    """(volunteer id, minutes) of everyone with hours in ``year``, one query."""
+    """(volunteer id, minutes as attestations count them) of everyone with hours in ``year``, one query."""
+    from bot.store import hours as hours_store
+
     entry = models.HoursEntry
     rows = session.execute(
-        select(entry.volunteer_id, func.sum(entry.minutes))
+        select(entry.volunteer_id, func.sum(hours_store.counted()))
         .where(entry.day >= date(year, 1, 1), entry.day <= date(year, 12, 31))
         .group_by(entry.volunteer_id)
         .order_by(entry.volunteer_id)
@@ -358,6 +360,7 @@ def send_yearly_summaries(settings: Settings, *, now: datetime | None = None, tr
         return 0
     year = today.year - 1
     from bot.attestations import cec_summary
+    from bot.store import hours as hours_store
 
     with session_scope(settings.database_url) as session:
         people = volunteers_with_hours(session, year=year)
@@ -369,11 +372,14 @@ def send_yearly_summaries(settings: Settings, *, now: datetime | None = None, tr
                 continue
             if volunteer.email:
                 template = _emails(settings.association_dir)["yearly_summary"]
+                pending = hours_store.pending_between(
+                    session, volunteer_id=volunteer_id, start=date(year, 1, 1), end=date(year, 12, 31)
+                )
                 fields = {
                     "first_name": outbox.first_name_of(volunteer_id),
                     "year": year,
                     "association": settings.association_name,
-                    "summary": cec_summary(settings, minutes=minutes, year=year),
+                    "summary": cec_summary(settings, minutes=minutes, year=year, pending=pending),
                 }
                 outbox.queue_to_volunteer(
                     session,
@@ -482,6 +488,9 @@ class CheckinResult:
 
     status: str
     view: SignupView | None = None
+    # Set when the hours declared are well over the shift's length and wait for staff ("à vérifier"):
+    # what attestations count meanwhile (the planned length).
+    counted_minutes: int | None = None
 
 
 def finish_checkin(
@@ -528,7 +537,7 @@ def finish_checkin(
             )
         )
         logger.info("check-in of signup %s recorded (%s)", signup_id, "present" if minutes else "absent")
-        return CheckinResult("no_show" if minutes is None else "ok", view)
+        return CheckinResult("no_show" if minutes is None else "ok", view, outcome.counted_minutes)
 
 
 def checkin_state(
@@ -627,8 +636,23 @@ def has_profile(settings: Settings, *, channel: str, sender_id: str) -> bool:
 def recorded_minutes(
     settings: Settings, *, channel: str, sender_id: str, period: str | None = None, now: datetime | None = None
 ) -> int:
-    """The volunteering minutes recorded for this conversation's volunteer, in ``period`` (all when None); 0 without
-    a profile. The attestation checks it before asking for a full name: no name is asked for nothing."""
+    """The volunteering minutes recorded for this conversation's volunteer, in ``period`` (all when None), as
+    attestations count them; 0 without a profile. The attestation checks it before asking for a full name: no
+    name is asked for nothing."""
+    return _minutes_of(settings, channel=channel, sender_id=sender_id, period=period, now=now)[0]
+
+
+def minutes_to_check(
+    settings: Settings, *, channel: str, sender_id: str, period: str | None = None, now: datetime | None = None
+) -> int:
+    """The minutes declared in ``period`` (all when None) beyond what attestations count: lines staff will check."""
+    return _minutes_of(settings, channel=channel, sender_id=sender_id, period=period, now=now)[1]
+
+
+def _minutes_of(
+    settings: Settings, *, channel: str, sender_id: str, period: str | None, now: datetime | None
+) -> tuple[int, int]:
+    """(minutes counted, minutes waiting for staff) of this conversation's volunteer in ``period``."""
     from bot.store import hours as hours_store
 
     start, end = date.min, date.max
@@ -638,8 +662,11 @@ def recorded_minutes(
         volunteer = volunteer_store.find(session, channel=channel, sender_id=sender_id)
         volunteer = volunteer or volunteer_store.find_by_sender(session, sender_id=sender_id)
         if volunteer is None:
-            return 0
-        return hours_store.minutes_between(session, volunteer_id=volunteer.id, start=start, end=end)
+            return 0, 0
+        return (
+            hours_store.minutes_between(session, volunteer_id=volunteer.id, start=start, end=end),
+            hours_store.pending_between(session, volunteer_id=volunteer.id, start=start, end=end),
+        )
 
 
 def yearly_summary_text(settings: Settings, *, channel: str, sender_id: str, year: int) -> str | None:
@@ -652,7 +679,7 @@ def yearly_summary_text(settings: Settings, *, channel: str, sender_id: str, yea
         volunteer = volunteer or volunteer_store.find_by_sender(session, sender_id=sender_id)
         if volunteer is None:
             return None
-        minutes = hours_store.minutes_between(
-            session, volunteer_id=volunteer.id, start=date(year, 1, 1), end=date(year, 12, 31)
-        )
-    return cec_summary(settings, minutes=minutes, year=year)
+        start, end = date(year, 1, 1), date(year, 12, 31)
+        minutes = hours_store.minutes_between(session, volunteer_id=volunteer.id, start=start, end=end)
+        pending = hours_store.pending_between(session, volunteer_id=volunteer.id, start=start, end=end)
+    return cec_summary(settings, minutes=minutes, year=year, pending=pending)

@@ -524,3 +524,117 @@ def _play(cycle: Cycle, julie: TelegramPerson, marc: BubblePerson) -> None:
     clock.move_to(clock.now() + timedelta(hours=settings.attestation_link_hours, minutes=1))
     expired = requests.get(link.group(1), timeout=30)
     assert expired.status_code == 410 and "Lien expiré" in expired.text
+
+
+# --------------------------------------------------------------------------- the dates in words, a week later
+
+
+def _add_shifts(cycle: Cycle, plans: dict[str, ShiftPlan]) -> dict[str, int]:
+    """One-off shifts of the demo mission M001, by name."""
+    with session_scope(cycle.settings.database_url) as session:
+        return {
+            name: int(
+                shift_store.add_one_off(
+                    session, mission_id="M001", plan=plan, now=cycle.clock.now(), zone=cycle.settings.timezone
+                ).id
+            )
+            for name, plan in plans.items()
+        }
+
+
+NEXT_MONDAY = datetime(2027, 3, 22, 10, 0, tzinfo=PARIS)  # after the cycle above, before the change of time
+NINA_CHAT, LEA_CHAT, PAUL_CHAT = 731_002, 731_003, 731_004
+
+
+def test_dates_in_words_hours_to_check_and_a_practical_question_in_the_profile(cycle: Cycle) -> None:
+    """What a newcomer tries beyond the buttons, over Telegram's stand-in, on the real servers (issue 18).
+
+    Nina sees the missions twice (a mission with dates comes back), keeps a sign-up with "je garde",
+    then cancels it and types another of the dates offered; Léa declares far more hours than her
+    shift lasted and is told, without blame, that the team checks them, and her attestation (period
+    typed in words) says what it does not count yet; Paul asks where to park in the middle of the
+    profile and gets the answer, then the same question again.
+    """
+    settings, clock, url = cycle.settings, cycle.clock, cycle.settings.database_url
+    clock.move_to(NEXT_MONDAY)
+    plans = {
+        "thursday": ShiftPlan(clock_time(14), clock_time(16), places=3, on=date(2027, 3, 25)),
+        "friday": ShiftPlan(clock_time(10), clock_time(12), places=2, on=date(2027, 3, 26)),
+        "saturday": ShiftPlan(clock_time(9), clock_time(12), places=4, on=date(2027, 3, 27)),
+    }
+    shifts = _add_shifts(cycle, plans)
+    for chat, first_name in ((NINA_CHAT, "Nina"), (LEA_CHAT, "Léa")):
+        add_volunteer(
+            url, sender_id=str(chat), first_name=first_name, channel="telegram", skills=("logistics",),
+            availability=(TimeSlot("saturday", "morning"),), email=f"{first_name.lower()}.words@exemple.fr",
+        )  # fmt: skip
+    nina = TelegramPerson(cycle.standin, settings.rasa_port, NINA_CHAT)
+
+    # --- "voir les missions", twice: the mission with dates comes back, its dates in the reasons -----
+    first = _joined(nina.say("voir les missions"))
+    assert "Préparation des colis alimentaires" in first and "samedi 27 mars, 9 h–12 h" in first, first
+    again = _joined(nina.say("voir les missions"))
+    assert "Préparation des colis alimentaires" in again, again
+    dates = nina.tap("Ça m'intéresse")
+    assert "samedi 27 mars, 9 h–12 h (4 places)" in [title for message in dates for title, _ in message.buttons]
+    assert "C'est noté : samedi 27 mars, 9 h–12 h" in _joined(nina.tap("samedi 27 mars"))
+
+    # --- "je garde" at the cancellation's confirmation: nothing changes -----------------------------
+    asked = _joined(nina.say("je ne peux plus venir samedi"))
+    assert "Voulez-vous annuler votre inscription à « Préparation des colis alimentaires », samedi 27 mars" in asked
+    before = footprint(url)
+    assert "D'accord, je garde votre inscription." in _joined(nina.say("je garde"))
+    assert footprint(url) == before
+
+    # --- cancelled with a typed yes, then another of the dates offered typed in words -----------------
+    nina.say("je ne peux plus venir samedi")
+    cancelled = nina.say("oui")
+    assert "C'est annulé : Préparation des colis alimentaires, samedi 27 mars" in _joined(cancelled)
+    assert [title for title, _ in cancelled[-1].buttons][:2] == [
+        "jeudi 25 mars, 14 h–16 h (3 places)", "vendredi 26 mars, 10 h–12 h (2 places)",
+    ]  # fmt: skip
+    booked = _joined(nina.say("plutôt le 26"))
+    assert "C'est noté : vendredi 26 mars, 10 h–12 h, Préparation des colis alimentaires" in booked, booked
+    with session_scope(url) as session:
+        taken = {name: session.get(models.Shift, shift_id).taken for name, shift_id in shifts.items()}
+    assert taken == {"thursday": 0, "friday": 1, "saturday": 0}
+
+    # --- Léa's check-in: 5 hours for a 2-hour shift, kept, and said to be checked ---------------------
+    shifts |= _add_shifts(cycle, {"léa": ShiftPlan(clock_time(11), clock_time(13), places=2, on=date(2027, 3, 22))})
+    assert signups.book(settings, shift_id=shifts["léa"], channel="telegram", sender_id=str(LEA_CHAT)).status == "ok"
+    lea = TelegramPerson(cycle.standin, settings.rasa_port, LEA_CHAT)
+    assert "Léa" in _joined(lea.say("bonjour"))  # a conversation is only ever pushed to once it exists
+    clock.move_to(_local(date(2027, 3, 22), 13) + timedelta(minutes=settings.checkin_delay_minutes + 1))
+    sent_before = len(lea.messages())
+    assert run_due_jobs(settings)["check-ins after shifts"] == "ran"
+    (checkin,) = lea.settled(sent_before)
+    assert [title for title, _ in checkin.buttons] == ["Oui, 2 h", "Autre durée", "Je n'ai pas pu venir"]
+    assert "Combien de temps avez-vous fait ?" in _joined(lea.tap("Autre durée"))
+    assert "C'est noté : 5 h" in _joined(lea.say("5 heures"))
+    assert "Un commentaire pour l'équipe" in _joined(lea.say("4"))
+    thanks = _joined(lea.tap("Passer"))
+    assert "J'ai bien noté 5 h de bénévolat" in thanks and "l'équipe vérifiera ces heures" in thanks, thanks
+    assert "votre attestation compte 2 h pour ce créneau" in thanks
+    with session_scope(url) as session:
+        entry = session.scalars(
+            select(models.HoursEntry).join(models.Volunteer).where(models.Volunteer.first_name == "Léa")
+        ).one()
+        assert (entry.minutes, entry.counted_minutes) == (300, 120)
+
+    # --- her attestation, the period typed in words: the hours still to check are said apart ---------
+    assert "Pour quelle période ?" in _joined(lea.say("je voudrais une attestation"))
+    assert "Quel nom complet" in _joined(lea.say("cette année"))
+    offered = _joined(lea.say("Léa Durand"))
+    assert f"{cycle.web}/attestations/" in offered, offered
+    assert "Un complément de 3 h que vous avez déclaré est en cours de vérification" in offered
+
+    # --- Paul, in the middle of the profile: a practical question, then the same question again -------
+    paul = TelegramPerson(cycle.standin, settings.rasa_port, PAUL_CHAT)
+    paul.say("bonjour")
+    paul.say("je voudrais devenir bénévole")
+    assert "quel est votre prénom ?" in _joined(paul.say("oui"))
+    practical = paul.say("est-ce qu'il y a un parking près du local ?")
+    assert "le plus sûr est de demander à l'équipe de la mission" in practical[0].text, _joined(practical)
+    assert [title for title, _ in practical[0].buttons] == ["Parler à quelqu'un"]  # no shifts without a profile
+    assert practical[-1].text == "Pour commencer, quel est votre prénom ?"
+    assert "Quel âge avez-vous ?" in _joined(paul.say("Paul"))

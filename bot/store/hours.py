@@ -47,6 +47,8 @@ class Outcome:
 
     status: str
     entry_id: int | None = None
+    # Set when the hours declared are "à vérifier": what attestations count until staff accept them.
+    counted_minutes: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -122,7 +124,7 @@ def record_checkin_hours(
     session.flush()
     session.refresh(signup)
     logger.info("signup %s attended: %d minutes (entry %s)", signup_id, minutes, entry.id)
-    return Outcome(OK, entry.id)
+    return Outcome(OK, entry.id, entry.counted_minutes)
 
 
 def mark_no_show(session: Session, *, signup_id: int, now: datetime, staff_id: int | None = None) -> Outcome:
@@ -270,7 +272,7 @@ def delete(session: Session, *, entry_id: int, staff_id: int, volunteer_id: int 
 # --------------------------------------------------------------------------- reading
 
 
-def _counted() -> Any:
+def counted() -> Any:
     """The minutes a line counts for attestations: the planned length while it is "à vérifier"."""
     return func.coalesce(models.HoursEntry.counted_minutes, models.HoursEntry.minutes)
 
@@ -279,8 +281,19 @@ def minutes_between(session: Session, *, volunteer_id: int, start: date, end: da
     """Minutes of volunteering from ``start`` to ``end`` (both included), as attestations count them."""
     entry = models.HoursEntry
     total = session.scalar(
-        select(func.coalesce(func.sum(_counted()), 0)).where(
+        select(func.coalesce(func.sum(counted()), 0)).where(
             entry.volunteer_id == volunteer_id, entry.day >= start, entry.day <= end
+        )
+    )
+    return int(total or 0)
+
+
+def pending_between(session: Session, *, volunteer_id: int, start: date, end: date) -> int:
+    """Minutes declared from ``start`` to ``end`` that attestations do not count yet: lines "à vérifier"."""
+    entry = models.HoursEntry
+    total = session.scalar(
+        select(func.coalesce(func.sum(entry.minutes - entry.counted_minutes), 0)).where(
+            entry.volunteer_id == volunteer_id, entry.day >= start, entry.day <= end, entry.counted_minutes.is_not(None)
         )
     )
     return int(total or 0)
@@ -290,7 +303,7 @@ def missions_between(session: Session, *, volunteer_id: int, start: date, end: d
     """Minutes per mission title from ``start`` to ``end``, most hours first (the attestation's table)."""
     entry = models.HoursEntry
     rows = session.execute(
-        select(entry.mission_title, func.sum(_counted()))
+        select(entry.mission_title, func.sum(counted()))
         .where(entry.volunteer_id == volunteer_id, entry.day >= start, entry.day <= end)
         .group_by(entry.mission_title)
     ).all()
@@ -311,7 +324,7 @@ def by_year(session: Session, *, volunteer_id: int) -> list[tuple[int, int]]:
     """(year, minutes) of the volunteer's hours as attestations count them, latest year first."""
     entry = models.HoursEntry
     totals: dict[int, int] = defaultdict(int)
-    for day, minutes in session.execute(select(entry.day, _counted()).where(entry.volunteer_id == volunteer_id)):
+    for day, minutes in session.execute(select(entry.day, counted()).where(entry.volunteer_id == volunteer_id)):
         totals[day.year] += minutes
     return sorted(totals.items(), reverse=True)
 

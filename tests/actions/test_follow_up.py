@@ -167,6 +167,8 @@ LAST_YEAR = NOW.date().replace(year=NOW.year - 1)
         ("l'an dernier", "inform", "utter_ask_attestation_name"),
         ("depuis le début", "nlu_fallback", "utter_ask_attestation_name"),
         ("cette année", "inform", "utter_attestation_no_hours_in_period"),
+        ("cette année", "out_of_scope", "utter_attestation_no_hours_in_period"),  # as the classifier hears it
+        ("il fait beau chez vous ?", "out_of_scope", "utter_ask_attestation_period"),
         ("euh je sais pas", "nlu_fallback", "utter_ask_attestation_period"),
     ],
 )
@@ -234,6 +236,38 @@ def test_the_faq_on_attestations_offers_one_only_to_someone_with_hours(signup: i
     _, dispatcher = run(follow_up.ActionOfferAttestation(), intent="faq_attestation")
     assert said(dispatcher) == ["utter_offer_attestation"]
     assert dispatcher.messages[0]["hours"] == "3 h"
+
+
+def test_hours_well_over_the_shift_are_kept_said_to_be_checked_and_not_promised(signup: int, app_database: str) -> None:
+    """6 h declared for a 3 h shift (over its length + 1 h): thanked, told kindly that the team checks them, and
+    the attestation's offer, the attestation and the yearly summary count the planned 3 h until staff accept."""
+    events, _ = run(follow_up.ActionShiftCheckin(), intent="shift_checkin", entities={"signup_id": signup})
+    slots = slots_of(events)
+    slots.update(slots_of(run(follow_up.ActionFollowUpAnswer(), "6 heures", slots=slots)[0]))
+    slots.update(slots_of(run(follow_up.ActionFollowUpAnswer(), "5", slots=slots)[0]))
+    _, dispatcher = run(follow_up.ActionFollowUpAnswer(), "passer", slots=slots)
+    assert said(dispatcher) == ["utter_checkin_thanks_to_check"]
+    assert (dispatcher.messages[0]["hours"], dispatcher.messages[0]["counted"]) == ("6 h", "3 h")
+    with session_scope(app_database) as session:
+        entry = session.query(models.HoursEntry).one()
+        assert (entry.minutes, entry.counted_minutes) == (360, 180)  # kept as said, "à vérifier"
+
+    _, dispatcher = run(follow_up.ActionOfferAttestation(), intent="faq_attestation")
+    assert said(dispatcher) == ["utter_offer_attestation_to_check"]
+    assert (dispatcher.messages[0]["hours"], dispatcher.messages[0]["pending"]) == ("3 h", "3 h")
+    slots = {"follow_up_step": "attestation_name", "follow_up_pending": True, "attestation_period": "this_year"}
+    _, dispatcher = run(follow_up.ActionFollowUpAnswer(), "Julie Martin", slots=slots)
+    assert said(dispatcher) == ["utter_attestation_link", "utter_attestation_hours_to_check"]
+    assert dispatcher.messages[1]["pending"] == "3 h"
+    _, dispatcher = run(follow_up.ActionYearlySummary(), intent="yearly_summary", entities={"year": 2026})
+    summary = dispatcher.messages[0]["summary"]
+    assert "vous avez fait 3 heures de bénévolat" in summary
+    assert "L'équipe doit encore vérifier un complément de 3 heures que vous avez déclaré" in summary
+
+    with session_scope(app_database) as session:  # once staff accept the line, nothing is said apart any more
+        session.query(models.HoursEntry).one().counted_minutes = None
+    _, dispatcher = run(follow_up.ActionOfferAttestation(), intent="faq_attestation")
+    assert said(dispatcher) == ["utter_offer_attestation"] and dispatcher.messages[0]["hours"] == "6 h"
 
 
 def test_a_short_answer_read_as_another_request_is_still_the_answer(signup: int) -> None:

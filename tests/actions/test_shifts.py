@@ -330,6 +330,37 @@ def test_a_typed_cancellation_with_one_sign_up_asks_yes_or_no_first(mission: lis
     assert slots_of(events) == {"offered_mission": "M1", "signup_to_cancel": None}  # the other dates offered
 
 
+@pytest.mark.parametrize("text", ["plutôt le 19", "samedi 19 alors"])
+def test_a_date_typed_after_the_dates_offered_at_a_cancellation_signs_up(
+    mission: list[int], app_database: str, text: str
+) -> None:
+    """The cancellation's offer is read as the ordinary one: the same action, the same slot (data/rules/shifts.yml)."""
+    _volunteer(app_database)
+    _sign_up(mission[0])
+    events, _ = run(shifts.ActionCancelSignup(), "je ne peux plus venir samedi", intent="cancel_signup")
+    events, dispatcher = run(shifts.ActionCancelSignupAnswer(), "oui", intent="affirm", slots=slots_of(events))
+    assert said(dispatcher) == ["utter_signup_cancelled", "utter_other_dates_after_cancel"]
+    _, dispatcher = run(shifts.ActionChooseShift(), text, slots=slots_of(events))
+    assert said(dispatcher)[0] == "utter_shift_booked"
+    assert dispatcher.messages[0]["when"] == "samedi 19 décembre, 9 h–12 h"
+    assert (_taken(app_database, mission[0]), _taken(app_database, mission[1])) == (0, 1)
+
+
+def test_a_kept_sign_up_or_a_cancellation_without_other_dates_leaves_no_dates_to_read(
+    mission: list[int], app_database: str
+) -> None:
+    _volunteer(app_database)
+    signup_id = _sign_up(mission[0])
+    events, dispatcher = run(shifts.ActionCancelSignupAnswer(), "non", intent="deny",
+                             slots={"signup_to_cancel": signup_id, "offered_mission": "M1"})  # fmt: skip
+    assert said(dispatcher) == ["utter_signup_kept"] and slots_of(events)["offered_mission"] is None
+    _, dispatcher = run(shifts.ActionCancelSignup(), intent="cancel_signup", entities={"signup_id": signup_id})
+    events, dispatcher = run(shifts.ActionCancelSignup(), intent="cancel_signup", entities={"signup_id": signup_id})
+    assert said(dispatcher) == ["utter_cancel_already"] and slots_of(events)["offered_mission"] is None
+    _, dispatcher = run(shifts.ActionChooseShift(), "plutôt le 19", slots=slots_of(events))
+    assert said(dispatcher) == [] and _taken(app_database, mission[1]) == 0  # read as a profile fact instead
+
+
 @pytest.mark.parametrize(
     ("text", "picked"),
     [
@@ -406,6 +437,10 @@ def test_a_date_typed_while_offered_signs_up_or_offers_them_again(mission: list[
     assert dispatcher.messages[0]["buttons"][-1]["payload"] == "/no_shift_fits"
     events, dispatcher = run(shifts.ActionChooseShift(), "je préfère les après-midi", slots=offered)
     assert said(dispatcher) == [] and events[-1]["name"] == "action_show_summary"  # a profile fact, read as one
+    events, dispatcher = run(shifts.ActionChooseShift(), "hmm bof", intent="nlu_fallback", slots=offered)
+    assert said(dispatcher) == ["utter_ask_rephrase"] and slots_of(events) == {}  # the dates can still be named
+    _, dispatcher = run(shifts.ActionChooseShift(), "samedi 19 alors", intent="nlu_fallback", slots=offered)
+    assert said(dispatcher)[0] == "utter_shift_booked" and _taken(app_database, mission[1]) == 1
 
 
 @pytest.mark.parametrize(
@@ -424,6 +459,23 @@ def test_a_date_read_as_a_cancellation_while_dates_are_offered(
 ) -> None:
     _volunteer(app_database)
     events, _ = run(shifts.ActionCancelSignup(), text, intent="cancel_signup", slots={"offered_mission": "M1"})
+    assert (events[-1].get("name") == "action_choose_shift") is chosen
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "chosen"),
+    [
+        ("plutôt le 19", "sign_up", True),  # heard as a sign-up, names one offered date
+        ("je m'inscris pour samedi 19", "sign_up", True),
+        ("je veux m'inscrire samedi", "sign_up", False),  # two Saturdays offered: the dates again
+        ("samedi 19 je dois apporter quoi ?", "shift_practical", False),  # a question, not a choice
+    ],
+)
+def test_a_date_heard_as_a_sign_up_while_dates_are_offered_chooses_it(
+    mission: list[int], app_database: str, text: str, intent: str, chosen: bool
+) -> None:
+    _volunteer(app_database)
+    events, _ = run(shifts.ActionOfferShifts(), text, intent=intent, slots={"offered_mission": "M1"})
     assert (events[-1].get("name") == "action_choose_shift") is chosen
 
 

@@ -291,6 +291,26 @@ def test_yearly_summary_goes_in_january_once_per_volunteer_and_year(database_url
         assert session.scalar(select(func.count()).select_from(models.JobRun)) == 1
 
 
+def test_the_yearly_summary_counts_hours_still_to_check_apart(database_url: str) -> None:
+    """A line "à vérifier" (6 h declared, 3 h counted): the e-mail says 3 hours and the 3 more the team checks."""
+    settings = configured(database_url)
+    signup = add_signup(database_url, starts=paris(2026, 6, 6, 9), email="julie@example.org")
+    with session_scope(database_url) as session:
+        volunteer_id = session.get(models.Signup, signup).volunteer_id
+        session.add(
+            models.HoursEntry(
+                volunteer_id=volunteer_id, mission_title="Colis", day=date(2026, 6, 6), minutes=360,
+                counted_minutes=180, source="checkin",
+            )
+        )  # fmt: skip
+        assert reminders.volunteers_with_hours(session, year=2026) == [(volunteer_id, 180)]
+    assert reminders.send_yearly_summaries(settings, now=paris(2027, 1, 1, 0, 5), trigger=Recorder()) == 1
+    with session_scope(database_url) as session:
+        body = session.execute(select(models.OutgoingEmail.body)).scalar_one()
+    assert "En 2026, vous avez fait 3 heures" in body
+    assert "L'équipe doit encore vérifier un complément de 3 heures que vous avez déclaré" in body
+
+
 def test_the_jobs_are_registered() -> None:
     targets = {job.target for job in JOBS}
     for name in ("send_reminders", "send_followups", "send_checkins", "send_yearly_summaries"):

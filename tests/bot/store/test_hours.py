@@ -177,7 +177,9 @@ def test_a_check_in_far_above_the_planned_length_counts_the_planned_length_until
         entry = session.get(models.HoursEntry, outcome.entry_id)
         assert entry is not None and entry.minutes == declared  # recorded as declared
         assert entry.counted_minutes == (None if declared == counted else 120)
+        assert outcome.counted_minutes == entry.counted_minutes  # what the chat tells the volunteer
         assert hours.minutes_between(session, volunteer_id=volunteer_id, **year) == counted
+        assert hours.pending_between(session, volunteer_id=volunteer_id, **year) == declared - counted
         assert hours.missions_between(session, volunteer_id=volunteer_id, **year) == [("Colis du samedi", counted)]
         assert hours.by_year(session, volunteer_id=volunteer_id) == [(2026, counted)]
         if declared == counted:
@@ -188,6 +190,7 @@ def test_a_check_in_far_above_the_planned_length_counts_the_planned_length_until
             hours.accept(session, entry_id=entry.id, staff_id=1, volunteer_id=volunteer_id + 1)
         hours.accept(session, entry_id=entry.id, staff_id=1, volunteer_id=volunteer_id)
         assert hours.minutes_between(session, volunteer_id=volunteer_id, **year) == declared
+        assert hours.pending_between(session, volunteer_id=volunteer_id, **year) == 0
 
 
 def test_hours_marked_present_or_corrected_by_staff_are_trusted(database_url: str) -> None:
