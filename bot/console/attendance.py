@@ -95,10 +95,16 @@ def _signup_of(session: Session, mission_id: str, signup_id: int) -> models.Sign
 def attendance_page(
     *, request: Request, mission_id: str, member: Staff, session: DbSession, settings: SettingsDep
 ) -> Response:
-    """Per shift, ahead and past: who signed up, status, reminder answer, hours, rating and comment; totals."""
+    """Per shift, ahead and past: who signed up, status, reminder answer, hours, rating and comment; totals.
+
+    The comment is shown to those who see the person's conversation (``bot.console.access``), as on the lead page.
+    """
     mission = staffing.get(session, mission_id=mission_id)
     upcoming, past = hours_store.attendance(session, mission_id=mission.id, now=_now())
     totals = hours_store.mission_totals(session, mission_id=mission.id)
+    # a check-in's comment is free text (often a phone number): shown like the conversation, as on the lead page
+    people = {attendee.volunteer.id for item in (*upcoming, *past) for attendee in item.attendees}
+    sees_comment_of = access.sees_contact_among(session, member, volunteer_ids=people)
     return render(
         request,
         "attendance.html",
@@ -112,6 +118,7 @@ def attendance_page(
             "total_hours": say_hours(totals.minutes),
             "status_words": STATUS_WORDS,
             "answer_words": ANSWER_WORDS,
+            "sees_comment_of": sees_comment_of,
             "say_hours": say_hours,
             "error": request.query_params.get("err"),
         },
