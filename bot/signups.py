@@ -91,7 +91,7 @@ def calendar_token(settings: Settings, signup_id: int) -> str:
 def signup_of_token(settings: Settings, token: str) -> int | None:
     """The sign-up id a token stands for, or None when it is not one we made (constant-time compare)."""
     head, _, _ = token.partition("-")
-    if not head.isdigit() or len(head) > 12:
+    if not (head.isascii() and head.isdigit()) or len(head) > 12:  # "²".isdigit(), and int("²") fails
         return None
     expected = calendar_token(settings, int(head))
     return int(head) if hmac.compare_digest(expected.encode(), token.encode()) else None

@@ -122,7 +122,7 @@ def _mission_from(values: dict[str, Any]) -> Mission:
         raw = values[name]
         if raw == "":
             return None
-        if not raw.isdigit() or len(raw) > 6:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
             raise InvalidDataError(f"{label} : nombre entier attendu")
         return int(raw)
 
@@ -416,7 +416,7 @@ async def _shift_plan(request: Request, settings: SettingsDep, *, recurring: boo
     """The one-off shift or series of the page's forms, checked like the missions file (same French messages)."""
     form = await request.form()
     raw_places = str(form.get("places") or "").strip()
-    if not raw_places.isdigit() or len(raw_places) > 4:
+    if not (raw_places.isascii() and raw_places.isdigit()) or len(raw_places) > 4:
         raise InvalidDataError("places : nombre entier ≥ 1 attendu")
     entry: dict[str, Any] = {
         "start": str(form.get("start") or "").strip()[:5],
@@ -507,7 +507,7 @@ def shift_places(
     _mission_shift(session, mission_id, shift_id)
     wanted = places.strip()
     try:
-        if not wanted.isdigit() or len(wanted) > 4:
+        if not (wanted.isascii() and wanted.isdigit()) or len(wanted) > 4:
             raise InvalidDataError("places : nombre entier ≥ 1 attendu")
         shift_store.set_places(session, shift_id=shift_id, places=int(wanted), now=datetime.now(timezone.utc))
     except InvalidDataError as error:

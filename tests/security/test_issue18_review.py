@@ -5,24 +5,42 @@ Each test is a way in that worked against a running copy and must not work now:
 - a check-in's comment is free text that the person often fills with a phone number ("rappelez-moi
   au 06…"); the lead page and the JSON API hide it, like the conversation, from a coordinator who
   does not follow the person, but the mission's attendance page showed every comment to every
-  coordinator.
+  coordinator;
+- a number written with digits Python counts as digits but ``int`` refuses ("²", "³", "¹") in the
+  calendar link was a 500 for anyone on the Internet (``"²".isdigit()`` is true); the same in the
+  places of a shift, a series or a mission, a shift line of an imported CSV ("x²"), the dashboard's
+  weeks, the list's page and "Suivi par" gave staff a 500, and a ``Content-Length: ²`` sent while
+  the model loads got no answer at all, only a traceback in the logs.
 """
 
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from bot.rasa.loading import LoadingPort
 from bot.store import leads as lead_store
 from bot.store import models, staff
 from bot.store.session import session_scope
 from bot.web_app import create_app
-from tests.bot.console.conftest import ADMIN, COORDINATOR, add_volunteer, login, make_settings, member_of, seed_staff
+from tests.bot.console.conftest import (
+    ADMIN,
+    COORDINATOR,
+    add_volunteer,
+    csrf_of,
+    login,
+    make_settings,
+    member_of,
+    seed_staff,
+)
+from tests.conftest import free_port
 
 OTHER_COORDINATOR = ("autre@entraide.test", "autre-password-1")
 NOW = datetime.now(timezone.utc)
@@ -93,3 +111,69 @@ def test_a_check_in_comment_is_shown_only_to_those_who_see_the_conversation_on_e
     login(web, *COORDINATOR)
     page = web.get("/console/missions/MR1/attendance").text
     assert page.count("masqué, comme la conversation") == 2  # the others' comments exist, their words are hidden
+
+
+# --------------------------------------------------------------------------- digits that int() refuses
+
+SUPERSCRIPT = "\u00b2"  # "²": str.isdigit() says yes, int() says no
+
+
+def test_a_superscript_digit_in_a_calendar_link_is_a_404_not_a_500(web: TestClient) -> None:
+    for token in (f"{SUPERSCRIPT}-0123456789abcdef", f"1{SUPERSCRIPT}-x", "\u00b9\u00b3-x"):
+        response = web.get(f"/calendar/{token}.ics")
+        assert response.status_code == 404 and "Créneau introuvable" in response.text, token
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data"),
+    [
+        ("post", "/console/missions/MR1/creneaux", {"date": "2030-01-09", "start": "09:00", "end": "12:00"}),
+        ("post", "/console/missions/MR1/series", {"day": "saturday", "start": "09:00", "end": "12:00"}),
+        ("post", "/console/missions/MR1/creneaux/{shift}/places", {}),
+        ("post", "/console/missions/MR1/modifier", {"title": "Maraude", "schedule": "monday:evening", "remote": "1"}),
+        ("post", "/console/leads/{lead}/assign", {"staff_id": SUPERSCRIPT}),
+        ("get", f"/console/?semaines={SUPERSCRIPT}", {}),
+        ("get", f"/console/leads?page={SUPERSCRIPT}", {}),
+        ("get", f"/console/leads?assigned={SUPERSCRIPT}", {}),
+    ],
+)
+def test_a_superscript_digit_in_a_console_number_is_refused_not_a_500(
+    web: TestClient, commented: dict[str, int], method: str, path: str, data: dict[str, str]
+) -> None:
+    login(web, *ADMIN)
+    with session_scope(web.settings.database_url) as session:  # type: ignore[attr-defined]
+        shift = session.scalars(select(models.Shift.id).where(models.Shift.mission_id == "MR1")).first()
+    path = path.format(shift=shift, lead=commented["nobodys"])
+    if method == "get":
+        response = web.get(path)
+        assert response.status_code in (200, 400), response.status_code
+        return
+    token = csrf_of(web.get("/console/missions/MR1").text)
+    form = {"places": SUPERSCRIPT, **data, "csrf_token": token}
+    response = web.post(path, data=form, follow_redirects=False)
+    assert response.status_code in (303, 400, 403), response.status_code
+    if response.status_code == 303 and "creneaux" in path:
+        assert "err=" in response.headers["location"]  # refused with the reason, nothing written
+
+
+def test_a_superscript_digit_as_the_places_of_an_imported_shift_names_the_line(web: TestClient) -> None:
+    login(web, *ADMIN)
+    token = csrf_of(web.get("/console/missions/importer").text)
+    header = "id,title,description,causes,skills,schedule,city,postcode,latitude,longitude,remote,places,filled,min_age"
+    content = f"{header},shifts\nM960,Atelier,,culture,handiwork,wednesday:afternoon,,,,,true,4,,,"
+    content += f"2030-01-09 09:00-12:00 x{SUPERSCRIPT}\n"
+    response = web.post("/console/missions/importer", data={"csrf_token": token},
+                        files={"file": ("ateliers.csv", content, "text/csv")})  # fmt: skip
+    assert response.status_code == 400 and "incompris" in response.text
+
+
+def test_a_superscript_content_length_while_the_model_loads_still_gets_its_answer() -> None:
+    port = LoadingPort("127.0.0.1", free_port(), apology="Un instant.")
+    assert port.start()
+    try:
+        with socket.create_connection(("127.0.0.1", port.port), timeout=5) as connection:
+            connection.sendall(b"POST /webhooks/rest/webhook HTTP/1.1\r\nHost: x\r\nContent-Length: \xb2\r\n\r\n")
+            answer = connection.recv(4096)
+        assert answer.startswith(b"HTTP/1.0 503") or answer.startswith(b"HTTP/1.1 503"), answer[:40]
+    finally:
+        port.close()
