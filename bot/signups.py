@@ -51,6 +51,7 @@ logger = logging.getLogger(__name__)
 
 MAX_CHOICES = 6
 NO_PROFILE = "no_profile"
+TOO_YOUNG = "too_young"  # the mission's minimum age is above the person's age group (legal eligibility)
 FILE_NAME = "signups.yml"
 
 
@@ -181,6 +182,22 @@ def with_open_dates(settings: Settings, mission_ids: Sequence[str], *, now: date
     return found
 
 
+def _old_enough(settings: Settings, volunteer: models.Volunteer, mission: models.Mission | None) -> bool:
+    """Whether the person's age group meets the mission's minimum age, read as the matching reads it."""
+    age = settings.adult_age if volunteer.age_group == "adult" else settings.min_age
+    return mission is None or (mission.min_age or 0) <= age
+
+
+def too_young_for(settings: Settings, *, mission_id: str, channel: str, sender_id: str) -> int | None:
+    """The mission's minimum age when this conversation's volunteer is too young for it, else None."""
+    with session_scope(settings.database_url) as session:
+        volunteer = _volunteer(session, channel=channel, sender_id=sender_id)
+        mission = session.get(models.Mission, mission_id)
+        if volunteer is None or mission is None or _old_enough(settings, volunteer, mission):
+            return None
+        return int(mission.min_age or 0)
+
+
 def has_profile(settings: Settings, *, channel: str, sender_id: str) -> bool:
     """Whether this conversation belongs to a stored volunteer (who consented)."""
     with session_scope(settings.database_url) as session:
@@ -212,6 +229,7 @@ class Booking:
     emailed: bool = False
     others: Choices | None = None
     reminder_ahead: bool = False  # a reminder will go the day before (not for a shift today or tomorrow too late)
+    min_age: int = 0  # the mission's, when the person is too young for it
 
 
 def book(settings: Settings, *, shift_id: int, channel: str, sender_id: str, now: datetime | None = None) -> Booking:
@@ -221,6 +239,10 @@ def book(settings: Settings, *, shift_id: int, channel: str, sender_id: str, now
         volunteer = _volunteer(session, channel=channel, sender_id=sender_id)
         if volunteer is None:
             return Booking(NO_PROFILE)
+        wanted = session.get(models.Shift, shift_id)
+        if wanted is not None and not _old_enough(settings, volunteer, wanted.mission):
+            # a button of a mission browsed before the profile said the age: matching never proposes it
+            return Booking(TOO_YOUNG, mission=wanted.mission.title, min_age=int(wanted.mission.min_age or 0))
         result = signup_store.sign_up(session, shift_id=shift_id, volunteer_id=volunteer.id, now=now)
         shift = session.get(models.Shift, shift_id)
         if shift is None:

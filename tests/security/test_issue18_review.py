@@ -10,26 +10,35 @@ Each test is a way in that worked against a running copy and must not work now:
   calendar link was a 500 for anyone on the Internet (``"²".isdigit()`` is true); the same in the
   places of a shift, a series or a mission, a shift line of an imported CSV ("x²"), the dashboard's
   weeks, the list's page and "Suivi par" gave staff a 500, and a ``Content-Length: ²`` sent while
-  the model loads got no answer at all, only a traceback in the logs.
+  the model loads got no answer at all, only a traceback in the logs;
+- a 16-year-old signed up to a date of a mission for adults only: matching never proposes it, but
+  the "Plus d'infos" button of the missions browsed before the profile (or one an earlier answer
+  offered) stays valid in the conversation, and neither the dates offered nor the booking looked
+  at the mission's minimum age.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import func, select
 
+from actions import shifts as shift_actions
 from bot.rasa.loading import LoadingPort
 from bot.store import leads as lead_store
 from bot.store import models, staff
 from bot.store.session import session_scope
 from bot.web_app import create_app
+from tests.actions.conftest import app_database, make_tracker  # noqa: F401 - a fixture used below
 from tests.bot.console.conftest import (
     ADMIN,
     COORDINATOR,
@@ -177,3 +186,57 @@ def test_a_superscript_content_length_while_the_model_loads_still_gets_its_answe
         assert answer.startswith(b"HTTP/1.0 503") or answer.startswith(b"HTTP/1.1 503"), answer[:40]
     finally:
         port.close()
+
+
+# --------------------------------------------------------------------------- a minor and a mission for adults
+
+
+def _adults_only_shift(url: str) -> int:
+    """Mission MR18 (18 and over) with a date in three days: its shift id."""
+    with session_scope(url) as session:
+        session.add(models.Mission(id="MR18", title="Maraude de nuit", min_age=18, status="open"))
+        shift = models.Shift(mission_id="MR18", starts_at=NOW + timedelta(days=3),
+                             ends_at=NOW + timedelta(days=3, hours=3), places=4)  # fmt: skip
+        session.add(shift)
+        session.flush()
+        return int(shift.id)
+
+
+def _person(url: str, age_group: str) -> None:
+    with session_scope(url) as session:
+        session.add(models.Volunteer(channel="rest", sender_id="test-sender", first_name="Théo", age_group=age_group))
+
+
+def _said(action: object, entities: list[dict[str, Any]], intent: str) -> tuple[list[str], list[str]]:
+    dispatcher = CollectingDispatcher()
+    asyncio.run(action.run(dispatcher, make_tracker("", intent=intent, entities=entities), {}))  # type: ignore[attr-defined]
+    texts = [m.get("text") or m.get("response") or "" for m in dispatcher.messages]
+    payloads = [b["payload"] for m in dispatcher.messages for b in m.get("buttons") or []]
+    return texts, payloads
+
+
+def _signups(url: str) -> int:
+    with session_scope(url) as session:
+        return int(session.scalar(select(func.count()).select_from(models.Signup)) or 0)
+
+
+def test_a_minor_is_offered_no_date_of_a_mission_for_adults_and_cannot_book_one(app_database: str) -> None:  # noqa: F811
+    shift_id = _adults_only_shift(app_database)
+    _person(app_database, "minor")
+    offer = [{"entity": "mission_id", "value": "MR18"}]
+    texts, payloads = _said(shift_actions.ActionOfferShifts(), offer, "sign_up")
+    assert not any(p.startswith("/choose_shift") for p in payloads), payloads
+    assert any("réservée aux personnes de 18 ans et plus" in text for text in texts), texts
+    texts, _ = _said(shift_actions.ActionChooseShift(), [{"entity": "shift_id", "value": shift_id}], "choose_shift")
+    assert any("réservée aux personnes de 18 ans et plus" in text for text in texts), texts
+    assert _signups(app_database) == 0
+
+
+def test_an_adult_still_books_the_same_date(app_database: str) -> None:  # noqa: F811
+    shift_id = _adults_only_shift(app_database)
+    _person(app_database, "adult")
+    _, payloads = _said(shift_actions.ActionOfferShifts(), [{"entity": "mission_id", "value": "MR18"}], "sign_up")
+    assert f'/choose_shift{{"shift_id": {shift_id}}}' in payloads
+    texts, _ = _said(shift_actions.ActionChooseShift(), [{"entity": "shift_id", "value": shift_id}], "choose_shift")
+    assert texts[:1] == ["utter_shift_booked"], texts
+    assert _signups(app_database) == 1
