@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from bot.attestations import cec_staff_note, create_link, say_hours
 from bot.config import Settings
 from bot.console import access
-from bot.console.deps import DbSession, Forbidden, RowId, SettingsDep, Staff, actor, redirect, render
+from bot.console.deps import DbSession, Forbidden, RowId, SettingsDep, Staff, actor, flashed, redirect, render
 from bot.errors import InvalidDataError, NotFoundError
 from bot.shifts import label, local
 from bot.store import hours as hours_store
@@ -120,14 +120,14 @@ def attendance_page(
             "answer_words": ANSWER_WORDS,
             "sees_comment_of": sees_comment_of,
             "say_hours": say_hours,
-            "error": request.query_params.get("err"),
+            "error": flashed(request, "error"),
         },
     )
 
 
 def _refused(mission_id: str, message: str) -> Response:
     text = message[:1].upper() + message[1:]
-    return redirect(f"{_attendance_url(mission_id)}?err={quote(text + '.')}")
+    return redirect(_attendance_url(mission_id), error=text + ".")
 
 
 @router.post("/missions/{mission_id}/attendance/{signup_id}/present")

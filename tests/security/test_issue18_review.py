@@ -14,7 +14,11 @@ Each test is a way in that worked against a running copy and must not work now:
 - a 16-year-old signed up to a date of a mission for adults only: matching never proposes it, but
   the "Plus d'infos" button of the missions browsed before the profile (or one an earlier answer
   offered) stays valid in the conversation, and neither the dates offered nor the booking looked
-  at the mission's minimum age.
+  at the mission's minimum age;
+- a link to the console carrying ``?ok=`` or ``?err=`` showed its words in the console's own
+  confirmation or alert box ("Votre session a expiré : reconnectez-vous sur https://…"), on every
+  page for ``ok`` and on a mission's page and its attendance page for ``err``: anyone could send
+  staff such a link (the live conversation's page already showed codes only).
 """
 
 from __future__ import annotations
@@ -161,8 +165,8 @@ def test_a_superscript_digit_in_a_console_number_is_refused_not_a_500(
     form = {"places": SUPERSCRIPT, **data, "csrf_token": token}
     response = web.post(path, data=form, follow_redirects=False)
     assert response.status_code in (303, 400, 403), response.status_code
-    if response.status_code == 303 and "creneaux" in path:
-        assert "err=" in response.headers["location"]  # refused with the reason, nothing written
+    if response.status_code == 303 and "creneaux" in path:  # refused with the reason, nothing written
+        assert "nombre entier" in web.get(response.headers["location"]).text
 
 
 def test_a_superscript_digit_as_the_places_of_an_imported_shift_names_the_line(web: TestClient) -> None:
@@ -240,3 +244,35 @@ def test_an_adult_still_books_the_same_date(app_database: str) -> None:  # noqa:
     texts, _ = _said(shift_actions.ActionChooseShift(), [{"entity": "shift_id", "value": shift_id}], "choose_shift")
     assert texts[:1] == ["utter_shift_booked"], texts
     assert _signups(app_database) == 1
+
+
+# --------------------------------------------------------------------------- words taken from the address
+
+PHISHING = "Session expirée : reconnectez-vous sur https://evil.example/console"
+
+
+@pytest.mark.parametrize("page", ["/console/", "/console/missions/MR1", "/console/missions/MR1/attendance",
+                                  "/console/leads", "/console/leads/{lead}/hours"])  # fmt: skip
+def test_a_link_cannot_make_the_console_say_what_it_carries(
+    web: TestClient, commented: dict[str, int], page: str
+) -> None:
+    login(web, *COORDINATOR)
+    response = web.get(page.format(lead=commented["nobodys"]), params={"ok": PHISHING, "err": PHISHING})
+    assert response.status_code == 200
+    assert "evil.example" not in response.text
+
+
+def test_a_form_s_confirmation_and_refusal_still_reach_the_next_page_once(
+    web: TestClient, commented: dict[str, int]
+) -> None:
+    login(web, *COORDINATOR)
+    token = csrf_of(web.get("/console/missions/MR1").text)
+    done = web.post("/console/missions/MR1/creneaux", data={"date": "2030-01-09", "start": "09:00", "end": "12:00",
+                                                            "places": "2", "csrf_token": token})  # fmt: skip
+    assert "Créneau ajouté." in done.text and "ok=" not in str(done.url)
+    assert "Créneau ajouté." not in web.get("/console/missions/MR1").text  # said once
+    refused = web.post("/console/missions/MR1/creneaux", data={"date": "2030-01-09", "start": "12:00", "end": "09:00",
+                                                               "places": "2", "csrf_token": token})  # fmt: skip
+    assert "Créneau non ajouté" in refused.text and "err=" not in str(refused.url)
+    absent = web.post(f"/console/missions/MR1/attendance/{2**31 - 2}/absent", data={"csrf_token": token})
+    assert absent.status_code == 404
