@@ -99,8 +99,7 @@ class ActionOfferShifts(Action):
 
 def _say_too_young(dispatcher: CollectingDispatcher, settings: Settings, *, mission: str, min_age: int) -> None:
     """The mission's minimum age is above the person's: said plainly, no date offered (legal eligibility)."""
-    words = signups.texts(settings.association_dir)
-    dispatcher.utter_message(text=words["too_young"].format(mission=mission, min_age=min_age))
+    dispatcher.utter_message(text=signups.too_young_text(settings, mission=mission, min_age=min_age))
 
 
 def _offer_for_words(dispatcher: CollectingDispatcher, proposed: list[str]) -> list[EventType]:

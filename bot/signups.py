@@ -198,6 +198,11 @@ def too_young_for(settings: Settings, *, mission_id: str, channel: str, sender_i
         return int(mission.min_age or 0)
 
 
+def too_young_text(settings: Settings, *, mission: str, min_age: int) -> str:
+    """What the assistant says instead of a mission's dates to someone below its minimum age."""
+    return str(texts(settings.association_dir)["too_young"]).format(mission=mission, min_age=min_age)
+
+
 def has_profile(settings: Settings, *, channel: str, sender_id: str) -> bool:
     """Whether this conversation belongs to a stored volunteer (who consented)."""
     with session_scope(settings.database_url) as session:

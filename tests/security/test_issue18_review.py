@@ -36,6 +36,7 @@ from fastapi.testclient import TestClient
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
+from actions import missions as mission_actions
 from actions import shifts as shift_actions
 from bot.rasa.loading import LoadingPort
 from bot.store import leads as lead_store
@@ -211,9 +212,12 @@ def _person(url: str, age_group: str) -> None:
         session.add(models.Volunteer(channel="rest", sender_id="test-sender", first_name="Théo", age_group=age_group))
 
 
-def _said(action: object, entities: list[dict[str, Any]], intent: str) -> tuple[list[str], list[str]]:
+def _said(
+    action: object, entities: list[dict[str, Any]], intent: str, slots: dict[str, Any] | None = None
+) -> tuple[list[str], list[str]]:
     dispatcher = CollectingDispatcher()
-    asyncio.run(action.run(dispatcher, make_tracker("", intent=intent, entities=entities), {}))  # type: ignore[attr-defined]
+    tracker = make_tracker("", intent=intent, entities=entities, slots=slots)
+    asyncio.run(action.run(dispatcher, tracker, {}))  # type: ignore[attr-defined]
     texts = [m.get("text") or m.get("response") or "" for m in dispatcher.messages]
     payloads = [b["payload"] for m in dispatcher.messages for b in m.get("buttons") or []]
     return texts, payloads
@@ -234,6 +238,11 @@ def test_a_minor_is_offered_no_date_of_a_mission_for_adults_and_cannot_book_one(
     texts, _ = _said(shift_actions.ActionChooseShift(), [{"entity": "shift_id", "value": shift_id}], "choose_shift")
     assert any("réservée aux personnes de 18 ans et plus" in text for text in texts), texts
     assert _signups(app_database) == 0
+    saved = {"profile_status": "saved", "mission_id": "MR18"}
+    texts, payloads = _said(mission_actions.ActionMissionDetails(), offer, "mission_details", saved)
+    assert not any(p.startswith("/sign_up") for p in payloads) and any("18 ans et plus" in t for t in texts)
+    _, payloads = _said(mission_actions.ActionApply(), offer, "apply", saved)  # "Ça m'intéresse" offers no date
+    assert not any(p.startswith("/choose_shift") for p in payloads), payloads
 
 
 def test_an_adult_still_books_the_same_date(app_database: str) -> None:  # noqa: F811
@@ -241,6 +250,9 @@ def test_an_adult_still_books_the_same_date(app_database: str) -> None:  # noqa:
     _person(app_database, "adult")
     _, payloads = _said(shift_actions.ActionOfferShifts(), [{"entity": "mission_id", "value": "MR18"}], "sign_up")
     assert f'/choose_shift{{"shift_id": {shift_id}}}' in payloads
+    saved = {"profile_status": "saved", "mission_id": "MR18"}
+    _, details = _said(mission_actions.ActionMissionDetails(), [], "mission_details", saved)
+    assert '/sign_up{"mission_id": "MR18"}' in details
     texts, _ = _said(shift_actions.ActionChooseShift(), [{"entity": "shift_id", "value": shift_id}], "choose_shift")
     assert texts[:1] == ["utter_shift_booked"], texts
     assert _signups(app_database) == 1
