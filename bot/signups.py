@@ -248,6 +248,7 @@ def book(settings: Settings, *, shift_id: int, channel: str, sender_id: str, now
         if wanted is not None and not _old_enough(settings, volunteer, wanted.mission):
             # a button of a mission browsed before the profile said the age: matching never proposes it
             return Booking(TOO_YOUNG, mission=wanted.mission.title, min_age=int(wanted.mission.min_age or 0))
+        churn = _rebooked_after_own_cancel(session, shift_id=shift_id, volunteer_id=volunteer.id, now=now)
         result = signup_store.sign_up(session, shift_id=shift_id, volunteer_id=volunteer.id, now=now)
         shift = session.get(models.Shift, shift_id)
         if shift is None:
@@ -258,9 +259,9 @@ def book(settings: Settings, *, shift_id: int, channel: str, sender_id: str, now
             return Booking(result.status, when=when, mission=mission.title, others=others)
         signup = session.get(models.Signup, result.signup_id)
         emailed = False
-        if result.ok:
+        if result.ok and not churn:
             _tell_staff(session, settings, signup, what="shift_signup")
-        if result.ok and volunteer.email:
+        if result.ok and not churn and volunteer.email and _may_email(session, volunteer.email, now):
             _queue_confirmation(session, settings, signup, now)
             emailed = True
         return Booking(
@@ -273,6 +274,36 @@ def book(settings: Settings, *, shift_id: int, channel: str, sender_id: str, now
             emailed=emailed,
             reminder_ahead=_reminder_ahead(settings, signup),
         )
+
+
+# The e-mail address a profile gives is not verified: sign-ups must not let anyone make the
+# association write to an address again and again (book, cancel, book again: one e-mail a turn).
+CHURN_HOURS = 24
+CONFIRMATIONS_PER_ADDRESS_A_DAY = 10
+
+
+def _rebooked_after_own_cancel(session: Session, *, shift_id: int, volunteer_id: int, now: datetime) -> bool:
+    """Whether a sign-up would take back a place the person gave up themselves within CHURN_HOURS.
+
+    The first sign-up's e-mails (to staff, to the person, with the same calendar file) said it all:
+    taking the place back says nothing new by e-mail, only in the chat.
+    """
+    prior = signup_store.own(session, shift_id=shift_id, volunteer_id=volunteer_id)
+    return (
+        prior is not None
+        and prior.status == "cancelled"
+        and prior.cancelled_by == "volunteer"
+        and prior.cancelled_at is not None
+        and as_utc(prior.cancelled_at) > now - timedelta(hours=CHURN_HOURS)
+    )
+
+
+def _may_email(session: Session, address: str, now: datetime) -> bool:
+    """Whether a sign-up confirmation may still go to ``address`` today (a few a day, whichever profile gave it)."""
+    since = now - timedelta(hours=CHURN_HOURS)
+    return (
+        outbox.to_address_since(session, address=address, kind="shift", since=since) < CONFIRMATIONS_PER_ADDRESS_A_DAY
+    )
 
 
 def _reminder_ahead(settings: Settings, signup: models.Signup) -> bool:

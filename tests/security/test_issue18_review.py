@@ -18,7 +18,11 @@ Each test is a way in that worked against a running copy and must not work now:
 - a link to the console carrying ``?ok=`` or ``?err=`` showed its words in the console's own
   confirmation or alert box ("Votre session a expiré : reconnectez-vous sur https://…"), on every
   page for ``ok`` and on a mission's page and its attendance page for ``err``: anyone could send
-  staff such a link (the live conversation's page already showed codes only).
+  staff such a link (the live conversation's page already showed codes only);
+- the address a profile gives is not verified, and booking, cancelling and booking the same date
+  again queued a confirmation e-mail (with its calendar file) to that address and a sign-up alert
+  to staff at every turn: anyone could make the association write to someone else's address, and to
+  its staff, as often as they liked; several profiles giving one address added up.
 """
 
 from __future__ import annotations
@@ -38,9 +42,11 @@ from sqlalchemy import func, select
 
 from actions import missions as mission_actions
 from actions import shifts as shift_actions
+from bot import signups
+from bot.config import Settings
 from bot.rasa.loading import LoadingPort
 from bot.store import leads as lead_store
-from bot.store import models, staff
+from bot.store import models, outbox, staff
 from bot.store.session import session_scope
 from bot.web_app import create_app
 from tests.actions.conftest import app_database, make_tracker  # noqa: F401 - a fixture used below
@@ -288,3 +294,65 @@ def test_a_form_s_confirmation_and_refusal_still_reach_the_next_page_once(
     assert "Créneau non ajouté" in refused.text and "err=" not in str(refused.url)
     absent = web.post(f"/console/missions/MR1/attendance/{2**31 - 2}/absent", data={"csrf_token": token})
     assert absent.status_code == 404
+
+
+# --------------------------------------------------------------------------- e-mails a sign-up sends
+
+
+def _mails(url: str) -> tuple[int, int]:
+    """(confirmations queued to volunteers, sign-up alerts queued to staff)."""
+    with session_scope(url) as session:
+        rows = session.execute(select(models.OutgoingEmail.volunteer_id, models.OutgoingEmail.subject)).all()
+    to_volunteers = sum(1 for volunteer, _ in rows if volunteer is not None)
+    alerts = sum(1 for volunteer, subject in rows if volunteer is None and subject.startswith("Inscription"))
+    return to_volunteers, alerts
+
+
+def _dated_mission(url: str, dates: int) -> list[int]:
+    with session_scope(url) as session:
+        session.add(models.Mission(id="MR3", title="Épicerie", status="open"))
+        starts = [NOW + timedelta(days=2 + n) for n in range(dates)]
+        shifts = [
+            models.Shift(mission_id="MR3", starts_at=at, ends_at=at + timedelta(hours=2), places=3) for at in starts
+        ]
+        session.add_all(shifts)
+        staff.add(session, email="alertes@entraide.test", role="coordinator", password="alertes-password-1")
+        outbox.choose(session, staff_id=member_of(session, "alertes@entraide.test").id, handoffs=False, digest=False,
+                      missions=True)  # fmt: skip
+        session.flush()
+        return [int(shift.id) for shift in shifts]
+
+
+def _profile(url: str, sender_id: str, email: str) -> None:
+    with session_scope(url) as session:
+        session.add(models.Volunteer(channel="rest", sender_id=sender_id, first_name="Eve", age_group="adult",
+                                     email=email))  # fmt: skip
+
+
+def test_booking_cancelling_and_booking_again_does_not_e_mail_at_every_turn(settings: Settings) -> None:
+    url = settings.database_url
+    [shift_id] = _dated_mission(url, 1)
+    _profile(url, "churn", "victime@exemple.fr")
+    for _ in range(5):
+        booked = signups.book(settings, shift_id=shift_id, channel="rest", sender_id="churn")
+        assert booked.status == "ok", booked.status
+        assert (
+            signups.cancel(settings, signup_id=booked.signup_id or 0, channel="rest", sender_id="churn").status == "ok"
+        )
+    assert _mails(url) == (1, 1)  # the first sign-up's confirmation and alert, not one a turn
+    again = signups.book(settings, shift_id=shift_id, channel="rest", sender_id="churn")
+    assert again.status == "ok" and again.calendar_url and not again.emailed  # the chat still confirms
+
+
+def test_one_address_gets_a_few_confirmations_a_day_whatever_the_profiles(settings: Settings) -> None:
+    url = settings.database_url
+    shift_ids = _dated_mission(url, 12)
+    for n in range(4):
+        _profile(url, f"same-address-{n}", "Victime@Exemple.fr" if n % 2 else "victime@exemple.fr")
+    emailed = [
+        signups.book(settings, shift_id=shift_id, channel="rest", sender_id=f"same-address-{n}").emailed
+        for n in range(4)
+        for shift_id in shift_ids[n * 3 : n * 3 + 3]
+    ]
+    assert emailed == [True] * signups.CONFIRMATIONS_PER_ADDRESS_A_DAY + [False] * 2
+    assert _mails(url)[0] == signups.CONFIRMATIONS_PER_ADDRESS_A_DAY
