@@ -109,16 +109,18 @@ class ActionApply(Action):
         dispatcher.utter_message(
             response="utter_application_recorded" if created else "utter_application_already", title=title
         )
-        _offer_dates(dispatcher, str(mission_id))
+        _offer_dates(dispatcher, tracker, str(mission_id))
         return [SlotSet("mission_id", None)]
 
 
-def _offer_dates(dispatcher: CollectingDispatcher, mission_id: str) -> None:
+def _offer_dates(dispatcher: CollectingDispatcher, tracker: Tracker, mission_id: str) -> None:
     """After "Ça m'intéresse" on a dated mission: its next dates with places left, to pick one now."""
     from bot import signups
     from bot.config import get_settings
 
     settings = get_settings()
+    if _too_young(tracker, mission_id) is not None:
+        return  # its dates are for people of the mission's minimum age and over (bot.signups.book)
     choices = signups.shift_choices(settings, mission_id=mission_id)
     if choices is not None and choices.shifts:
         buttons = signups.choice_buttons(settings, choices)
@@ -166,6 +168,8 @@ class ActionMissionDetails(Action):
             dispatcher.utter_message(response="utter_mission_details_contact", contact=details.contact)
         if tracker.get_slot("profile_status") != "saved":
             dispatcher.utter_message(response="utter_missions_choice_anonymous")
+        elif details.bookable and (min_age := _too_young(tracker, details.id)) is not None:
+            _say_too_young(dispatcher, title=details.title, min_age=min_age)
         elif details.bookable:
             payload = "/sign_up" + json.dumps({"mission_id": details.id})
             buttons = [{"title": words["sign_up_button"], "payload": payload}]
@@ -175,3 +179,21 @@ class ActionMissionDetails(Action):
             buttons = [{"title": words["invitation_accept_button"], "payload": payload}]
             dispatcher.utter_message(response="utter_mission_details_choice", buttons=buttons)
         return [SlotSet("mission_id", None)]
+
+
+def _say_too_young(dispatcher: CollectingDispatcher, *, title: str, min_age: int) -> None:
+    """No date to sign up to: the mission is for people of ``min_age`` and over (words of signups.yml)."""
+    from bot import signups
+    from bot.config import get_settings
+
+    dispatcher.utter_message(text=signups.too_young_text(get_settings(), mission=title, min_age=min_age))
+
+
+def _too_young(tracker: Tracker, mission_id: str) -> int | None:
+    """The mission's minimum age when this conversation's volunteer is below it (bot.signups.too_young_for)."""
+    from bot import signups
+    from bot.config import get_settings
+
+    return signups.too_young_for(
+        get_settings(), mission_id=mission_id, channel=channel_of(tracker), sender_id=tracker.sender_id
+    )

@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import channel_of
 from actions.consent import ActionAskConsent
 from bot import signups
-from bot.config import get_settings
+from bot.config import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -89,11 +89,22 @@ class ActionOfferShifts(Action):
             mission_id, response = tracker.get_slot(OFFERED), "utter_choose_shift_again"
         if mission_id:
             choices = signups.shift_choices(settings, mission_id=str(mission_id))
+            min_age = signups.too_young_for(
+                settings, mission_id=str(mission_id), channel=channel_of(tracker), sender_id=tracker.sender_id
+            )
+            if choices is not None and min_age is not None:
+                _say_too_young(dispatcher, settings, mission=choices.mission, min_age=min_age)
+                return [SlotSet("mission_id", None), SlotSet(OFFERED, None)]
             return [*_offer(dispatcher, choices, response), SlotSet("mission_id", None)]
         return [
             *_offer_for_words(dispatcher, list(tracker.get_slot("latest_proposals") or [])),
             SlotSet("mission_id", None),
         ]
+
+
+def _say_too_young(dispatcher: CollectingDispatcher, settings: Settings, *, mission: str, min_age: int) -> None:
+    """The mission's minimum age is above the person's: said plainly, no date offered (legal eligibility)."""
+    dispatcher.utter_message(text=signups.too_young_text(settings, mission=mission, min_age=min_age))
 
 
 def _offer_for_words(dispatcher: CollectingDispatcher, proposed: list[str]) -> list[EventType]:
@@ -136,6 +147,9 @@ class ActionChooseShift(Action):
         booking = signups.book(settings, shift_id=shift_id, channel=channel_of(tracker), sender_id=tracker.sender_id)
         if booking.status == signups.NO_PROFILE:
             dispatcher.utter_message(response="utter_sign_up_needs_profile")
+        elif booking.status == signups.TOO_YOUNG:
+            _say_too_young(dispatcher, settings, mission=booking.mission, min_age=booking.min_age)
+            return [SlotSet(OFFERED, None)]
         elif booking.status == "ok":
             where = f", {booking.where}" if booking.where else ""
             booked = "utter_shift_booked" if booking.reminder_ahead else "utter_shift_booked_soon"

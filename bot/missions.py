@@ -559,13 +559,13 @@ def _csv_shift(item: str, where: str) -> dict[str, Any]:
         )
     when, (start, _, end), rest = words[0], words[1].partition("-"), words[2:]
     shift: dict[str, Any] = {"start": start, "end": end}
-    if when[:1].isdigit():
+    if when[:1].isascii() and when[:1].isdigit():
         shift["date"] = when
     else:
         shift["every"] = when
     while rest:
         word = rest.pop(0).lower()
-        if word.startswith("x") and word[1:].isdigit():
+        if word.startswith("x") and word[1:].isascii() and word[1:].isdigit():
             shift["places"] = int(word[1:])
         elif word in ("du", "au") and rest:
             shift["from" if word == "du" else "until"] = rest.pop(0)

@@ -51,6 +51,7 @@ logger = logging.getLogger(__name__)
 
 MAX_CHOICES = 6
 NO_PROFILE = "no_profile"
+TOO_YOUNG = "too_young"  # the mission's minimum age is above the person's age group (legal eligibility)
 FILE_NAME = "signups.yml"
 
 
@@ -91,7 +92,7 @@ def calendar_token(settings: Settings, signup_id: int) -> str:
 def signup_of_token(settings: Settings, token: str) -> int | None:
     """The sign-up id a token stands for, or None when it is not one we made (constant-time compare)."""
     head, _, _ = token.partition("-")
-    if not head.isdigit() or len(head) > 12:
+    if not (head.isascii() and head.isdigit()) or len(head) > 12:  # "²".isdigit(), and int("²") fails
         return None
     expected = calendar_token(settings, int(head))
     return int(head) if hmac.compare_digest(expected.encode(), token.encode()) else None
@@ -181,6 +182,27 @@ def with_open_dates(settings: Settings, mission_ids: Sequence[str], *, now: date
     return found
 
 
+def _old_enough(settings: Settings, volunteer: models.Volunteer, mission: models.Mission | None) -> bool:
+    """Whether the person's age group meets the mission's minimum age, read as the matching reads it."""
+    age = settings.adult_age if volunteer.age_group == "adult" else settings.min_age
+    return mission is None or (mission.min_age or 0) <= age
+
+
+def too_young_for(settings: Settings, *, mission_id: str, channel: str, sender_id: str) -> int | None:
+    """The mission's minimum age when this conversation's volunteer is too young for it, else None."""
+    with session_scope(settings.database_url) as session:
+        volunteer = _volunteer(session, channel=channel, sender_id=sender_id)
+        mission = session.get(models.Mission, mission_id)
+        if volunteer is None or mission is None or _old_enough(settings, volunteer, mission):
+            return None
+        return int(mission.min_age or 0)
+
+
+def too_young_text(settings: Settings, *, mission: str, min_age: int) -> str:
+    """What the assistant says instead of a mission's dates to someone below its minimum age."""
+    return str(texts(settings.association_dir)["too_young"]).format(mission=mission, min_age=min_age)
+
+
 def has_profile(settings: Settings, *, channel: str, sender_id: str) -> bool:
     """Whether this conversation belongs to a stored volunteer (who consented)."""
     with session_scope(settings.database_url) as session:
@@ -212,6 +234,7 @@ class Booking:
     emailed: bool = False
     others: Choices | None = None
     reminder_ahead: bool = False  # a reminder will go the day before (not for a shift today or tomorrow too late)
+    min_age: int = 0  # the mission's, when the person is too young for it
 
 
 def book(settings: Settings, *, shift_id: int, channel: str, sender_id: str, now: datetime | None = None) -> Booking:
@@ -221,6 +244,11 @@ def book(settings: Settings, *, shift_id: int, channel: str, sender_id: str, now
         volunteer = _volunteer(session, channel=channel, sender_id=sender_id)
         if volunteer is None:
             return Booking(NO_PROFILE)
+        wanted = session.get(models.Shift, shift_id)
+        if wanted is not None and not _old_enough(settings, volunteer, wanted.mission):
+            # a button of a mission browsed before the profile said the age: matching never proposes it
+            return Booking(TOO_YOUNG, mission=wanted.mission.title, min_age=int(wanted.mission.min_age or 0))
+        churn = _rebooked_after_own_cancel(session, shift_id=shift_id, volunteer_id=volunteer.id, now=now)
         result = signup_store.sign_up(session, shift_id=shift_id, volunteer_id=volunteer.id, now=now)
         shift = session.get(models.Shift, shift_id)
         if shift is None:
@@ -231,9 +259,9 @@ def book(settings: Settings, *, shift_id: int, channel: str, sender_id: str, now
             return Booking(result.status, when=when, mission=mission.title, others=others)
         signup = session.get(models.Signup, result.signup_id)
         emailed = False
-        if result.ok:
+        if result.ok and not churn:
             _tell_staff(session, settings, signup, what="shift_signup")
-        if result.ok and volunteer.email:
+        if result.ok and not churn and volunteer.email and _may_email(session, volunteer.email, now):
             _queue_confirmation(session, settings, signup, now)
             emailed = True
         return Booking(
@@ -246,6 +274,36 @@ def book(settings: Settings, *, shift_id: int, channel: str, sender_id: str, now
             emailed=emailed,
             reminder_ahead=_reminder_ahead(settings, signup),
         )
+
+
+# The e-mail address a profile gives is not verified: sign-ups must not let anyone make the
+# association write to an address again and again (book, cancel, book again: one e-mail a turn).
+CHURN_HOURS = 24
+CONFIRMATIONS_PER_ADDRESS_A_DAY = 10
+
+
+def _rebooked_after_own_cancel(session: Session, *, shift_id: int, volunteer_id: int, now: datetime) -> bool:
+    """Whether a sign-up would take back a place the person gave up themselves within CHURN_HOURS.
+
+    The first sign-up's e-mails (to staff, to the person, with the same calendar file) said it all:
+    taking the place back says nothing new by e-mail, only in the chat.
+    """
+    prior = signup_store.own(session, shift_id=shift_id, volunteer_id=volunteer_id)
+    return (
+        prior is not None
+        and prior.status == "cancelled"
+        and prior.cancelled_by == "volunteer"
+        and prior.cancelled_at is not None
+        and as_utc(prior.cancelled_at) > now - timedelta(hours=CHURN_HOURS)
+    )
+
+
+def _may_email(session: Session, address: str, now: datetime) -> bool:
+    """Whether a sign-up confirmation may still go to ``address`` today (a few a day, whichever profile gave it)."""
+    since = now - timedelta(hours=CHURN_HOURS)
+    return (
+        outbox.to_address_since(session, address=address, kind="shift", since=since) < CONFIRMATIONS_PER_ADDRESS_A_DAY
+    )
 
 
 def _reminder_ahead(settings: Settings, signup: models.Signup) -> bool:

@@ -11,6 +11,7 @@ a coordinator the contact details of leads they do not follow.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 
 from sqlalchemy.orm import Session
@@ -44,3 +45,13 @@ def assigned_staff_id(session: Session, *, volunteer_id: int) -> int | None:
 def sees_contact_of(session: Session, member: models.StaffMember, *, volunteer_id: int) -> bool:
     """The rule applied to one lead."""
     return sees_contact(member, assigned_staff_id=assigned_staff_id(session, volunteer_id=volunteer_id))
+
+
+def sees_contact_among(session: Session, member: models.StaffMember, *, volunteer_ids: Collection[int]) -> set[int]:
+    """The rule applied to several leads at once: those of ``volunteer_ids`` whose contact details ``member`` sees."""
+    if member.role == "admin":
+        return set(volunteer_ids)
+    assigned = lead_store.assignments(session, volunteer_ids=volunteer_ids)
+    return {
+        volunteer_id for volunteer_id, staff_id in assigned.items() if sees_contact(member, assigned_staff_id=staff_id)
+    }

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from bot.attestations import cec_staff_note, create_link, say_hours
 from bot.config import Settings
 from bot.console import access
-from bot.console.deps import DbSession, Forbidden, RowId, SettingsDep, Staff, actor, redirect, render
+from bot.console.deps import DbSession, Forbidden, RowId, SettingsDep, Staff, actor, flashed, redirect, render
 from bot.errors import InvalidDataError, NotFoundError
 from bot.shifts import label, local
 from bot.store import hours as hours_store
@@ -95,10 +95,16 @@ def _signup_of(session: Session, mission_id: str, signup_id: int) -> models.Sign
 def attendance_page(
     *, request: Request, mission_id: str, member: Staff, session: DbSession, settings: SettingsDep
 ) -> Response:
-    """Per shift, ahead and past: who signed up, status, reminder answer, hours, rating and comment; totals."""
+    """Per shift, ahead and past: who signed up, status, reminder answer, hours, rating and comment; totals.
+
+    The comment is shown to those who see the person's conversation (``bot.console.access``), as on the lead page.
+    """
     mission = staffing.get(session, mission_id=mission_id)
     upcoming, past = hours_store.attendance(session, mission_id=mission.id, now=_now())
     totals = hours_store.mission_totals(session, mission_id=mission.id)
+    # a check-in's comment is free text (often a phone number): shown like the conversation, as on the lead page
+    people = {attendee.volunteer.id for item in (*upcoming, *past) for attendee in item.attendees}
+    sees_comment_of = access.sees_contact_among(session, member, volunteer_ids=people)
     return render(
         request,
         "attendance.html",
@@ -112,15 +118,16 @@ def attendance_page(
             "total_hours": say_hours(totals.minutes),
             "status_words": STATUS_WORDS,
             "answer_words": ANSWER_WORDS,
+            "sees_comment_of": sees_comment_of,
             "say_hours": say_hours,
-            "error": request.query_params.get("err"),
+            "error": flashed(request, "error"),
         },
     )
 
 
 def _refused(mission_id: str, message: str) -> Response:
     text = message[:1].upper() + message[1:]
-    return redirect(f"{_attendance_url(mission_id)}?err={quote(text + '.')}")
+    return redirect(_attendance_url(mission_id), error=text + ".")
 
 
 @router.post("/missions/{mission_id}/attendance/{signup_id}/present")

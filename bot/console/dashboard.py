@@ -22,7 +22,7 @@ router = APIRouter()
 def dashboard_page(*, request: Request, member: Staff, session: DbSession, settings: SettingsDep) -> Response:
     """Where things stand this morning: what needs attention, then the funnel, then why missions are declined."""
     weeks = request.query_params.get("semaines", "8")
-    span = int(weeks) if weeks.isdigit() and 1 <= int(weeks) <= 52 else 8
+    span = int(weeks) if weeks.isascii() and weeks.isdigit() and 1 <= int(weeks) <= 52 else 8
     funnel = compute(session, settings.tracker_store_url, weeks=span)
     labels = dict(STAGES)
     week_labels = [week.strftime("%d/%m") for week in funnel.weeks]

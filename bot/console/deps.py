@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi import Path as PathParam
@@ -128,6 +128,19 @@ def actor(member: models.StaffMember) -> str:
     return f"staff:{member.id}"
 
 
+# What a form's answer says on the next page travels in short-lived cookies, never in the address: a
+# page that showed ?ok= or ?err= let anyone send staff a link to the console saying what they liked.
+FLASH_COOKIES = {"ok": "console_ok", "error": "console_error"}
+FLASH_SECONDS = 60
+MAX_FLASH = 600
+
+
+def flashed(request: Request, kind: str = "ok") -> str | None:
+    """The confirmation ("ok") or refusal ("error") the previous form left for this page, if any."""
+    value = request.cookies.get(FLASH_COOKIES[kind])
+    return unquote(value)[:MAX_FLASH] if value else None
+
+
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
@@ -135,10 +148,14 @@ def render(
     values = {
         "staff": getattr(request.state, "staff", None),
         "csrf_token": getattr(request.state, "csrf", ""),
-        "flash": request.query_params.get("ok"),
+        "flash": flashed(request),
     }
     values.update(context or {})
-    return TEMPLATES.TemplateResponse(request, template, values, status_code=status_code)
+    response = TEMPLATES.TemplateResponse(request, template, values, status_code=status_code)
+    for name in FLASH_COOKIES.values():  # said once
+        if name in request.cookies:
+            response.delete_cookie(name, path="/console")
+    return response
 
 
 def download(content: str, *, filename: str, media_type: str) -> Response:
@@ -147,11 +164,14 @@ def download(content: str, *, filename: str, media_type: str) -> Response:
     return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
-def redirect(url: str, message: str | None = None) -> RedirectResponse:
-    """After a form: back to a page (303, so the browser GETs it), with an optional confirmation."""
-    if message:
-        url = f"{url}{'&' if '?' in url else '?'}ok={quote(message)}"
-    return RedirectResponse(url, status_code=303)
+def redirect(url: str, message: str | None = None, *, error: str | None = None) -> RedirectResponse:
+    """After a form: back to a page (303, so the browser GETs it), with an optional confirmation or refusal."""
+    response = RedirectResponse(url, status_code=303)
+    for kind, text in (("ok", message), ("error", error)):
+        if text:
+            response.set_cookie(FLASH_COOKIES[kind], quote(text[:MAX_FLASH]), max_age=FLASH_SECONDS,
+                                path="/console", httponly=True, samesite="lax")  # fmt: skip
+    return response
 
 
 def _is_console(request: Request) -> bool:

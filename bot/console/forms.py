@@ -102,7 +102,7 @@ def parse_lead_filter(params: Mapping[str, str], *, with_paging: bool = True) ->
     values["search"] = search[:100] or None
     assigned = (params.get("assigned") or "").strip()
     if assigned:
-        if assigned.isdigit() and len(assigned) < 10:
+        if assigned.isascii() and assigned.isdigit() and len(assigned) < 10:
             values["assigned_staff_id"] = int(assigned)
         else:
             errors.append("Responsable inconnu.")
@@ -112,7 +112,7 @@ def parse_lead_filter(params: Mapping[str, str], *, with_paging: bool = True) ->
     values["sort"] = sort
     if with_paging:
         page = params.get("page") or "1"
-        values["page"] = int(page) if page.isdigit() and 0 < len(page) < 7 else 1
+        values["page"] = int(page) if page.isascii() and page.isdigit() and 0 < len(page) < 7 else 1
     return LeadFilter(**{k: v for k, v in values.items() if v is not None}), errors
 
 

@@ -214,7 +214,7 @@ def lead_assign(
     session: DbSession,
 ) -> Response:
     """Assign the lead to a staff member (or to nobody); a lead someone else follows, admins only."""
-    target = int(staff_id) if staff_id.isdigit() and len(staff_id) < 10 else None
+    target = int(staff_id) if staff_id.isascii() and staff_id.isdigit() and len(staff_id) < 10 else None
     lead_store.get(session, volunteer_id=volunteer_id)
     if not access.may_reassign(member, assigned_staff_id=access.assigned_staff_id(session, volunteer_id=volunteer_id)):
         raise Forbidden(FOLLOWED_BY_ANOTHER)

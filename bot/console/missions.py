@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from bot.assistant_api import trigger_intent
-from bot.console.deps import DbSession, RowId, SettingsDep, Staff, actor, redirect, render
+from bot.console.deps import DbSession, RowId, SettingsDep, Staff, actor, flashed, redirect, render
 from bot.console.forms import form_choices, resolve_town
 from bot.console.suggestions import suggest
 from bot.errors import AssistantUnavailableError, InvalidDataError, NotFoundError
@@ -122,7 +122,7 @@ def _mission_from(values: dict[str, Any]) -> Mission:
         raw = values[name]
         if raw == "":
             return None
-        if not raw.isdigit() or len(raw) > 6:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
             raise InvalidDataError(f"{label} : nombre entier attendu")
         return int(raw)
 
@@ -254,7 +254,7 @@ def mission_page(
             ],
             "suggestions": suggestions,
             "invitations": staffing.invitations(session, mission_id=mission_id),
-            "error": request.query_params.get("err"),
+            "error": flashed(request, "error"),
         },
     )
 
@@ -365,12 +365,12 @@ def mission_invite(
         raise InvalidDataError("cette mission est fermée")
     refusal = _not_to_invite(session, volunteer=volunteer, mission_id=mission.id)
     if refusal is not None:
-        return redirect(f"/console/missions/{quote(mission_id)}?err={quote(refusal)}")
+        return redirect(f"/console/missions/{quote(mission_id)}", error=refusal)
     held = takeover_store.open_for(session, sender_id=volunteer.sender_id)
     if held is not None:  # the assistant is silent in that conversation: it would deliver nothing
         message = ("Un membre de l'équipe tient la conversation de cette personne : l'assistant n'y parle pas. "
                    "Écrivez-lui directement depuis la conversation, ou rendez-lui la main, puis invitez.")  # fmt: skip
-        return redirect(f"/console/missions/{quote(mission_id)}?err={quote(message)}")
+        return redirect(f"/console/missions/{quote(mission_id)}", error=message)
     try:
         trigger_intent(
             settings, sender_id=volunteer.sender_id, intent="mission_invitation", entities={"mission_id": mission.id}
@@ -381,7 +381,7 @@ def mission_invite(
         )
         message = ("L'assistant est injoignable : l'invitation n'a pas été envoyée. "
                    "Vérifiez que le serveur Rasa fonctionne, puis réessayez.")  # fmt: skip
-        return redirect(f"/console/missions/{quote(mission_id)}?err={quote(message)}")
+        return redirect(f"/console/missions/{quote(mission_id)}", error=message)
     staffing.record_invitation(session, volunteer_id=volunteer_id, mission_id=mission_id, staff_id=member.id)
     lead_store.record_audit(
         session, actor=actor(member), action="invite", subject=f"volunteer:{volunteer_id}", mission=mission_id
@@ -409,14 +409,14 @@ def _series_running(series: models.ShiftSeries, today: date) -> bool:
 
 
 def _shift_error(mission_id: str, message: str) -> Response:
-    return redirect(f"/console/missions/{quote(mission_id)}?err={quote(message)}#creneaux")
+    return redirect(f"/console/missions/{quote(mission_id)}#creneaux", error=message)
 
 
 async def _shift_plan(request: Request, settings: SettingsDep, *, recurring: bool) -> ShiftPlan:
     """The one-off shift or series of the page's forms, checked like the missions file (same French messages)."""
     form = await request.form()
     raw_places = str(form.get("places") or "").strip()
-    if not raw_places.isdigit() or len(raw_places) > 4:
+    if not (raw_places.isascii() and raw_places.isdigit()) or len(raw_places) > 4:
         raise InvalidDataError("places : nombre entier ≥ 1 attendu")
     entry: dict[str, Any] = {
         "start": str(form.get("start") or "").strip()[:5],
@@ -507,7 +507,7 @@ def shift_places(
     _mission_shift(session, mission_id, shift_id)
     wanted = places.strip()
     try:
-        if not wanted.isdigit() or len(wanted) > 4:
+        if not (wanted.isascii() and wanted.isdigit()) or len(wanted) > 4:
             raise InvalidDataError("places : nombre entier ≥ 1 attendu")
         shift_store.set_places(session, shift_id=shift_id, places=int(wanted), now=datetime.now(timezone.utc))
     except InvalidDataError as error:

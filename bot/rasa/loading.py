@@ -98,7 +98,11 @@ class _LoadingHandler(BaseHTTPRequestHandler):
     def _body(self) -> bytes:
         """The request's body when it is small and plainly framed (read, so that closing does not reset)."""
         length = self.headers.get("Content-Length", "0").strip()
-        if not length.isdigit() or int(length) > MAX_BODY_BYTES or self.headers.get("Transfer-Encoding"):
+        if (
+            not (length.isascii() and length.isdigit())
+            or int(length) > MAX_BODY_BYTES
+            or self.headers.get("Transfer-Encoding")
+        ):
             return b""
         try:
             return self.rfile.read(int(length))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -255,10 +255,13 @@ def existing_follow_up(session: Session, *, volunteer_id: int) -> models.LeadFol
     return session.get(models.LeadFollowUp, volunteer_id)
 
 
-def assignments(session: Session) -> dict[int, int]:
-    """Lead id → the staff member it is assigned to, for every assigned lead."""
+def assignments(session: Session, *, volunteer_ids: Collection[int] | None = None) -> dict[int, int]:
+    """Lead id → the staff member it is assigned to, for every assigned lead (or those of ``volunteer_ids``)."""
     f = models.LeadFollowUp
-    rows = session.execute(select(f.volunteer_id, f.assigned_staff_id).where(f.assigned_staff_id.is_not(None)))
+    statement = select(f.volunteer_id, f.assigned_staff_id).where(f.assigned_staff_id.is_not(None))
+    if volunteer_ids is not None:
+        statement = statement.where(f.volunteer_id.in_(list(volunteer_ids)))
+    rows = session.execute(statement)
     return {volunteer_id: staff_id for volunteer_id, staff_id in rows}
 
 

@@ -62,6 +62,11 @@ def _own(session: Session, *, shift_id: int, volunteer_id: int) -> models.Signup
     )
 
 
+def own(session: Session, *, shift_id: int, volunteer_id: int) -> models.Signup | None:
+    """The volunteer's sign-up row for the shift, whatever its status, if any."""
+    return _own(session, shift_id=shift_id, volunteer_id=volunteer_id)
+
+
 def sign_up(session: Session, *, shift_id: int, volunteer_id: int, now: datetime) -> SignupResult:
     """Take a place on the shift for the volunteer (see the module's docstring); nothing half-written."""
     shift = session.get(models.Shift, shift_id)

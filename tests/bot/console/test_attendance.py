@@ -84,7 +84,7 @@ def _post(client: TestClient, page: str, url: str, data: dict[str, str]) -> tupl
 
 
 def test_the_attendance_page_shows_each_shift_its_people_and_the_mission_totals(
-    console_settings: Settings, coordinator: TestClient
+    console_settings: Settings, coordinator: TestClient, admin: TestClient
 ) -> None:
     mission_id, _ = _mission_with_shifts(console_settings)
     response = coordinator.get(f"/console/missions/{mission_id}/attendance")
@@ -93,8 +93,10 @@ def test_the_attendance_page_shows_each_shift_its_people_and_the_mission_totals(
     for words in ("Créneaux à venir", "Créneaux passés", "Julie", "Karim", "Lea", "Sam", "Zoe", "présent", "absent",
                   "inscrit", "annulé", "oui, toujours OK", "sans réponse", "3 heures", "5 / 5"):  # fmt: skip
         assert words in page, words
-    assert "Super équipe <b>merci</b>" not in response.text  # the comment is escaped
-    assert "&lt;b&gt;merci&lt;/b&gt;" in response.text
+    assert "merci" not in response.text and "masqué, comme la conversation" in page  # not following Julie
+    admin_page = admin.get(f"/console/missions/{mission_id}/attendance").text
+    assert "Super équipe <b>merci</b>" not in admin_page  # the comment is escaped
+    assert "&lt;b&gt;merci&lt;/b&gt;" in admin_page
     assert "50 % (1 présent(s), 1 absent(s))" in page and "5,0 / 5 (1 note(s))" in page
     for blame in ("no-show", "no_show", "défaillant", "faute", "excuse"):
         assert blame not in page.lower()
