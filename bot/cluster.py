@@ -28,6 +28,7 @@ jobs run in the one web app, once, as with one process.
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import socket
 from dataclasses import dataclass
@@ -66,6 +67,8 @@ def check_cluster_settings(settings: Settings, replicas: int) -> None:
         problems.append("TRACKER_STORE_URL est une base SQLite (utilisez PostgreSQL, TRACKER_DIALECT=postgresql)")
     if settings.database_url.startswith("sqlite"):
         problems.append("DATABASE_URL est une base SQLite (utilisez PostgreSQL)")
+    if settings.proxy_tls_cert and not os.access(settings.proxy_tls_cert, os.R_OK):
+        problems.append(f"PROXY_TLS_CERT ne désigne pas un fichier lisible ({settings.proxy_tls_cert})")
     if shutil.which(HAPROXY) is None:
         problems.append("HAProxy n'est pas installé (sudo apt-get install haproxy)")
     if problems:
@@ -125,6 +128,7 @@ def cluster_plan(settings: Settings, replicas: int, folder: Path) -> ClusterPlan
 
 def haproxy_config(settings: Settings, plan: ClusterPlan) -> str:
     """HAProxy's configuration: the channels on RASA_PORT to the replicas, WEB_PORT to the web app."""
+    tls = f" ssl crt {settings.proxy_tls_cert}" if settings.proxy_tls_cert else ""
     replicas = "\n".join(
         f"    server rasa{n} 127.0.0.1:{port} check" for n, port in enumerate(plan.replica_ports, start=1)
     )
@@ -148,7 +152,8 @@ defaults
     option http-buffer-request  # the whole message before a replica is chosen: else it cannot be sent again
 
 frontend assistant
-    bind {settings.rasa_host}:{settings.rasa_port}
+    bind {settings.rasa_host}:{settings.rasa_port}{tls}
+    http-request set-header X-Forwarded-Proto %[ssl_fc,iif(https,http)]
     monitor-uri {PROXY_HEALTH}
     default_backend rasa_replicas
 
@@ -163,7 +168,9 @@ backend rasa_replicas
 {replicas}
 
 frontend web
-    bind {settings.web_host}:{settings.web_port}
+    bind {settings.web_host}:{settings.web_port}{tls}
+    # the web app builds the bubble's wss:// address from it (uvicorn --proxy-headers)
+    http-request set-header X-Forwarded-Proto %[ssl_fc,iif(https,http)]
     default_backend web_app
 
 backend web_app

@@ -72,6 +72,13 @@ class Settings:
         },
     )
     action_port: int = field(default=5055, metadata={"help": "Port of the action server, bound to 127.0.0.1 only."})
+    proxy_tls_cert: str = field(
+        default="",
+        metadata={
+            "help": "With bot serve --replicas N: a PEM file (certificate chain, then key) with which HAProxy "
+            "serves RASA_PORT and WEB_PORT over TLS only (docs/deploy.md); empty: plain HTTP."
+        },
+    )
     action_workers: int = field(
         default=1,
         metadata={

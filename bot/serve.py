@@ -152,6 +152,8 @@ def web_app(settings: Settings, *, port: int | None = None, log_dir: Path | None
         sys.executable, "-m", "uvicorn", "bot.web_app:create_app", "--factory", "--ws", "wsproto",
         "--host", host, "--port", str(port), "--no-access-log",
     ]  # fmt: skip
+    if host == "127.0.0.1" and port != settings.web_port:  # behind the proxy: its X-Forwarded-Proto is the scheme
+        command += ["--proxy-headers", "--forwarded-allow-ips", "127.0.0.1"]
     return Child(
         "web app", "l'application web", command,
         # /health answers 503 while another part is down: any answer says the web app itself serves

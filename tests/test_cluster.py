@@ -76,6 +76,50 @@ def test_the_proxy_sends_to_every_replica_retries_a_dead_one_and_keeps_sockets_o
     assert "balance roundrobin" in config and "cookie" not in config  # no sticky sessions
 
 
+def _self_signed_pem(folder: Path) -> Path:
+    """A certificate chain and its key in one PEM file, as HAProxy takes them (PROXY_TLS_CERT)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "benevoles.example.org")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    path = folder / "benevoles.pem"
+    path.write_bytes(
+        certificate.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return path
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["plain", "tls"])
+def test_haproxy_accepts_the_configuration_it_is_given(tmp_path: Path, tls: bool) -> None:
+    _install_haproxy()
+    cert = str(_self_signed_pem(tmp_path)) if tls else ""
+    settings = Settings(rasa_port=5005, web_port=8000, proxy_tls_cert=cert)
+    plan = cluster_plan(settings, 3, tmp_path)
+    checked = subprocess.run(["haproxy", "-c", "-f", str(plan.config)], capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    config = plan.config.read_text(encoding="utf-8")
+    assert (f"ssl crt {cert}" in config) is tls and "X-Forwarded-Proto" in config
+
+
+def test_an_unreadable_certificate_is_refused_in_french(tmp_path: Path) -> None:
+    settings = Settings(proxy_tls_cert=str(tmp_path / "absent.pem"))
+    with pytest.raises(BotError, match="PROXY_TLS_CERT ne désigne pas un fichier lisible"):
+        check_cluster_settings(settings, 2)
+
+
 # ----------------------------------------------------------------------------- live
 
 
