@@ -11,6 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of
+from actions.shifts import OFFERED
 from bot.config import get_settings
 from bot.declines import resume_proposals
 from bot.errors import NotFoundError
@@ -109,22 +110,25 @@ class ActionApply(Action):
         dispatcher.utter_message(
             response="utter_application_recorded" if created else "utter_application_already", title=title
         )
-        _offer_dates(dispatcher, tracker, str(mission_id))
-        return [SlotSet("mission_id", None)]
+        offered = _offer_dates(dispatcher, tracker, str(mission_id))
+        # the dates offered are remembered, so that one typed in words is read against them (action_choose_shift)
+        return [SlotSet("mission_id", None), SlotSet(OFFERED, str(mission_id) if offered else None)]
 
 
-def _offer_dates(dispatcher: CollectingDispatcher, tracker: Tracker, mission_id: str) -> None:
-    """After "Ça m'intéresse" on a dated mission: its next dates with places left, to pick one now."""
+def _offer_dates(dispatcher: CollectingDispatcher, tracker: Tracker, mission_id: str) -> bool:
+    """After "Ça m'intéresse" on a dated mission: its next dates with places left, to pick one now (True if any)."""
     from bot import signups
     from bot.config import get_settings
 
     settings = get_settings()
     if _too_young(tracker, mission_id) is not None:
-        return  # its dates are for people of the mission's minimum age and over (bot.signups.book)
+        return False  # its dates are for people of the mission's minimum age and over (bot.signups.book)
     choices = signups.shift_choices(settings, mission_id=mission_id)
-    if choices is not None and choices.shifts:
-        buttons = signups.choice_buttons(settings, choices)
-        dispatcher.utter_message(response="utter_apply_choose_shift", mission=choices.mission, buttons=buttons)
+    if choices is None or not choices.shifts:
+        return False
+    buttons = signups.choice_buttons(settings, choices)
+    dispatcher.utter_message(response="utter_apply_choose_shift", mission=choices.mission, buttons=buttons)
+    return True
 
 
 class ActionMissionDetails(Action):

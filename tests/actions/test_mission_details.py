@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
@@ -148,8 +149,11 @@ def test_interested_in_a_dated_mission_offers_its_dates_with_a_way_out(stored: s
 
     run(ActionSaveProfile(), PROFILE_SLOTS)
     with time_machine.travel(NOW, tick=False):
-        _, dated = run(ActionApply(), {**PROFILE_SLOTS, "profile_status": "saved", "mission_id": "M003"})
-        _, undated = run(ActionApply(), {**PROFILE_SLOTS, "profile_status": "saved", "mission_id": "M004"})
+        dated_events, dated = run(ActionApply(), {**PROFILE_SLOTS, "profile_status": "saved", "mission_id": "M003"})
+        undated_events, undated = run(ActionApply(), {**PROFILE_SLOTS, "profile_status": "saved", "mission_id": "M004"})
+    # the dates offered are remembered: a date typed next is read against them (data/rules/shifts.yml)
+    assert SlotSet("offered_mission", "M003") in dated_events
+    assert SlotSet("offered_mission", None) in undated_events
     assert said(dated) == ["utter_application_recorded", "utter_apply_choose_shift"]
     buttons = dated.messages[1]["buttons"]
     assert buttons[0]["title"].startswith("dimanche 6 décembre") and buttons[0]["payload"].startswith("/choose_shift")
