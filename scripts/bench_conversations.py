@@ -99,9 +99,19 @@ def bench_sender(label: str, concurrency: int, seed: int, number: int) -> str:
 
 
 def run_load(
-    webhook: str, label: str, concurrency: int, conversations: int, *, max_messages: int = 12, seed: int = 0
+    webhook: str,
+    label: str,
+    concurrency: int,
+    conversations: int,
+    *,
+    max_messages: int = 12,
+    seed: int = 0,
+    token: str = "",
 ) -> LoadResult:
-    """``conversations`` simulated conversations, ``concurrency`` at a time, against ``webhook``."""
+    """``conversations`` simulated conversations, ``concurrency`` at a time, against ``webhook``.
+
+    ``token``: the REST channel's REST_TOKEN, which it asks for behind a proxy (scripts/bench_cluster.py).
+    """
     personas = load_personas()
     reader = QuestionReader.from_domain()
     queue = list(range(conversations))
@@ -110,6 +120,8 @@ def run_load(
 
     def worker() -> None:
         with requests.Session() as session:
+            if token:
+                session.headers["Authorization"] = f"Bearer {token}"
             post = http_post(session)
             while True:
                 with lock:

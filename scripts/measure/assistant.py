@@ -89,7 +89,7 @@ def command_line(pid: int) -> str:
         return ""
 
 
-def _peak_rss_mb(pid: int) -> float:
+def process_peak_rss_mb(pid: int) -> float:
     """Peak resident memory of a process (VmHWM), in MB; 0 when it is gone."""
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as status:
@@ -154,7 +154,7 @@ class RunningAssistant:
     def peak_rss_mb(self) -> dict[str, float]:
         """Peak resident memory of each server, with its child processes if it has any, in MB."""
         return {
-            name: _peak_rss_mb(pid) + sum(_peak_rss_mb(child) for child in descendants(pid))
+            name: process_peak_rss_mb(pid) + sum(process_peak_rss_mb(child) for child in descendants(pid))
             for name, pid in self.server_pids().items()
         }
 
