@@ -275,13 +275,15 @@ def _serve(settings: Settings, model: Path, started: float, *, replicas: int = 1
         for group in groups:  # the proxy, if any, once every process behind it serves
             supervisor.start(*group)
         web, webhook = f"http://127.0.0.1:{settings.web_port}", webhook_url(settings)
+        # make shell starts an action server and a Rasa of its own, on one process's settings
+        shell_line = "  Dans un terminal : make shell\n" if replicas <= 1 else ""
         print(
             f"\nL'assistant est prêt ({time.monotonic() - started:.0f} s).\n"
             f"  Page de démonstration avec la bulle de discussion : {web}/\n"
             f"  Console des responsables : {web}/console/{first_account_hint(settings)}\n"
             f"  Canal REST : POST {webhook}\n"
             f"  {_rest_hint(settings, webhook, replicas)}\n"
-            "  Dans un terminal : make shell\n"
+            f"{shell_line}"
             f"  État de chaque partie : {web}/health\n"
             f"  {scheduled_jobs_line(settings)}\n"
             "Un processus qui s'arrête est relancé aussitôt. Ctrl-C pour arrêter.\n",
