@@ -15,6 +15,9 @@ from bot.onboarding import consent_to_slot, load_volunteer, slots_for_profile
 logger = logging.getLogger(__name__)
 
 
+SESSION_ONLY = frozenset({"offered_mission"})  # slots a new session starts without
+
+
 class ActionSessionStart(Action):
     """Start a session; a returning volunteer's stored profile is loaded into the slots."""
 
@@ -23,8 +26,13 @@ class ActionSessionStart(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         events: list[EventType] = [SessionStarted()]
-        # carry over what the previous session knew (the profile being filled in, consent)
-        events += [SlotSet(key, value) for key, value in tracker.current_slot_values().items() if value is not None]
+        # carry over what the previous session knew (the profile being filled in, consent), but not the dates
+        # offered then: a date typed days later ("je m'inscris samedi") must not book one of them unasked
+        events += [
+            SlotSet(key, value)
+            for key, value in tracker.current_slot_values().items()
+            if value is not None and key not in SESSION_ONLY
+        ]
         stored = load_volunteer(channel=channel_of(tracker), sender_id=tracker.sender_id)
         if stored is not None:
             events += [SlotSet(key, value) for key, value in slots_for_profile(stored.profile).items()]

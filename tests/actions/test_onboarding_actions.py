@@ -135,6 +135,13 @@ def test_a_returning_volunteer_gets_their_profile_back_at_session_start(with_mis
     assert restored["consent_at"].startswith("2026-11-v1|")
 
 
+def test_a_new_session_keeps_the_profile_being_filled_in_but_not_the_dates_offered_before(with_missions: str) -> None:
+    events, _ = run(ActionSessionStart(), {"first_name": "Julie", "consent": "given", "offered_mission": "M003"})
+    carried = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert carried["first_name"] == "Julie" and carried["consent"] == "given"
+    assert "offered_mission" not in carried  # a date typed days later is not read against stale dates
+
+
 @pytest.mark.parametrize(("channel", "sender_id"), [("telegram", "731001"), ("web", "web-Zx9yQ2bKc1")])
 def test_a_first_session_finds_a_stored_profile_by_the_owner_of_the_conversation_id(
     with_missions: str, channel: str, sender_id: str
