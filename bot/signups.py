@@ -28,6 +28,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import ics, reminders
@@ -260,7 +261,7 @@ def book(settings: Settings, *, shift_id: int, channel: str, sender_id: str, now
         signup = session.get(models.Signup, result.signup_id)
         emailed = False
         if result.ok and not churn:
-            _tell_staff(session, settings, signup, what="shift_signup")
+            _tell_staff(session, settings, signup, now, what="shift_signup")
         if result.ok and not churn and volunteer.email and _may_email(session, volunteer.email, now):
             _queue_confirmation(session, settings, signup, now)
             emailed = True
@@ -535,12 +536,18 @@ def cancel(
         signup = session.get(models.Signup, signup_id)
         view = _my_shift(settings, signup)
         if result.ok:
-            _tell_staff(session, settings, signup)
+            _tell_staff(session, settings, signup, now)
         return Cancellation(result.status, view, signup.shift.mission.contact or "")
 
 
-def _tell_staff(session: Session, settings: Settings, signup: models.Signup, *, what: str = "shift") -> None:
-    """E-mail staff who chose the shifts' alerts: ``shift`` (a cancellation) or ``shift_signup`` (a sign-up)."""
+def _tell_staff(
+    session: Session, settings: Settings, signup: models.Signup, now: datetime, *, what: str = "shift"
+) -> None:
+    """E-mail staff who chose the shifts' alerts: ``shift`` (a cancellation) or ``shift_signup`` (a sign-up).
+
+    Not when the very same alert (same person, shift and places left) went within CHURN_HOURS: a place
+    taken back silently (_rebooked_after_own_cancel) and given up again tells staff nothing new.
+    """
     shift, mission = signup.shift, signup.shift.mission
     session.refresh(shift)  # the place was taken or given back by an UPDATE outside the ORM
     try:
@@ -557,8 +564,25 @@ def _tell_staff(session: Session, settings: Settings, signup: models.Signup, *, 
     except InvalidDataError as error:
         logger.error("signup %s (%s): no e-mail to staff, the texts are broken: %s", signup.id, what, error)
         return
+    if _staff_told_already(session, subject=subject, body=body, now=now):
+        logger.info(
+            "signup %s (%s): staff had the same alert within %d h, not sent again", signup.id, what, CHURN_HOURS
+        )
+        return
     queued = outbox.queue(session, kind="shift", subject=subject, body=body)
     logger.info("signup %s (%s): %d e-mails to staff queued", signup.id, what, queued)
+
+
+def _staff_told_already(session: Session, *, subject: str, body: str, now: datetime) -> bool:
+    """Whether staff were queued this exact alert within CHURN_HOURS (the body names the person by a marker)."""
+    sent = select(models.OutgoingEmail.id).where(
+        models.OutgoingEmail.staff_id.is_not(None),
+        models.OutgoingEmail.kind == "shift",
+        models.OutgoingEmail.subject == subject,
+        models.OutgoingEmail.body == body,
+        models.OutgoingEmail.created_at > now - timedelta(hours=CHURN_HOURS),
+    )
+    return session.scalar(sent.limit(1)) is not None
 
 
 # --------------------------------------------------------------------------- a shift cancelled by staff

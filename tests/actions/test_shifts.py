@@ -494,6 +494,29 @@ def test_missions_with_dates_left_are_found_among_those_proposed(mission: list[i
         assert signups.with_open_dates(get_settings(), ["M1", "M2", "M404"]) == {"M1"}
 
 
+def test_book_cancel_book_cancel_tells_staff_once(mission: list[int], app_database: str) -> None:
+    """A loop of sign-ups and cancellations must not make the association e-mail its staff at every turn."""
+    _volunteer(app_database)
+    for _ in range(3):
+        signup_id = _sign_up(mission[0])
+        _, dispatcher = run(shifts.ActionCancelSignup(), intent="cancel_signup", entities={"signup_id": signup_id})
+        assert said(dispatcher)[0] == "utter_signup_cancelled"  # the chat says it every time
+    with session_scope(app_database) as session:
+        subjects = session.scalars(
+            select(models.OutgoingEmail.subject).where(models.OutgoingEmail.staff_id.is_not(None))
+        ).all()
+    staff = len({row.staff_id for row in _staff_alert_rows(app_database)})
+    assert sum(subject.startswith("Désinscription") for subject in subjects) == staff  # one cancellation alert each
+    assert sum(subject.startswith("Inscription") for subject in subjects) == staff  # one sign-up alert each
+
+
+def _staff_alert_rows(url: str) -> list[models.OutgoingEmail]:
+    with session_scope(url) as session:
+        rows = session.scalars(select(models.OutgoingEmail).where(models.OutgoingEmail.kind == "shift")).all()
+        session.expunge_all()
+        return list(rows)
+
+
 def test_no_sign_up_to_cancel_says_so(mission: list[int], app_database: str) -> None:
     _, dispatcher = run(shifts.ActionCancelSignup(), "je veux me désinscrire", intent="cancel_signup")
     assert said(dispatcher) == ["utter_no_signups_to_cancel"]  # also says how to leave, or stop the messages
