@@ -233,3 +233,8 @@ def test_the_console_and_the_health_page_are_served_through_the_proxy(cluster: C
     assert requests.get(f"{web}/console/", timeout=10, allow_redirects=False).status_code in (200, 303)
     forwarded = requests.post(cluster.webhook, json={"sender": "x", "message": "bonjour"}, timeout=30)
     assert forwarded.status_code == 401  # behind the proxy the REST channel wants its token
+    # Rasa's HTTP API is reachable through the proxy, as the console needs it: never without its token
+    rasa = f"http://127.0.0.1:{cluster.settings.rasa_port}"
+    for path in ("/conversations/cluster-0/tracker", "/status", "/model/parse"):
+        answer = requests.request("POST" if path == "/model/parse" else "GET", rasa + path, json={}, timeout=10)
+        assert answer.status_code in (401, 403), (path, answer.status_code)
