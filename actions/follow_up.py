@@ -364,10 +364,10 @@ class ActionAttestationPeriod(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         settings, channel = get_settings(), channel_of(tracker)
         period = str(_entity(tracker, "period") or "")
-        if period not in reminders.PERIODS:  # typed: "cette année", "l'an dernier", "2025", "depuis janvier"
+        if period not in reminders.PERIODS:  # typed: "cette année", "2025", "de mars à juin", "le mois dernier"
             text = tracker.latest_message.get("text") or ""
             period = read_period(text, today=today_in(settings)) or ""
-        if period not in reminders.PERIODS:
+        if not reminders.is_period(period):
             intent = (tracker.latest_message.get("intent") or {}).get("name")
             if intent == "inform":  # not a period: a profile fact, read as it is anywhere else
                 return [*_ended(), FollowupAction("action_show_summary")]

@@ -562,8 +562,20 @@ def checkin_state(
 PERIODS = ("this_year", "last_year", "all")
 
 
+def is_period(period: str) -> bool:
+    """Whether ``period`` is one of the buttons' or a span of days read from words (bot.understanding.periods)."""
+    from bot.understanding.periods import span_dates
+
+    return period in PERIODS or span_dates(period) is not None
+
+
 def period_dates(period: str, *, today: date) -> tuple[date, date]:
-    """The dates of an attestation's period: this year, last year, or since the beginning."""
+    """The dates of an attestation's period: this year, last year, since the beginning, or a span (end ≤ today)."""
+    from bot.understanding.periods import span_dates
+
+    days = span_dates(period)
+    if days is not None:
+        return days[0], min(days[1], today)
     if period == "last_year":
         return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
     if period == "all":
@@ -605,7 +617,7 @@ def attestation_link(
 
     now = _utc(now)
     today = local(now, settings.timezone).date()
-    start, end = period_dates(period if period in PERIODS else "this_year", today=today)
+    start, end = period_dates(period if is_period(period) else "this_year", today=today)
     with session_scope(settings.database_url) as session:
         volunteer = volunteer_store.find(session, channel=channel, sender_id=sender_id)
         if volunteer is None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 import time_machine
 from rasa_sdk import Action
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
 
 from actions import follow_up
 from bot.store import models
@@ -183,6 +184,30 @@ def test_a_period_typed_at_the_question_is_read_like_its_button(
         )  # fmt: skip
     _, dispatcher = run(follow_up.ActionAttestationPeriod(), text, intent=intent)
     assert said(dispatcher) == [answer]
+
+
+def test_a_span_typed_at_the_question_makes_the_attestation_for_exactly_that_span(
+    signup: int, app_database: str
+) -> None:
+    """Hours on 12 December 2025: "de novembre à janvier" holds them, "mars 2025" does not (today: 12/12/2026)."""
+    with session_scope(app_database) as session:
+        volunteer_id = session.get(models.Signup, signup).volunteer_id
+        session.add(
+            models.HoursEntry(volunteer_id=volunteer_id, mission_title="Colis", day=LAST_YEAR, minutes=120,
+                              source="staff")
+        )  # fmt: skip
+    with time_machine.travel(NOW, tick=False):
+        _, dispatcher = run(follow_up.ActionAttestationPeriod(), "mars 2025", intent="inform")
+        assert said(dispatcher) == ["utter_attestation_no_hours_in_period"]
+        events, dispatcher = run(follow_up.ActionAttestationPeriod(), "de novembre 2025 à janvier", intent="inform")
+        assert said(dispatcher) == ["utter_ask_attestation_name"]
+        slots = slots_of(events)
+        assert slots["attestation_period"] == "2025-11-01/2026-01-31"
+        _, dispatcher = run(follow_up.ActionFollowUpAnswer(), "Julie Martin", slots=slots)
+    assert said(dispatcher)[0] == "utter_attestation_link"
+    with session_scope(app_database) as session:
+        link = session.scalars(select(models.AttestationLink)).one()
+        assert (link.period_start, link.period_end) == (date(2025, 11, 1), date(2026, 1, 31))
 
 
 def test_a_profile_fact_at_the_period_question_is_read_as_one(signup: int) -> None:
