@@ -161,6 +161,16 @@ def test_the_hours_are_checked_before_a_full_name_is_asked(signup: int, app_data
 LAST_YEAR = NOW.date().replace(year=NOW.year - 1)
 
 
+def _two_hours_last_year(url: str, signup: int) -> None:
+    """Two hours logged by staff for the sign-up's volunteer, a year before NOW."""
+    with session_scope(url) as session:
+        volunteer_id = session.get(models.Signup, signup).volunteer_id
+        session.add(
+            models.HoursEntry(volunteer_id=volunteer_id, mission_title="Colis", day=LAST_YEAR, minutes=120,
+                              source="staff")
+        )  # fmt: skip
+
+
 # hours recorded last year only: "cette année" has none, the others ask the name
 @pytest.mark.parametrize(
     ("text", "intent", "answer"),
@@ -176,12 +186,7 @@ LAST_YEAR = NOW.date().replace(year=NOW.year - 1)
 def test_a_period_typed_at_the_question_is_read_like_its_button(
     signup: int, app_database: str, text: str, intent: str, answer: str
 ) -> None:
-    with session_scope(app_database) as session:
-        volunteer_id = session.get(models.Signup, signup).volunteer_id
-        session.add(
-            models.HoursEntry(volunteer_id=volunteer_id, mission_title="Colis", day=LAST_YEAR, minutes=120,
-                              source="staff")
-        )  # fmt: skip
+    _two_hours_last_year(app_database, signup)
     _, dispatcher = run(follow_up.ActionAttestationPeriod(), text, intent=intent)
     assert said(dispatcher) == [answer]
 
@@ -190,12 +195,7 @@ def test_a_span_typed_at_the_question_makes_the_attestation_for_exactly_that_spa
     signup: int, app_database: str
 ) -> None:
     """Hours on 12 December 2025: "de novembre à janvier" holds them, "mars 2025" does not (today: 12/12/2026)."""
-    with session_scope(app_database) as session:
-        volunteer_id = session.get(models.Signup, signup).volunteer_id
-        session.add(
-            models.HoursEntry(volunteer_id=volunteer_id, mission_title="Colis", day=LAST_YEAR, minutes=120,
-                              source="staff")
-        )  # fmt: skip
+    _two_hours_last_year(app_database, signup)
     with time_machine.travel(NOW, tick=False):
         _, dispatcher = run(follow_up.ActionAttestationPeriod(), "mars 2025", intent="inform")
         assert said(dispatcher) == ["utter_attestation_no_hours_in_period"]

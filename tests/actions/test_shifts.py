@@ -502,19 +502,14 @@ def test_book_cancel_book_cancel_tells_staff_once(mission: list[int], app_databa
         _, dispatcher = run(shifts.ActionCancelSignup(), intent="cancel_signup", entities={"signup_id": signup_id})
         assert said(dispatcher)[0] == "utter_signup_cancelled"  # the chat says it every time
     with session_scope(app_database) as session:
-        subjects = session.scalars(
-            select(models.OutgoingEmail.subject).where(models.OutgoingEmail.staff_id.is_not(None))
+        alerts = session.execute(
+            select(models.OutgoingEmail.subject, models.OutgoingEmail.staff_id).where(
+                models.OutgoingEmail.staff_id.is_not(None), models.OutgoingEmail.kind == "shift"
+            )
         ).all()
-    staff = len({row.staff_id for row in _staff_alert_rows(app_database)})
+    subjects, staff = [subject for subject, _ in alerts], len({staff_id for _, staff_id in alerts})
     assert sum(subject.startswith("Désinscription") for subject in subjects) == staff  # one cancellation alert each
     assert sum(subject.startswith("Inscription") for subject in subjects) == staff  # one sign-up alert each
-
-
-def _staff_alert_rows(url: str) -> list[models.OutgoingEmail]:
-    with session_scope(url) as session:
-        rows = session.scalars(select(models.OutgoingEmail).where(models.OutgoingEmail.kind == "shift")).all()
-        session.expunge_all()
-        return list(rows)
 
 
 def test_no_sign_up_to_cancel_says_so(mission: list[int], app_database: str) -> None:
