@@ -100,6 +100,11 @@ class ActionApply(Action):
         if not mission_id:
             dispatcher.utter_message(response="utter_which_mission")
             return []
+        min_age = _too_young(tracker, str(mission_id))
+        if min_age is not None:
+            # staff would review an application the person may not take up (legal eligibility)
+            _say_too_young(dispatcher, title=_title_of(str(mission_id)), min_age=min_age)
+            return [SlotSet("mission_id", None)]
         try:
             title, created = apply_to_mission(
                 channel=channel_of(tracker), sender_id=tracker.sender_id, mission_id=mission_id
@@ -191,6 +196,15 @@ def _say_too_young(dispatcher: CollectingDispatcher, *, title: str, min_age: int
     from bot.config import get_settings
 
     dispatcher.utter_message(text=signups.too_young_text(get_settings(), mission=title, min_age=min_age))
+
+
+def _title_of(mission_id: str) -> str:
+    from bot.store import missions as mission_store
+    from bot.store.session import session_scope
+
+    with session_scope() as session:
+        mission = mission_store.get(session, mission_id)
+        return mission.title if mission is not None else mission_id
 
 
 def _too_young(tracker: Tracker, mission_id: str) -> int | None:

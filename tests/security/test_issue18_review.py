@@ -14,7 +14,7 @@ Each test is a way in that worked against a running copy and must not work now:
 - a 16-year-old signed up to a date of a mission for adults only: matching never proposes it, but
   the "Plus d'infos" button of the missions browsed before the profile (or one an earlier answer
   offered) stays valid in the conversation, and neither the dates offered nor the booking looked
-  at the mission's minimum age;
+  at the mission's minimum age; "Ça m'intéresse" still recorded an application for staff to refuse;
 - a link to the console carrying ``?ok=`` or ``?err=`` showed its words in the console's own
   confirmation or alert box ("Votre session a expiré : reconnectez-vous sur https://…"), on every
   page for ``ok`` and on a mission's page and its attendance page for ``err``: anyone could send
@@ -247,8 +247,11 @@ def test_a_minor_is_offered_no_date_of_a_mission_for_adults_and_cannot_book_one(
     saved = {"profile_status": "saved", "mission_id": "MR18"}
     texts, payloads = _said(mission_actions.ActionMissionDetails(), offer, "mission_details", saved)
     assert not any(p.startswith("/sign_up") for p in payloads) and any("18 ans et plus" in t for t in texts)
-    _, payloads = _said(mission_actions.ActionApply(), offer, "apply", saved)  # "Ça m'intéresse" offers no date
+    texts, payloads = _said(mission_actions.ActionApply(), offer, "apply", saved)  # nor does "Ça m'intéresse"
     assert not any(p.startswith("/choose_shift") for p in payloads), payloads
+    assert any("Maraude de nuit" in t and "18 ans et plus" in t for t in texts), texts
+    with session_scope(app_database) as session:  # and staff get no application they would have to refuse
+        assert session.scalar(select(func.count()).select_from(models.Application)) == 0
 
 
 def test_an_adult_still_books_the_same_date(app_database: str) -> None:  # noqa: F811
@@ -259,6 +262,8 @@ def test_an_adult_still_books_the_same_date(app_database: str) -> None:  # noqa:
     saved = {"profile_status": "saved", "mission_id": "MR18"}
     _, details = _said(mission_actions.ActionMissionDetails(), [], "mission_details", saved)
     assert '/sign_up{"mission_id": "MR18"}' in details
+    texts, _ = _said(mission_actions.ActionApply(), [], "apply", saved)
+    assert texts[:1] == ["utter_application_recorded"], texts
     texts, _ = _said(shift_actions.ActionChooseShift(), [{"entity": "shift_id", "value": shift_id}], "choose_shift")
     assert texts[:1] == ["utter_shift_booked"], texts
     assert _signups(app_database) == 1
