@@ -6,7 +6,8 @@ their payload is what the bubble and REST clients send back when a person clicks
 could type the same syntax, though, and set any slot to any value. So each channel passes a
 person's text through :func:`vetted_text`: a payload goes through only when it is exactly one
 the assistant offered in this conversation (a button of one of its messages); anything else
-loses its leading slashes and is understood like any other message.
+loses its leading slashes and is understood like any other message, or, shaped like an intent
+(``/choose_shift{…}``, ``/show_my_data``), like a message the assistant did not understand.
 
 Channels' own payloads (the bubble's opening ``/greet``, Telegram's commands and shared
 locations) are made by the channel, not typed, and do not come through here. Telegram's
@@ -21,6 +22,7 @@ Usage::
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Collection, Iterable
 from typing import Any
 
@@ -62,9 +64,19 @@ def offered_payloads(events: Iterable[Any]) -> set[str]:
     return offered
 
 
+# An intent's name with entities ("/choose_shift{...}") or with an underscore ("/show_my_data"): a
+# button's payload copied or forged, not words. Read as words it was a guess of the model's
+# ('choose_shift{"shift_id": 3}' was heard as a cancellation at 0.87, others as "start again").
+INTENT_SHAPED = re.compile(r"\w+\s*\{.*\}|[A-Za-z]\w*_\w*", re.DOTALL)
+
+
 def as_text(text: str) -> str:
-    """A typed payload as plain words: without its leading slashes, never empty."""
-    return text.strip().lstrip(PREFIX).strip() or "?"
+    """A typed payload as plain words: without its leading slashes, never empty.
+
+    "/aide" is the word "aide"; a payload's syntax is "?", which the assistant answers as a message it
+    did not understand, in a form too (it asks its question again)."""
+    words = text.strip().lstrip(PREFIX).strip()
+    return "?" if not words or INTENT_SHAPED.fullmatch(words) else words
 
 
 async def vetted_text(text: str, sender_id: str, tracker_store: Any, channel_payloads: Collection[str] = ()) -> str:
