@@ -28,7 +28,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot import ics, reminders
@@ -262,7 +262,7 @@ def book(settings: Settings, *, shift_id: int, channel: str, sender_id: str, now
         emailed = False
         if result.ok and not churn:
             _tell_staff(session, settings, signup, now, what="shift_signup")
-        if result.ok and not churn and volunteer.email and _may_email(session, volunteer.email, now):
+        if result.ok and not churn and volunteer.email and _may_email(session, settings, volunteer.email, now):
             _queue_confirmation(session, settings, signup, now)
             emailed = True
         return Booking(
@@ -299,12 +299,22 @@ def _rebooked_after_own_cancel(session: Session, *, shift_id: int, volunteer_id:
     )
 
 
-def _may_email(session: Session, address: str, now: datetime) -> bool:
-    """Whether a sign-up confirmation may still go to ``address`` today (a few a day, whichever profile gave it)."""
+def _may_email(session: Session, settings: Settings, address: str, now: datetime) -> bool:
+    """Whether a sign-up confirmation may still go to ``address`` today, whichever profile gave it, erased
+    or not; if so it is counted (models.ConfirmationSent: a keyed digest of the address, kept a day)."""
     since = now - timedelta(hours=CHURN_HOURS)
-    return (
-        outbox.to_address_since(session, address=address, kind="shift", since=since) < CONFIRMATIONS_PER_ADDRESS_A_DAY
+    session.execute(delete(models.ConfirmationSent).where(models.ConfirmationSent.created_at < since))
+    key = derived_secret(settings, "confirmation-cap").encode()
+    digest = hmac.new(key, address.strip().lower().encode(), hashlib.sha256).hexdigest()
+    sent = session.scalar(
+        select(func.count())
+        .select_from(models.ConfirmationSent)
+        .where(models.ConfirmationSent.address_digest == digest, models.ConfirmationSent.created_at >= since)
     )
+    if int(sent or 0) >= CONFIRMATIONS_PER_ADDRESS_A_DAY:
+        return False
+    session.add(models.ConfirmationSent(address_digest=digest, created_at=now))
+    return True
 
 
 def _reminder_ahead(settings: Settings, signup: models.Signup) -> bool:

@@ -395,6 +395,19 @@ class OutgoingEmail(Base):
 Index("ix_outgoing_emails_pending", OutgoingEmail.sent_at, OutgoingEmail.next_attempt_at)
 
 
+class ConfirmationSent(Base):
+    """A sign-up confirmation e-mailed to an address, counted to cap them (bot.signups): kept 24 hours.
+
+    The address is a keyed digest, not the address: the row outlives the profile's erasure on
+    purpose (erasing and booking again must not reset the cap), and names no one without the key.
+    """
+
+    __tablename__ = "confirmations_sent"
+    id = Column(Integer, primary_key=True)
+    address_digest = Column(String(64), nullable=False, index=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
 class JobRun(Base):
     """Work done once per key (a day's digest, a mission's drop below target): the row is the claim."""
 

@@ -89,18 +89,6 @@ def queue_to_volunteer(
     return int(email.id)
 
 
-def to_address_since(session: Session, *, address: str, kind: str, since: datetime) -> int:
-    """How many e-mails of ``kind`` were queued since ``since`` to volunteers who gave ``address`` (any profile)."""
-    email, volunteer = models.OutgoingEmail, models.Volunteer
-    statement = (
-        select(func.count())
-        .select_from(email)
-        .join(volunteer, volunteer.id == email.volunteer_id)
-        .where(email.kind == kind, email.created_at >= since, func.lower(volunteer.email) == address.strip().lower())
-    )
-    return int(session.scalar(statement) or 0)
-
-
 def choose(session: Session, *, staff_id: int, handoffs: bool, digest: bool, missions: bool) -> None:
     """What a staff member receives from now on (e-mails already queued still go)."""
     member = session.get(models.StaffMember, staff_id)
