@@ -284,6 +284,7 @@ def _add_staff_commands(commands: argparse._SubParsersAction) -> None:
 
 def _privacy_purge(args: argparse.Namespace) -> int:
     from bot.privacy import purge
+    from bot.store import outbox
 
     settings = get_settings()
     report = purge(settings, dry_run=args.dry_run)
@@ -307,6 +308,8 @@ def _privacy_purge(args: argparse.Namespace) -> int:
     )
     outcome = "rien n'a été modifié (--dry-run)" if args.dry_run else "supprimés"
     print(f"{summary} : {outcome}.")
+    if not args.dry_run and report.sent_emails:
+        print(f"{report.sent_emails} e-mail(s) envoyé(s) il y a plus de {outbox.SENT_KEPT_DAYS} jours : supprimés.")
     return 0
 
 

@@ -133,6 +133,7 @@ class RetentionReport:
     notice_failed: list[retention.InactiveVolunteer] = field(default_factory=list)
     conversations: list[str] = field(default_factory=list)
     handoffs: list[int] = field(default_factory=list)
+    sent_emails: int = 0  # e-mails sent more than outbox.SENT_KEPT_DAYS ago, deleted (none in a dry run)
 
 
 Notifier = Callable[[Settings, retention.InactiveVolunteer], None]
@@ -221,6 +222,7 @@ def _purge(
         for sender in report.conversations:  # who held these conversations, when, and nudges: gone with them
             takeover_store.forget_sender(session, sender_id=sender)
             nudge_store.forget_sender(session, sender_id=sender)
+        report.sent_emails = outbox.delete_sent_before(session, before=now - timedelta(days=outbox.SENT_KEPT_DAYS))
         if report.conversations or report.handoffs:
             counts = {"conversations": len(report.conversations), "handoff_requests": len(report.handoffs)}
             record_audit(session, actor="retention", action="purge", subject="sans profil", **counts)
@@ -248,8 +250,9 @@ def _purge(
         (sent if via else report.notice_failed).append(volunteer)
     report.notified = sent
     logger.info(
-        "retention purge: %d volunteers erased, %d notified, %d conversations and %d contact requests deleted",
-        len(report.erased), len(sent), len(report.conversations), len(report.handoffs),
+        "retention purge: %d volunteers erased, %d notified, %d conversations, %d contact requests and %d sent"
+        " e-mails deleted",
+        len(report.erased), len(sent), len(report.conversations), len(report.handoffs), report.sent_emails,
     )  # fmt: skip
     return report
 

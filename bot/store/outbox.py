@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.store import models
@@ -95,6 +95,21 @@ def choose(session: Session, *, staff_id: int, handoffs: bool, digest: bool, mis
     if member is not None:
         member.notify_handoffs, member.notify_digest, member.notify_missions = handoffs, digest, missions
         session.flush()
+
+
+# Once accepted by the SMTP server an e-mail is kept this long (what was sent, if someone asks),
+# then deleted by the daily purge (bot.privacy): an e-mail to a volunteer says which dates they took.
+SENT_KEPT_DAYS = 30
+
+
+def delete_sent_before(session: Session, *, before: datetime) -> int:
+    """Delete the e-mails the SMTP server accepted before ``before``; how many."""
+    result = session.execute(
+        delete(models.OutgoingEmail)
+        .where(models.OutgoingEmail.sent_at.is_not(None), models.OutgoingEmail.sent_at < before)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
 
 
 def due(session: Session, *, now: datetime, limit: int = 50) -> list[int]:

@@ -245,6 +245,22 @@ def test_erasure_takes_the_nudges_with_it(settings: Settings) -> None:
     assert retention_nudges(settings) == [] and count(settings, models.OutgoingEmail) == 0
 
 
+def test_purge_deletes_e_mails_sent_more_than_a_month_ago_and_keeps_the_rest(settings: Settings) -> None:
+    person = add_volunteer(settings, "recent-mail", channel="telegram", active=NOW - timedelta(days=3))
+    ages = {"sent long ago": 31, "sent lately": 29, "never sent": 90}
+    with session_scope(settings.database_url) as session:
+        for subject, days in ages.items():
+            at = NOW - timedelta(days=days)
+            sent = at if subject != "never sent" else None  # still being retried: kept until sent
+            session.add(models.OutgoingEmail(volunteer_id=person, kind="shift", subject=subject, body="…",
+                                             created_at=at, sent_at=sent))  # fmt: skip
+    assert purge(settings, now=NOW, dry_run=True, notify=Notices()).sent_emails == 0
+    assert purge(settings, now=NOW, notify=Notices()).sent_emails == 1
+    with session_scope(settings.database_url) as session:
+        kept = set(session.execute(select(models.OutgoingEmail.subject)).scalars())
+    assert kept == {"sent lately", "never sent"}
+
+
 def test_purge_command_dry_run_lists_ids_and_dates_without_personal_data(sqlite_url: str, tmp_path: Path) -> None:
     settings = Settings(database_url=sqlite_url, tracker_store_url=sqlite_url)
     add_volunteer(settings, "gone", active=datetime(2020, 1, 2, tzinfo=timezone.utc))
