@@ -40,6 +40,7 @@ from bot.rasa.server import BEHIND_PROXY
 from bot.supervise import Child
 
 HAPROXY = "haproxy"
+BUBBLE_SOCKET = "/webhooks/web/socket"  # bot.rasa.channels.chat_bubble's WebSocket
 PROXY_HEALTH = "/proxy/health"  # answered by HAProxy itself: the proxy is up (not what is behind it)
 # A turn may wait for its conversation's lock: as long as Rasa's lock lifetime (60 s) when the
 # process that held it died, plus the turn itself. The proxy must not cut it before.
@@ -129,9 +130,10 @@ def cluster_plan(settings: Settings, replicas: int, folder: Path) -> ClusterPlan
 def haproxy_config(settings: Settings, plan: ClusterPlan) -> str:
     """HAProxy's configuration: the channels on RASA_PORT to the replicas, WEB_PORT to the web app."""
     tls = f" ssl crt {settings.proxy_tls_cert}" if settings.proxy_tls_cert else ""
-    replicas = "\n".join(
-        f"    server rasa{n} 127.0.0.1:{port} check" for n, port in enumerate(plan.replica_ports, start=1)
-    )
+    limit = f" maxconn {settings.proxy_turns_per_replica}" if settings.proxy_turns_per_replica > 0 else ""
+    numbered = list(enumerate(plan.replica_ports, start=1))
+    replicas = "\n".join(f"    server rasa{n} 127.0.0.1:{port} check{limit}" for n, port in numbered)
+    sockets = "\n".join(f"    server rasa{n} 127.0.0.1:{port} track rasa_replicas/rasa{n}" for n, port in numbered)
     return f"""# Written by bot serve --replicas {len(plan.replica_ports)} (bot/cluster.py) at each start.
 global
     maxconn 4096
@@ -155,6 +157,7 @@ frontend assistant
     bind {settings.rasa_host}:{settings.rasa_port}{tls}
     http-request set-header X-Forwarded-Proto %[ssl_fc,iif(https,http)]
     monitor-uri {PROXY_HEALTH}
+    use_backend rasa_sockets if {{ path_beg {BUBBLE_SOCKET} }}
     default_backend rasa_replicas
 
 backend rasa_replicas
@@ -164,8 +167,19 @@ backend rasa_replicas
     # A busy replica answers its check late (one event loop, busy with turns): it is not dead. A
     # killed one refuses the connection at once, and one loading its model says 503 at once.
     timeout check 15s
-    default-server inter 2s fall 3 rise 2
+    # With PROXY_TURNS_PER_REPLICA (maxconn), the turns beyond it wait in line here, first come
+    # first served, instead of all slowing each other down in one replica's event loop.
+    timeout queue {SERVER_TIMEOUT_S}s
+    # A refused connection marks the replica down at once (killed: its port is closed), not after
+    # three checks: else, the others being at their limit, every retry went back to the dead one.
+    default-server inter 2s fall 3 rise 2 observe layer4 error-limit 1 on-error mark-down
 {replicas}
+
+backend rasa_sockets
+    # The chat bubble's WebSockets: open for an hour, so never counted against the turns' limit;
+    # the bubble's turns are read on its socket by the replica that holds it. Health as above.
+    balance leastconn
+{sockets}
 
 frontend web
     bind {settings.web_host}:{settings.web_port}{tls}

@@ -79,6 +79,13 @@ class Settings:
             "serves RASA_PORT and WEB_PORT over TLS only (docs/deploy.md); empty: plain HTTP."
         },
     )
+    proxy_turns_per_replica: int = field(
+        default=4,
+        metadata={
+            "help": "With bot serve --replicas N: turns (REST and Telegram requests) HAProxy lets each Rasa "
+            "process work on at once, the others wait in line at the proxy (docs/deploy.md); 0: no limit."
+        },
+    )
     action_workers: int = field(
         default=1,
         metadata={

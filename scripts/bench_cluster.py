@@ -10,7 +10,9 @@ load levels (10 and 50 conversations at a time):
 
 - ``1 process, SQLite``: what ``make run`` starts (action server, one Rasa server), no proxy;
 - ``1 replica, PostgreSQL + Redis``: ``bot serve --replicas 1``'s processes behind HAProxy;
-- ``2 replicas, PostgreSQL + Redis``: ``bot serve --replicas 2``'s processes behind HAProxy.
+- ``2 replicas, PostgreSQL + Redis``: ``bot serve --replicas 2``'s processes behind HAProxy, once
+  per ``--turns`` value (``PROXY_TURNS_PER_REPLICA``: the turns each replica works on at once, the
+  others waiting in line at the proxy; 0: no limit), so that limits are compared side by side.
 
 Each row gives messages per second, turn p50/p95, CPU per message of the Rasa processes and of the
 action server, and the peak resident memory of each Rasa process. The section also gives a paper
@@ -120,7 +122,7 @@ def fresh_database() -> Iterator[str]:
 
 
 @contextmanager
-def running_cluster(model: Path, replicas: int, folder: Path) -> Iterator[str]:
+def running_cluster(model: Path, replicas: int, folder: Path, turns_per_replica: int = 0) -> Iterator[str]:
     """``bot serve --replicas N``'s processes on a new database; yields the proxy's REST webhook."""
     with fresh_database() as database:
         action_port = free_port()
@@ -128,7 +130,7 @@ def running_cluster(model: Path, replicas: int, folder: Path) -> Iterator[str]:
             database_url=database, tracker_store_url=database, tracker_dialect="postgresql", redis_url=REDIS,
             rasa_host="127.0.0.1", rasa_port=free_port(), web_host="127.0.0.1", web_port=free_port(),
             action_port=action_port, action_endpoint=f"http://127.0.0.1:{action_port}/webhook", action_workers=2,
-            rest_token=TOKEN, background_seconds=0,
+            rest_token=TOKEN, background_seconds=0, proxy_turns_per_replica=turns_per_replica,
         )  # fmt: skip
         prepare_database(settings)
         process_env(settings)
@@ -138,6 +140,12 @@ def running_cluster(model: Path, replicas: int, folder: Path) -> Iterator[str]:
             supervisor.start(*servers)
             supervisor.start(proxy)
             yield f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook"
+
+
+def _label(replicas: int, limit: int) -> str:
+    kind = "1 replica" if replicas == 1 else f"{replicas} replicas"
+    each = f", {limit} turns at once each" if limit else ", no limit of turns"
+    return f"{kind}, PostgreSQL + Redis{each}"
 
 
 def estimate(setups: list[Setup]) -> list[str]:
@@ -175,28 +183,31 @@ def main() -> None:
     parser.add_argument("--model", type=Path, help="trained model (default: the latest test model, or models/)")
     parser.add_argument("--levels", type=int, nargs="+", default=[10, 50], help="concurrent conversations")
     parser.add_argument("--conversations", type=int, default=50, help="conversations per level (at least the level)")
+    parser.add_argument(
+        "--turns", type=int, nargs="+",
+        help="PROXY_TURNS_PER_REPLICA values to run 2 replicas with, side by side (0: no limit; default: the "
+        "setting's default); the last one is also 1 replica's, and the one the estimate uses",
+    )  # fmt: skip
     parser.add_argument("--report", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench-cluster")
     args = parser.parse_args()
     model = evaluated_model(args.model)
     started = time.perf_counter()
-    setups = [
-        Setup("1 process, SQLite"),
-        Setup("1 replica, PostgreSQL + Redis"),
-        Setup("2 replicas, PostgreSQL + Redis"),
-    ]
+    limits = args.turns or [Settings().proxy_turns_per_replica]
+    clusters = [(1, limits[-1]), *((2, limit) for limit in limits)]  # the last limit is the one estimated from
+    setups = [Setup("1 process, SQLite"), *(Setup(_label(replicas, limit)) for replicas, limit in clusters)]
     run = args.workdir / f"run-{int(time.time())}"  # new databases: a sender of an earlier run would go on
     with started_assistant(model, run / "sqlite") as assistant:
         measure(setups[0], assistant.webhook, args.levels, args.conversations)
-    for replicas, setup in ((1, setups[1]), (2, setups[2])):
-        with running_cluster(model, replicas, run / f"replicas-{replicas}") as webhook:
+    for (replicas, limit), setup in zip(clusters, setups[1:], strict=True):
+        with running_cluster(model, replicas, run / f"replicas-{replicas}-{limit}", limit) as webhook:
             measure(setup, webhook, args.levels, args.conversations, token=TOKEN)
     header = [
         "set-up", "concurrent", "messages", "messages/s", "p50 ms", "p95 ms", "Rasa CPU ms/message",
         "actions CPU ms/message", "errors", "profiles saved", "peak RSS per Rasa process (MB)",
     ]  # fmt: skip
     rows = [row for setup in setups for row in setup.rows()]
-    one, two = setups[1].loads[-1].throughput, setups[2].loads[-1].throughput
+    one, two = setups[1].loads[-1].throughput, setups[-1].loads[-1].throughput
     lines = [
         "## cluster",
         "",

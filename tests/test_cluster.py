@@ -66,7 +66,7 @@ def test_the_replica_count_is_checked_on_the_command_line(capsys: pytest.Capture
 
 
 def test_the_proxy_sends_to_every_replica_retries_a_dead_one_and_keeps_sockets_open(tmp_path: Path) -> None:
-    settings = Settings(rasa_port=5005, web_port=8000)
+    settings = Settings(rasa_port=5005, web_port=8000, proxy_turns_per_replica=0)
     plan = ClusterPlan(replica_ports=(41001, 41002), web_port=41003, stats_port=41004, config=tmp_path / "h.cfg")
     config = haproxy_config(settings, plan)
     assert "server rasa1 127.0.0.1:41001 check" in config and "server rasa2 127.0.0.1:41002 check" in config
@@ -74,6 +74,22 @@ def test_the_proxy_sends_to_every_replica_retries_a_dead_one_and_keeps_sockets_o
     assert "timeout tunnel 1h" in config  # the chat bubble's WebSocket
     assert "bind 127.0.0.1:41004" in config  # statistics on the loopback only
     assert "balance roundrobin" in config and "cookie" not in config  # no sticky sessions
+    assert "check maxconn" not in config  # PROXY_TURNS_PER_REPLICA=0: no limit
+
+
+def test_turns_wait_in_line_at_the_proxy_but_the_bubble_s_sockets_never_do(tmp_path: Path) -> None:
+    settings = Settings(rasa_port=5005, web_port=8000, proxy_turns_per_replica=3)
+    plan = ClusterPlan(replica_ports=(41001, 41002), web_port=41003, stats_port=41004, config=tmp_path / "h.cfg")
+    config = haproxy_config(settings, plan)
+    turns, sockets = config.split("\nbackend rasa_replicas")[1].split("\nbackend rasa_sockets")
+    assert "server rasa1 127.0.0.1:41001 check maxconn 3" in turns and "timeout queue" in turns
+    # killed, a replica refuses connections: out at once, or the retries all go back to it while
+    # the live one is at its limit (the 50 conversations' test got 503s)
+    assert "observe layer4 error-limit 1 on-error mark-down" in turns
+    assert "use_backend rasa_sockets if { path_beg /webhooks/web/socket }" in config
+    # an hour-long WebSocket must not take one of the 3 places; its health is the turns' backend's
+    assert "maxconn" not in sockets.split("frontend web")[0].replace("turns' limit", "")
+    assert "server rasa2 127.0.0.1:41002 track rasa_replicas/rasa2" in sockets
 
 
 def _self_signed_pem(folder: Path) -> Path:
@@ -106,7 +122,7 @@ def _self_signed_pem(folder: Path) -> Path:
 def test_haproxy_accepts_the_configuration_it_is_given(tmp_path: Path, tls: bool) -> None:
     _install_haproxy()
     cert = str(_self_signed_pem(tmp_path)) if tls else ""
-    settings = Settings(rasa_port=5005, web_port=8000, proxy_tls_cert=cert)
+    settings = Settings(rasa_port=5005, web_port=8000, proxy_tls_cert=cert, proxy_turns_per_replica=4 if tls else 0)
     plan = cluster_plan(settings, 3, tmp_path)
     checked = subprocess.run(["haproxy", "-c", "-f", str(plan.config)], capture_output=True, text=True, check=False)
     assert checked.returncode == 0, checked.stdout + checked.stderr
