@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import dataclasses
+import functools
 import io
+import json
 import os
 import shutil
 import signal
@@ -27,7 +30,10 @@ from pathlib import Path
 import pytest
 import redis
 import requests
+import websockets
+import websockets.client
 from sqlalchemy import select
+from websockets.typing import Origin
 
 from bot.assistant_api import trigger_intent
 from bot.cli import build_parser
@@ -144,7 +150,11 @@ class Cluster:
     settings: Settings
     plan: ClusterPlan
     supervisor: Supervisor
-    redis_url: str
+    redis: OwnRedis
+
+    @property
+    def redis_url(self) -> str:
+        return self.redis.url
 
     @property
     def webhook(self) -> str:
@@ -187,7 +197,7 @@ def cluster(trained_model: Path, postgres_server: str, tmp_path_factory: pytest.
                 *servers, proxy = cluster_children(settings, trained_model, plan, log_dir=folder / "logs")
                 supervisor.start(*servers)
                 supervisor.start(proxy)
-                yield Cluster(settings, plan, supervisor, own_redis.url)
+                yield Cluster(settings, plan, supervisor, own_redis)
     finally:
         own_redis.stop()
 
@@ -238,6 +248,53 @@ def test_a_push_from_the_console_reaches_a_bubble_connected_through_the_proxy(cl
         trigger_intent(settings, sender_id=sender, intent="faq_insurance")
 
     assert "assurance" in asyncio.run(bubble_gets_push(socket_url, origin, push))
+
+
+def test_pushes_reach_the_bubble_again_once_redis_is_back_with_nothing_restarted(cluster: Cluster) -> None:
+    """A bubble on one replica, Redis restarted under it, then a push through each replica in turn:
+    one of the two must cross processes over Redis's pub/sub, whose subscription comes back by itself."""
+    settings = cluster.settings
+    socket_url = f"ws://127.0.0.1:{settings.rasa_port}/webhooks/web/socket"
+    origin = f"http://127.0.0.1:{settings.web_port}"
+
+    async def scenario() -> list[str]:
+        async with websockets.client.connect(socket_url, origin=Origin(origin), ping_interval=None) as ws:
+            await ws.send(json.dumps({"type": "hello", "conversation": None}))
+            sender = json.loads(await asyncio.wait_for(ws.recv(), 10))["conversation"].rsplit(".", 1)[0]
+            await ws.send(json.dumps({"type": "start"}))  # the greeting: the conversation's channel is the bubble
+            while json.loads(await asyncio.wait_for(ws.recv(), 60)) != {"type": "typing", "on": False}:
+                pass
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, cluster.redis.stop)
+            await loop.run_in_executor(None, cluster.redis.start)
+            received = []
+            for port in cluster.plan.replica_ports:  # straight to each replica, as a console's push may land
+                replica = dataclasses.replace(settings, rasa_port=port)
+                deadline = loop.time() + 30
+                while loop.time() < deadline:  # the relay listens again within its retry delay (2 s)
+                    push = functools.partial(trigger_intent, replica, sender_id=sender, intent="faq_insurance")
+                    await loop.run_in_executor(None, push)
+                    text = await _next_bot_text(ws, within=5)
+                    if text is not None:
+                        received.append(text)
+                        break
+            return received
+
+    received = asyncio.run(scenario())
+    assert len(received) == 2 and all("assurance" in text for text in received), received
+
+
+async def _next_bot_text(ws: websockets.client.WebSocketClientProtocol, within: float) -> str | None:
+    """The text of the next bot frame within ``within`` seconds, or None."""
+    deadline = asyncio.get_running_loop().time() + within
+    while (left := deadline - asyncio.get_running_loop().time()) > 0:
+        try:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), left))
+        except asyncio.TimeoutError:
+            return None
+        if frame.get("type") == "bot":
+            return str(frame["text"])
+    return None
 
 
 def test_the_console_and_the_health_page_are_served_through_the_proxy(cluster: Cluster) -> None:

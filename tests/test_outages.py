@@ -18,6 +18,7 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,7 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -42,10 +44,11 @@ from websockets.typing import Origin
 
 from bot.background import Background, Job
 from bot.cli import main
-from bot.config import ROOT, Settings, get_settings
+from bot.config import ROOT, Settings, get_settings, rasa_api_token
 from bot.errors import DatabaseUnavailableError
 from bot.privacy import PURGE_LEASE, months_before
 from bot.rasa.channels.relay import Relay
+from bot.rasa.channels.telegram.texts import load_texts
 from bot.rasa.lock_store import AtomicRedisLockStore
 from bot.rasa.pending import RedisPending
 from bot.rasa.tracker_store import PrivacyTrackerStore
@@ -55,9 +58,12 @@ from bot.store import jobs as leases
 from bot.store.models import utcnow
 from bot.store.session import database_failure, get_engine, session_scope
 from bot.texts import widget_texts
+from tests.bot.rasa.channels.telegram import telegram_json as tg
+from tests.bot.rasa.channels.telegram.standin import BotAPIStandIn
 from tests.bot.rasa.test_tracker_store import EMAIL, NAME, SENDER, first_message, rows
 from tests.bot.test_privacy import NOW, add_volunteer
 from tests.bot.test_scheduled_jobs import CALLS
+from tests.bot.test_serve_e2e import TELEGRAM_SECRET, TELEGRAM_TOKEN
 from tests.conftest import POSTGRES_ADMIN_URL, free_port, fresh_postgres, require_service, settings_for
 from tests.support.own_redis import OwnRedis
 from tests.support.tcp_proxy import TcpProxy
@@ -344,6 +350,35 @@ class Assistant:
     conversations: TcpProxy  # the tracker store's
     profiles: TcpProxy  # the application database's, which the actions use
     logs: Path
+    telegram: BotAPIStandIn
+
+    def post_telegram(self, update: dict[str, Any]) -> requests.Response:
+        return requests.post(
+            f"http://127.0.0.1:{self.settings.rasa_port}/webhooks/telegram/webhook", json=update,
+            headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}, timeout=120,
+        )  # fmt: skip
+
+    def telegram_says(self, update: dict[str, Any]) -> list[str]:
+        """Post one update as Telegram does; the texts the chat received for it."""
+        chat = int(update["message"]["chat"]["id"])
+        before = len(self.telegram.texts(chat))
+        answer = self.post_telegram(update)
+        assert answer.status_code == 200, answer.text  # taken: Telegram does not deliver it again
+        self.telegram.wait_for(lambda: len(self.telegram.texts(chat)) > before, timeout=60)
+        count = -1
+        while count != len(self.telegram.texts(chat)):  # the turn's other messages come right after
+            count = len(self.telegram.texts(chat))
+            time.sleep(0.3)
+        return self.telegram.texts(chat)[before:]
+
+    def slot(self, sender: str, name: str) -> object:
+        """A slot of the conversation, read from the tracker store through Rasa's HTTP API."""
+        answer = requests.get(
+            f"http://127.0.0.1:{self.settings.rasa_port}/conversations/{sender}/tracker",
+            params={"token": rasa_api_token(self.settings)}, timeout=30,
+        )  # fmt: skip
+        assert answer.ok, answer.status_code
+        return answer.json()["slots"].get(name)
 
     def say(self, sender: str, message: str) -> tuple[str, float]:
         started = time.monotonic()
@@ -361,6 +396,7 @@ def assistant(
     trained_model: Path, postgres_server: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Assistant]:
     logs = tmp_path_factory.mktemp("outage-logs")
+    standin = BotAPIStandIn(TELEGRAM_TOKEN).start()
     with (
         fresh_postgres(postgres_server) as database,
         TcpProxy(*POSTGRES) as conversations_proxy,
@@ -372,11 +408,17 @@ def assistant(
             tracker_dialect="postgresql",
             web_port=free_port(),
             action_timeout=3,
+            telegram_token=TELEGRAM_TOKEN,
+            telegram_webhook_secret=TELEGRAM_SECRET,
+            telegram_api_url=standin.base_url,
         )
         prepare_database(dataclasses.replace(settings, database_url=database))
         conversations_proxy.cut()  # away when the Rasa server starts: its first test brings it back
-        with running_assistant(settings, trained_model, log_dir=logs):
-            yield Assistant(settings, conversations_proxy, profiles_proxy, logs)
+        try:
+            with running_assistant(settings, trained_model, log_dir=logs):
+                yield Assistant(settings, conversations_proxy, profiles_proxy, logs, standin)
+        finally:
+            standin.stop()
 
 
 async def bubble_message(settings: Settings, text: str) -> dict[str, object]:
@@ -435,6 +477,34 @@ def test_postgresql_going_away_is_said_politely_to_volunteers_and_the_conversati
     logs = "\n".join(log.read_text(errors="replace") for log in assistant.logs.glob("*.log"))
     assert "the database is unreachable" in logs and "Could not create tables" in logs
     for personal in (sender, "Inès", "ines@exemple.fr", "infirmière"):
+        assert personal not in logs
+
+
+@pytest.mark.e2e
+def test_on_telegram_postgresql_going_away_is_said_politely_and_the_conversation_resumes_when_back(
+    assistant: Assistant,
+) -> None:
+    chat = 7_190_001
+    said = assistant.telegram_says(
+        tg.text(chat, "Bonjour, je m'appelle Odile, j'habite à Vénissieux et je voudrais devenir bénévole")
+    )
+    assert any("enregistrer" in text for text in said), said  # consent asked, the facts kept aside
+
+    assistant.conversations.cut()  # the tracker store's database goes away
+    try:
+        away = tg.text(chat, "oui")
+        assert assistant.telegram_says(away) == [load_texts().unavailable]  # one apology, none of the turn
+    finally:
+        assistant.conversations.restore()
+    # answered 200, Telegram does not deliver the update again; if it did, no second apology
+    assert assistant.post_telegram(away).json() == {"status": "duplicate"}
+    said = assistant.telegram_says(tg.text(chat, "oui"))  # the same answer again, nothing restarted
+    assert any("âge" in text for text in said), said
+    assert assistant.slot(str(chat), "first_name") == "Odile"  # said before consent, kept across the outage
+
+    logs = "\n".join(log.read_text(errors="replace") for log in assistant.logs.glob("*.log"))
+    assert re.search(r"update \d+ for chat conv:\w+ failed: ", logs), "the failed turn is logged by pseudonym"
+    for personal in (str(chat), "Odile", "Vénissieux"):
         assert personal not in logs
 
 
