@@ -41,6 +41,9 @@ from bot.supervise import Child
 
 HAPROXY = "haproxy"
 BUBBLE_SOCKET = "/webhooks/web/socket"  # bot.rasa.channels.chat_bubble's WebSocket
+LOGIN_PATH = "/console/login"  # bot.console.auth
+LOGINS_PER_ADDRESS = 30  # tries of the console's login form in 10 minutes from one address, whatever the accounts
+TOO_MANY_LOGINS = "<p>Trop de tentatives de connexion depuis cette adresse. Réessayez dans quelques minutes.</p>"
 PROXY_HEALTH = "/proxy/health"  # answered by HAProxy itself: the proxy is up (not what is behind it)
 # A turn may wait for its conversation's lock: as long as Rasa's lock lifetime (60 s) when the
 # process that held it died, plus the turn itself. The proxy must not cut it before.
@@ -131,6 +134,7 @@ def haproxy_config(settings: Settings, plan: ClusterPlan) -> str:
     """HAProxy's configuration: the channels on RASA_PORT to the replicas, WEB_PORT to the web app."""
     tls = f" ssl crt {settings.proxy_tls_cert}" if settings.proxy_tls_cert else ""
     limit = f" maxconn {settings.proxy_turns_per_replica}" if settings.proxy_turns_per_replica > 0 else ""
+    per_address = _per_address(settings.proxy_connections_per_address)
     numbered = list(enumerate(plan.replica_ports, start=1))
     replicas = "\n".join(f"    server rasa{n} 127.0.0.1:{port} check{limit}" for n, port in numbered)
     sockets = "\n".join(f"    server rasa{n} 127.0.0.1:{port} track rasa_replicas/rasa{n}" for n, port in numbered)
@@ -155,7 +159,7 @@ defaults
 
 frontend assistant
     bind {settings.rasa_host}:{settings.rasa_port}{tls}
-    http-request set-header X-Forwarded-Proto %[ssl_fc,iif(https,http)]
+{per_address}    http-request set-header X-Forwarded-Proto %[ssl_fc,iif(https,http)]
     monitor-uri {PROXY_HEALTH}
     use_backend rasa_sockets if {{ path_beg {BUBBLE_SOCKET} }}
     default_backend rasa_replicas
@@ -183,17 +187,45 @@ backend rasa_sockets
 
 frontend web
     bind {settings.web_host}:{settings.web_port}{tls}
-    # the web app builds the bubble's wss:// address from it (uvicorn --proxy-headers)
+{per_address}{_login_limit()}    # the web app builds the bubble's wss:// address from it (uvicorn --proxy-headers)
     http-request set-header X-Forwarded-Proto %[ssl_fc,iif(https,http)]
     default_backend web_app
 
 backend web_app
     server web 127.0.0.1:{plan.web_port} check inter 2s
 
+backend login_attempts
+    stick-table type ipv6 size 100k expire 10m store http_req_rate(10m)
+
 listen stats
     bind 127.0.0.1:{plan.stats_port}
     stats enable
     stats uri /
+"""
+
+
+def _login_limit() -> str:
+    """The web frontend's lines refusing, politely, more than LOGINS_PER_ADDRESS tries in 10 minutes."""
+    page = f'content-type "text/html; charset=utf-8" string "{TOO_MANY_LOGINS}"'
+    return f"""    # Password spraying from one address (each account also locks itself after a few failures)
+    acl login_form path {LOGIN_PATH}
+    acl posted method POST
+    http-request track-sc1 src table login_attempts if posted login_form
+    acl too_many sc1_http_req_rate(login_attempts) gt {LOGINS_PER_ADDRESS}
+    http-request return status 429 {page} if posted login_form too_many
+"""
+
+
+def _per_address(limit: int) -> str:
+    """A frontend's lines closing the connections of one address beyond ``limit`` at once (none if 0)."""
+    if limit <= 0:
+        return ""
+    return f"""    # One address holds at most {limit} connections at once (PROXY_CONNECTIONS_PER_ADDRESS): without it
+    # one stranger could keep the proxy's 4096 busy with WebSockets, open an hour each. Not this
+    # machine: the web app's pushes and scheduled jobs come through here.
+    stick-table type ipv6 size 100k expire 10m store conn_cur
+    tcp-request connection track-sc0 src
+    tcp-request connection reject if {{ sc0_conn_cur gt {limit} }} !{{ src 127.0.0.1 ::1 }}
 """
 
 

@@ -86,6 +86,14 @@ class Settings:
             "process work on at once, the others wait in line at the proxy (docs/deploy.md); 0: no limit."
         },
     )
+    proxy_connections_per_address: int = field(
+        default=60,
+        metadata={
+            "help": "With bot serve --replicas N: connections one address may hold at once on RASA_PORT and on "
+            "WEB_PORT, the chat bubble's WebSockets included; the next ones are closed (docs/deploy.md). Above "
+            "Telegram's 40 webhook connections; 0: no limit (behind another load balancer, limit there)."
+        },
+    )
     action_workers: int = field(
         default=1,
         metadata={

@@ -14,6 +14,7 @@ import asyncio
 import csv
 import dataclasses
 import functools
+import http.client
 import io
 import json
 import os
@@ -22,6 +23,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,12 +34,20 @@ import redis
 import requests
 import websockets
 import websockets.client
+import websockets.exceptions
 from sqlalchemy import select
 from websockets.typing import Origin
 
 from bot.assistant_api import trigger_intent
 from bot.cli import build_parser
-from bot.cluster import ClusterPlan, check_cluster_settings, cluster_children, cluster_plan, haproxy_config
+from bot.cluster import (
+    LOGINS_PER_ADDRESS,
+    ClusterPlan,
+    check_cluster_settings,
+    cluster_children,
+    cluster_plan,
+    haproxy_config,
+)
 from bot.config import Settings
 from bot.errors import BotError
 from bot.serve import prepare_database
@@ -96,6 +106,13 @@ def test_turns_wait_in_line_at_the_proxy_but_the_bubble_s_sockets_never_do(tmp_p
     # an hour-long WebSocket must not take one of the 3 places; its health is the turns' backend's
     assert "maxconn" not in sockets.split("frontend web")[0].replace("turns' limit", "")
     assert "server rasa2 127.0.0.1:41002 track rasa_replicas/rasa2" in sockets
+
+
+def test_the_limit_per_address_spares_this_machine_and_can_be_lifted(tmp_path: Path) -> None:
+    plan = ClusterPlan(replica_ports=(41001,), web_port=41003, stats_port=41004, config=tmp_path / "h.cfg")
+    limited = haproxy_config(Settings(proxy_connections_per_address=25), plan)
+    assert limited.count("reject if { sc0_conn_cur gt 25 } !{ src 127.0.0.1 ::1 }") == 2  # channels and web
+    assert "sc0_conn_cur" not in haproxy_config(Settings(proxy_connections_per_address=0), plan)
 
 
 def _self_signed_pem(folder: Path) -> Path:
@@ -311,3 +328,69 @@ def test_the_console_and_the_health_page_are_served_through_the_proxy(cluster: C
     for path in ("/conversations/cluster-0/tracker", "/status", "/model/parse"):
         answer = requests.request("POST" if path == "/model/parse" else "GET", rasa + path, json={}, timeout=10)
         assert answer.status_code in (401, 403), (path, answer.status_code)
+
+
+# ----------------------------------------------------------------------------- one stranger's share
+
+STRANGER = "127.0.0.2"  # another address of the loopback: this machine's own (127.0.0.1) is not limited
+
+
+async def _open_bubbles(cluster: Cluster, count: int, source: str) -> list[websockets.client.WebSocketClientProtocol]:
+    """Open ``count`` bubbles from ``source``, each past its welcome; those the proxy closed are left out."""
+    url = f"ws://127.0.0.1:{cluster.settings.rasa_port}/webhooks/web/socket"
+    origin = Origin(f"http://127.0.0.1:{cluster.settings.web_port}")
+
+    async def one() -> websockets.client.WebSocketClientProtocol | None:
+        try:
+            ws = await websockets.client.connect(
+                url, origin=origin, ping_interval=None, open_timeout=10, local_addr=(source, 0)
+            )
+            await ws.send(json.dumps({"type": "hello", "conversation": None}))
+            assert json.loads(await asyncio.wait_for(ws.recv(), 20))["type"] == "welcome"
+            return ws
+        except (OSError, asyncio.TimeoutError, websockets.exceptions.WebSocketException):
+            return None
+
+    opened = []
+    for _ in range(count):  # one at a time: the proxy counts those already open
+        ws = await one()
+        if ws is not None:
+            opened.append(ws)
+    return opened
+
+
+def test_one_address_cannot_take_every_connection_of_the_proxy(cluster: Cluster) -> None:
+    """WebSockets stay open an hour: without a limit one stranger held the proxy's 4096 (300 were tried)."""
+    limit = cluster.settings.proxy_connections_per_address
+
+    async def scenario() -> tuple[int, int, int]:
+        stranger = await _open_bubbles(cluster, limit + 5, STRANGER)
+        local = await _open_bubbles(cluster, 3, "127.0.0.1")  # this machine, and so anyone else, still served
+        for ws in stranger[:5]:
+            await ws.close()
+        await asyncio.sleep(0.5)
+        again = await _open_bubbles(cluster, 5, STRANGER)  # places given back are taken again
+        for ws in [*stranger[5:], *local, *again]:
+            await ws.close()
+        return len(stranger), len(local), len(again)
+
+    assert asyncio.run(scenario()) == (limit, 3, 5)
+
+
+def test_the_console_s_login_form_refuses_a_flood_from_one_address_politely(cluster: Cluster) -> None:
+    """Password spraying: each account locks itself after a few failures, not one address trying many."""
+
+    def try_login(n: int) -> tuple[int, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", cluster.settings.web_port, source_address=(STRANGER, 0))
+        body = urllib.parse.urlencode({"email": f"personne{n}@exemple.fr", "password": "motdepasse"})
+        connection.request("POST", "/console/login", body, {"Content-Type": "application/x-www-form-urlencoded"})
+        answer = connection.getresponse()
+        text = answer.read().decode("utf-8", errors="replace")
+        connection.close()
+        return answer.status, text
+
+    statuses = [try_login(n)[0] for n in range(LOGINS_PER_ADDRESS)]
+    assert 429 not in statuses, statuses  # refused by the form itself (CSRF, wrong password), not the proxy
+    status, text = try_login(LOGINS_PER_ADDRESS)
+    assert status == 429 and "Trop de tentatives de connexion" in text, (status, text)
+    assert requests.get(f"http://127.0.0.1:{cluster.settings.web_port}/console/login", timeout=10).ok  # others served
