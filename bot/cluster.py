@@ -34,7 +34,7 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.config import Settings
+from bot.config import DATA_DIR, Settings
 from bot.errors import BotError
 from bot.rasa.server import BEHIND_PROXY
 from bot.supervise import Child
@@ -118,16 +118,31 @@ def _free_port() -> int:
 
 
 def cluster_plan(settings: Settings, replicas: int, folder: Path) -> ClusterPlan:
-    """Pick the internal ports and write the proxy's configuration into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Pick the internal ports and write the proxy's configuration into ``folder``.
+
+    The folder (var/cluster) and var/ itself are private to the service's account (0700), and the
+    file (0600) replaces the previous one whole: HAProxy never reads half of it.
+    """
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    inside = [parent for parent in folder.resolve().parents if _under(parent, DATA_DIR)]  # var/ when under it
+    for private in (folder, *inside):
+        private.chmod(0o700)
     plan = ClusterPlan(
         replica_ports=tuple(_free_port() for _ in range(replicas)),
         web_port=_free_port(),
         stats_port=_free_port(),
         config=folder / "haproxy.cfg",
     )
-    plan.config.write_text(haproxy_config(settings, plan), encoding="utf-8")
+    written = plan.config.with_name(plan.config.name + ".new")
+    with open(os.open(written, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as handle:
+        handle.write(haproxy_config(settings, plan))
+    os.chmod(written, 0o600)
+    os.replace(written, plan.config)
     return plan
+
+
+def _under(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
 
 
 def haproxy_config(settings: Settings, plan: ClusterPlan) -> str:
@@ -141,6 +156,7 @@ def haproxy_config(settings: Settings, plan: ClusterPlan) -> str:
     return f"""# Written by bot serve --replicas {len(plan.replica_ports)} (bot/cluster.py) at each start.
 global
     maxconn 4096
+    ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets  # with PROXY_TLS_CERT
 
 defaults
     mode http

@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import threading
 import time
@@ -108,6 +109,19 @@ def test_turns_wait_in_line_at_the_proxy_but_the_bubble_s_sockets_never_do(tmp_p
     assert "server rasa2 127.0.0.1:41002 track rasa_replicas/rasa2" in sockets
 
 
+def test_the_proxy_s_configuration_is_private_and_replaced_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found open to everyone (var/ 0755, haproxy.cfg 0644) where docs/security.md promises var/ 0700."""
+    monkeypatch.setattr("bot.cluster.DATA_DIR", tmp_path / "var")
+    plan = cluster_plan(Settings(), 2, tmp_path / "var" / "cluster")
+    first = plan.config.read_text(encoding="utf-8")
+    again = cluster_plan(Settings(), 2, tmp_path / "var" / "cluster")  # the next start: new ports, whole file
+    modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in (tmp_path / "var", again.config.parent)}
+    assert modes == {"var": 0o700, "cluster": 0o700} and stat.S_IMODE(again.config.stat().st_mode) == 0o600
+    assert again.config.read_text(encoding="utf-8") != first and list(again.config.parent.iterdir()) == [again.config]
+
+
 def test_the_limit_per_address_spares_this_machine_and_can_be_lifted(tmp_path: Path) -> None:
     plan = ClusterPlan(replica_ports=(41001,), web_port=41003, stats_port=41004, config=tmp_path / "h.cfg")
     limited = haproxy_config(Settings(proxy_connections_per_address=25), plan)
@@ -151,6 +165,7 @@ def test_haproxy_accepts_the_configuration_it_is_given(tmp_path: Path, tls: bool
     assert checked.returncode == 0, checked.stdout + checked.stderr
     config = plan.config.read_text(encoding="utf-8")
     assert (f"ssl crt {cert}" in config) is tls and "X-Forwarded-Proto" in config
+    assert "ssl-min-ver TLSv1.2" in config  # no TLS 1.0 or 1.1, whatever the distribution's default
 
 
 def test_an_unreadable_certificate_is_refused_in_french(tmp_path: Path) -> None:
