@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -204,6 +205,7 @@ def serve(*, no_train: bool = False, force_train: bool = False, replicas: int = 
 
     settings = get_settings()
     check_cluster_settings(settings, replicas)
+    check_ports_free(settings)
     started = time.monotonic()
     with sigterm_as_interrupt():
         try:
@@ -220,6 +222,36 @@ def serve(*, no_train: bool = False, force_train: bool = False, replicas: int = 
     if code == 0:
         print("\nL'assistant est arrêté.", file=sys.stderr, flush=True)
     return code
+
+
+def check_ports_free(settings: Settings) -> None:
+    """Refuse to start, in French, when a port of ours is taken (another `bot serve` still running?).
+
+    Found by starting `make run-cluster` twice: the second HAProxy shared the first one's port
+    (HAProxy binds with SO_REUSEPORT), so half the connections went to a half-started assistant.
+    """
+    wanted = [
+        ("RASA_PORT", settings.rasa_host, settings.rasa_port),
+        ("WEB_PORT", settings.web_host, settings.web_port),
+        ("ACTION_PORT", "127.0.0.1", settings.action_port),
+    ]
+    taken = [f"{name} ({port})" for name, host, port in wanted if not _port_free(host, port)]
+    if taken:
+        raise BotError(
+            f"port déjà utilisé : {', '.join(taken)}. Un autre « bot serve » (make run, make run-cluster) "
+            "tourne-t-il déjà ? Arrêtez-le, ou choisissez d'autres ports dans .env."
+        )
+
+
+def _port_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a socket closing (TIME_WAIT) is free
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def scheduled_jobs_line(settings: Settings) -> str:

@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import threading
@@ -51,7 +52,7 @@ from bot.cluster import (
 )
 from bot.config import Settings
 from bot.errors import BotError
-from bot.serve import prepare_database
+from bot.serve import check_ports_free, prepare_database
 from bot.store import models
 from bot.store.session import session_scope
 from bot.supervise import Supervisor
@@ -166,6 +167,19 @@ def test_haproxy_accepts_the_configuration_it_is_given(tmp_path: Path, tls: bool
     config = plan.config.read_text(encoding="utf-8")
     assert (f"ssl crt {cert}" in config) is tls and "X-Forwarded-Proto" in config
     assert "ssl-min-ver TLSv1.2" in config  # no TLS 1.0 or 1.1, whatever the distribution's default
+
+
+def test_a_second_bot_serve_on_the_same_ports_is_refused_in_french() -> None:
+    """make run-cluster twice: the second HAProxy shared the first one's port (SO_REUSEPORT) and half started."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)  # as HAProxy binds
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = Settings(rasa_host="0.0.0.0", rasa_port=port, web_port=free_port(), action_port=free_port())
+        with pytest.raises(BotError, match=rf"port déjà utilisé : RASA_PORT \({port}\).*Un autre « bot serve »"):
+            check_ports_free(settings)
+    check_ports_free(settings)  # closed: free again
 
 
 def test_an_unreadable_certificate_is_refused_in_french(tmp_path: Path) -> None:
