@@ -485,9 +485,8 @@ def test_on_telegram_postgresql_going_away_is_said_politely_and_the_conversation
     assistant: Assistant,
 ) -> None:
     chat = 7_190_001
-    said = assistant.telegram_says(
-        tg.text(chat, "Bonjour, je m'appelle Odile, j'habite à Vénissieux et je voudrais devenir bénévole")
-    )
+    # introduced, no reason given: was "je n'ai pas bien compris" until bot.rasa.nlu.facts_intent
+    said = assistant.telegram_says(tg.text(chat, "Bonjour, je m'appelle Odile, j'habite à Vénissieux"))
     assert any("enregistrer" in text for text in said), said  # consent asked, the facts kept aside
 
     assistant.conversations.cut()  # the tracker store's database goes away
