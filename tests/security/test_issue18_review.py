@@ -367,19 +367,20 @@ def test_erasing_the_profile_does_not_reset_an_address_s_confirmations(settings:
     """Book, erase, give the same address again, book: the cap counts the address, not the profile."""
     from bot.privacy import erase_person
 
-    url = settings.database_url
+    url, now = settings.database_url, datetime.now(timezone.utc)  # not NOW: imported minutes earlier in a full run
     shift_ids = _dated_mission(url, signups.CONFIRMATIONS_PER_ADDRESS_A_DAY + 2)
     emailed = []
     for n, shift_id in enumerate(shift_ids):
         _profile(url, f"erased-{n}", "victime@exemple.fr")
-        emailed.append(signups.book(settings, shift_id=shift_id, channel="rest", sender_id=f"erased-{n}").emailed)
+        booked = signups.book(settings, shift_id=shift_id, channel="rest", sender_id=f"erased-{n}", now=now)
+        emailed.append(booked.emailed)
         assert erase_person(settings, channel="rest", sender_id=f"erased-{n}", actor="volunteer", conversation=False)
     assert emailed == [True] * signups.CONFIRMATIONS_PER_ADDRESS_A_DAY + [False] * 2
     with session_scope(url) as session:  # what stays names no one: a keyed digest, gone after a day
         kept = session.scalars(select(models.ConfirmationSent.address_digest)).all()
         assert len(kept) == signups.CONFIRMATIONS_PER_ADDRESS_A_DAY and "victime" not in "".join(kept)
         assert session.scalar(select(func.count()).select_from(models.Volunteer)) == 0
-    later = NOW + timedelta(hours=signups.CHURN_HOURS, minutes=5)
+    later = now + timedelta(hours=signups.CHURN_HOURS, minutes=1)
     _profile(url, "a-day-later", "victime@exemple.fr")
     assert signups.book(settings, shift_id=shift_ids[-1], channel="rest", sender_id="a-day-later", now=later).emailed
     with session_scope(url) as session:
